@@ -1,0 +1,1 @@
+"""Chain adapters: clients for public APIs, pure parsers, and adapters behind one protocol."""

@@ -1,0 +1,127 @@
+"""The adapter protocol every chain source implements, and the raw-response archive protocol.
+
+Adapters are read-only sources of transfers for one chain. The engine and monitor depend on these
+interfaces only; the CLI (composition root) builds concrete adapters.
+
+Contract (enforced by ``tests/chains/contract.py``):
+
+* ``transfers_of`` yields transfers ascending by ``(block_number, tx_hash, kind, index)``, de-duplicated;
+  an address with no activity yields nothing (never an error);
+* amounts are ``int`` base units, timestamps are UTC-aware, addresses canonical for the chain;
+* failures raise the :class:`tracer.errors.ChainError` tree, never bare ``requests`` errors.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from tracer.model import Chain, ChainTx, Direction, OutputSpend, Transfer
+
+
+class Capability(str, Enum):
+    """What an adapter can serve."""
+
+    NATIVE = "native"
+    INTERNAL = "internal"
+    TOKENS = "tokens"
+    UTXO = "utxo"
+    BALANCES = "balances"
+    LOGS = "logs"
+
+
+def transfer_sort_key(t: Transfer) -> tuple[int, str, str, int]:
+    """The canonical order of transfers within a chain."""
+    return (t.block_number, t.tx_hash, t.kind.value, t.index)
+
+
+class ChainAdapter(ABC):
+    """A read-only source of transfers for one chain.
+
+    May raise: ChainUnavailable, RateLimited, QuotaExhausted, BadResponse, ApiRejected, AddressTooLarge.
+    """
+
+    chain: Chain
+    name: str
+    capabilities: frozenset[Capability] = frozenset()
+
+    @abstractmethod
+    def transfers_of(
+        self,
+        address: str,
+        *,
+        direction: Direction = Direction.BOTH,
+        since_block: int | None = None,
+        until_block: int | None = None,
+    ) -> Iterator[Transfer]:
+        """Every transfer touching ``address`` in the block window (inclusive), ascending."""
+
+    @abstractmethod
+    def transaction(self, tx_hash: str) -> ChainTx | None:
+        """The whole transaction, or None if the chain does not know the hash."""
+
+    @abstractmethod
+    def latest_block(self) -> int:
+        """The chain tip height."""
+
+    def transfers_of_many(
+        self,
+        addresses: Iterable[str],
+        *,
+        direction: Direction = Direction.BOTH,
+        since_block: int | None = None,
+        until_block: int | None = None,
+    ) -> Iterator[tuple[str, list[Transfer]]]:
+        """Batch variant; default loops over :meth:`transfers_of`."""
+        for address in addresses:
+            yield address, list(
+                self.transfers_of(address, direction=direction, since_block=since_block, until_block=until_block)
+            )
+
+    def balances(self, addresses: Iterable[str]) -> dict[str, int]:
+        """Native balances (base units) of many addresses; batched where the API allows.
+
+        May raise: NotSupported when the adapter has no balance endpoint.
+        """
+        from tracer.errors import NotSupported
+
+        raise NotSupported(f"{self.name} cannot read balances")
+
+
+class UtxoAdapter(ChainAdapter):
+    """A UTXO chain source: adds following coins forward through spends."""
+
+    @abstractmethod
+    def outspends(self, tx_hash: str) -> list[OutputSpend]:
+        """For every output of ``tx_hash`` (by index), whether and where it was spent."""
+
+    @abstractmethod
+    def transactions_of(
+        self, address: str, *, since_block: int | None = None, until_block: int | None = None
+    ) -> Iterator[ChainTx]:
+        """Confirmed transactions touching ``address``, ascending by block."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedResponse:
+    """One archived HTTP exchange. ``request_key`` never contains secrets."""
+
+    request_key: str
+    status: int
+    body: bytes
+    sha256: str
+    fetched_at: float
+    content_type: str = "application/json"
+
+
+class ResponseArchive(Protocol):
+    """Where every raw API response is kept; the db package implements it."""
+
+    def put(self, response: ArchivedResponse, *, immutable: bool) -> None:
+        """Store one exchange. ``immutable`` marks data that can never change (closed block ranges)."""
+
+    def get_immutable(self, request_key: str) -> ArchivedResponse | None:
+        """A previously stored immutable response for this key, or None."""

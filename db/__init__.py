@@ -1,0 +1,1 @@
+"""Case store: SQLAlchemy 2 ORM rows, Alembic migrations, and the Store facade."""

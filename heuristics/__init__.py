@@ -1,0 +1,1 @@
+"""Pure heuristics: taint models, swaps, bridges, mixers, CoinJoins, peel chains, clustering."""

@@ -1,0 +1,5 @@
+"""``python -m tracer`` runs the CLI."""
+
+from tracer.cli import main
+
+main()
