@@ -47,6 +47,11 @@ class ChainAdapter(ABC):
     chain: Chain
     name: str
     capabilities: frozenset[Capability] = frozenset()
+    final_block: int | None = None
+    """Queries entirely at or below this block are immutable: answered from the archive when present.
+
+    The engine sets it from the tip recorded when a case started (minus the confirmation margin), so a
+    re-run of a finished trace makes no request at all."""
 
     @abstractmethod
     def transfers_of(

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import Enum, IntEnum
 from types import MappingProxyType
-from typing import NewType
+from typing import NewType, Protocol
 
 TxHash = NewType("TxHash", str)
 """Canonical tx hash: lower-case 0x-hex on EVM chains, lower-case hex (no 0x) on Bitcoin and TRON."""
@@ -460,3 +460,50 @@ class Alert:
     asset: Asset
     severity: Severity
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionLeg:
+    """One side of a cross-chain protocol action (THORChain/Midgard ``in`` or ``out`` entry).
+
+    ``amount_e8`` keeps THORChain's 1e8 fixed-point for every asset (ETH included); ``chain`` is None when the
+    leg is on a chain we do not model (e.g. THOR.RUNE).
+    """
+
+    chain: Chain | None
+    tx_hash: str | None  # canonical for its chain (0x-lower for EVM, lower hex for BTC); None when pending
+    address: str | None
+    asset: str  # THORChain asset notation, e.g. "ETH.ETH", "BTC.BTC", "ETH.USDT-0XDAC17F…"
+    amount_e8: int
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeAction:
+    """A resolved protocol action (THORChain swap or refund) from the protocol's indexer."""
+
+    protocol: str  # "thorchain"
+    action_type: str  # "swap" | "refund" | ...
+    status: str  # "success" | "pending" | ...
+    height: int
+    timestamp: datetime
+    inputs: tuple[ActionLeg, ...]
+    outputs: tuple[ActionLeg, ...]
+    memo: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PricePoint:
+    """Daily USD close of an asset symbol; ``usd`` is exact decimal."""
+
+    symbol: str
+    day: str  # YYYY-MM-DD (UTC)
+    usd: Decimal
+    source: str
+
+
+class LabelLookup(Protocol):
+    """What the engine asks of the label store (implemented in db/, cluster-aware)."""
+
+    def labels_of(self, chain: Chain, address: str) -> list[Label]:
+        """Every label that applies to the address (its own and its cluster's), best first."""
+        ...
