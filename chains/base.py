@@ -15,11 +15,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
 
-from tracer.model import Chain, ChainTx, Direction, OutputSpend, Transfer
+from tracer.model import ArchivedResponse, Chain, ChainTx, Direction, OutputSpend, ResponseArchive, Transfer
+
+__all__ = [
+    "ArchivedResponse",
+    "Capability",
+    "ChainAdapter",
+    "ResponseArchive",
+    "UtxoAdapter",
+    "transfer_sort_key",
+]
 
 
 class Capability(str, Enum):
@@ -108,25 +115,3 @@ class UtxoAdapter(ChainAdapter):
         self, address: str, *, since_block: int | None = None, until_block: int | None = None
     ) -> Iterator[ChainTx]:
         """Confirmed transactions touching ``address``, ascending by block."""
-
-
-@dataclass(frozen=True, slots=True)
-class ArchivedResponse:
-    """One archived HTTP exchange. ``request_key`` never contains secrets."""
-
-    request_key: str
-    status: int
-    body: bytes
-    sha256: str
-    fetched_at: float
-    content_type: str = "application/json"
-
-
-class ResponseArchive(Protocol):
-    """Where every raw API response is kept; the db package implements it."""
-
-    def put(self, response: ArchivedResponse, *, immutable: bool) -> None:
-        """Store one exchange. ``immutable`` marks data that can never change (closed block ranges)."""
-
-    def get_immutable(self, request_key: str) -> ArchivedResponse | None:
-        """A previously stored immutable response for this key, or None."""

@@ -25,6 +25,7 @@ class CaseRow(Base):
     updated_at: Mapped[datetime]
     parameters_json: Mapped[str] = mapped_column(Text, doc="CaseParameters as JSON")
     label_versions_json: Mapped[str] = mapped_column(Text, default="{}", doc="label set name -> version used")
+    tips_json: Mapped[str] = mapped_column(Text, default="{}", doc="chain -> tip height recorded at case start")
     status: Mapped[str] = mapped_column(String(20), default="running", doc="running | finished")
     seed_asset: Mapped[str | None] = mapped_column(String(120), default=None)
     stolen_amount: Mapped[int | None] = mapped_column(BigAmount, default=None)
@@ -120,7 +121,7 @@ class TraceEdgeRow(Base):
     """A transfer that carried stolen value in one case."""
 
     __tablename__ = "trace_edges"
-    __table_args__ = (UniqueConstraint("case_id", "transfer_id"),)
+    __table_args__ = (UniqueConstraint("case_id", "transfer_id", "origin", "parent"),)
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
@@ -130,7 +131,9 @@ class TraceEdgeRow(Base):
     confidence: Mapped[float] = mapped_column(Float)
     rule: Mapped[str] = mapped_column(String(120))
     facts_json: Mapped[str] = mapped_column(Text, default="{}")
-    parent: Mapped[str | None] = mapped_column(String(220), default=None)
+    parent: Mapped[str] = mapped_column(String(220), default="", doc="node (chain:address) whose ledger allocated it")
+    origin: Mapped[str] = mapped_column(String(200), default="", doc="stolen asset key this taint derives from")
+    origin_amount: Mapped[int] = mapped_column(BigAmount, default=0, doc="taint in origin-asset base units")
     model_spread: Mapped[int | None] = mapped_column(BigAmount, default=None, doc="max - min taint across models")
 
 
@@ -162,7 +165,7 @@ class EndpointRow(Base):
     """Where a quantity of stolen value stopped in one case."""
 
     __tablename__ = "endpoints"
-    __table_args__ = (UniqueConstraint("case_id", "chain", "address", "asset", "reason"),)
+    __table_args__ = (UniqueConstraint("case_id", "chain", "address", "asset", "origin", "reason"),)
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     chain: Mapped[str] = mapped_column(String(20))
@@ -176,18 +179,21 @@ class EndpointRow(Base):
     reason: Mapped[str] = mapped_column(String(40))
     hop: Mapped[int] = mapped_column(Integer, default=0)
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    origin: Mapped[str] = mapped_column(String(200), default="")
+    origin_amount: Mapped[int] = mapped_column(BigAmount, default=0)
 
 
 class FrontierRow(Base):
     """Pending work of a trace: an address holding tainted value still to expand (resumability)."""
 
     __tablename__ = "frontier"
-    __table_args__ = (UniqueConstraint("case_id", "chain", "address", "asset"),)
+    __table_args__ = (UniqueConstraint("case_id", "chain", "address", "asset", "origin"),)
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     chain: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(128))
     asset: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(200), default="")
     tainted_amount: Mapped[int] = mapped_column(BigAmount)
     hop: Mapped[int] = mapped_column(Integer)
     state_json: Mapped[str] = mapped_column(Text, default="{}", doc="engine-private resume state")

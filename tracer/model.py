@@ -170,6 +170,7 @@ class Transfer:
     block_number: int
     timestamp: datetime
     flags: frozenset[TransferFlag] = frozenset()
+    fee: int = 0  # native fee paid by from_address for the whole tx; set on one transfer per tx (index -1)
 
     @property
     def id(self) -> str:
@@ -399,7 +400,9 @@ class TraceEdge:
     tainted_amount: int
     hop: int
     evidence: Evidence
-    parent: str | None = None  # id of the transfer that brought the taint to the sender
+    parent: str | None = None  # node (chain:address) whose ledger allocated this taint
+    origin: str = ""  # key of the stolen asset this taint derives from (kept across swaps and bridges)
+    origin_amount: int = 0  # the same taint in origin-asset base units (exactly conserved)
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,6 +419,8 @@ class Endpoint:
     service: str | None = None
     hop: int = 0
     confidence: float = 1.0
+    origin: str = ""
+    origin_amount: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -507,3 +512,25 @@ class LabelLookup(Protocol):
     def labels_of(self, chain: Chain, address: str) -> list[Label]:
         """Every label that applies to the address (its own and its cluster's), best first."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedResponse:
+    """One archived HTTP exchange. ``request_key`` never contains secrets."""
+
+    request_key: str
+    status: int
+    body: bytes
+    sha256: str
+    fetched_at: float
+    content_type: str = "application/json"
+
+
+class ResponseArchive(Protocol):
+    """Where every raw API response is kept (db.archive implements it; chains.http writes to it)."""
+
+    def put(self, response: ArchivedResponse, *, immutable: bool) -> None:
+        """Store one exchange. ``immutable`` marks data that can never change (closed block ranges)."""
+
+    def get_immutable(self, request_key: str) -> ArchivedResponse | None:
+        """A previously stored immutable response for this key, or None."""

@@ -1,0 +1,1 @@
+"""Bitcoin through a Blockstream Esplora / mempool.space REST API."""

@@ -1,0 +1,82 @@
+"""Bitcoin adapter over Esplora: composes :class:`EsploraClient` and the pure parsers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from chains.addresses import canonical_address
+from chains.base import Capability, UtxoAdapter, transfer_sort_key
+from chains.esplora.client import EsploraClient
+from chains.esplora.parse import esplora_outspends_to_domain, esplora_tx_to_chaintx, is_confirmed
+from tracer.model import Chain, ChainTx, Direction, OutputSpend, Transfer
+
+
+class EsploraAdapter(UtxoAdapter):
+    """Bitcoin transfers (one per output, kind UTXO) from a Blockstream/mempool.space Esplora API.
+
+    May raise: ChainUnavailable, RateLimited, BadResponse, ApiRejected, AddressTooLarge.
+    """
+
+    chain = Chain.BITCOIN
+    name = "esplora"
+    capabilities = frozenset({Capability.NATIVE, Capability.UTXO})
+
+    def __init__(self, client: EsploraClient, *, final_block: int | None = None) -> None:
+        self.client = client
+        self.final_block = final_block
+
+    def transactions_of(
+        self, address: str, *, since_block: int | None = None, until_block: int | None = None
+    ) -> Iterator[ChainTx]:
+        """Confirmed transactions touching ``address`` in the block window, ascending (block, txid)."""
+        address = canonical_address(Chain.BITCOIN, address)
+        seen: dict[str, ChainTx] = {}
+        for raw in self.client.iter_address_txs(address, stop_below=since_block, final_block=self.final_block):
+            tx = esplora_tx_to_chaintx(raw)
+            if since_block is not None and tx.block_number < since_block:
+                continue
+            if until_block is not None and tx.block_number > until_block:
+                continue
+            seen[tx.tx_hash] = tx
+        yield from sorted(seen.values(), key=lambda t: (t.block_number, t.tx_hash))
+
+    def transfers_of(
+        self,
+        address: str,
+        *,
+        direction: Direction = Direction.BOTH,
+        since_block: int | None = None,
+        until_block: int | None = None,
+    ) -> Iterator[Transfer]:
+        """Outputs received by ``address`` (IN) and every output of a tx spending from it (OUT)."""
+        address = canonical_address(Chain.BITCOIN, address)
+        found: dict[str, Transfer] = {}
+        for tx in self.transactions_of(address, since_block=since_block, until_block=until_block):
+            spends = any(i.address == address for i in tx.inputs)
+            for t in tx.transfers:
+                incoming = t.to_address == address
+                if (direction is not Direction.OUT and incoming) or (direction is not Direction.IN and spends):
+                    found[t.id] = t
+        yield from sorted(found.values(), key=transfer_sort_key)
+
+    def transaction(self, tx_hash: str) -> ChainTx | None:
+        """The confirmed transaction, or None when Esplora does not know it (404) or it is still in the mempool."""
+        raw = self.client.tx(_txid(tx_hash), final_block=self.final_block)
+        if raw is None or not is_confirmed(raw):
+            return None
+        return esplora_tx_to_chaintx(raw)
+
+    def outspends(self, tx_hash: str) -> list[OutputSpend]:
+        """Spend status of every output of ``tx_hash`` by index ([] when the tx is unknown)."""
+        raw = self.client.outspends(_txid(tx_hash), final_block=self.final_block)
+        return [] if raw is None else esplora_outspends_to_domain(raw)
+
+    def latest_block(self) -> int:
+        """The chain tip height."""
+        return self.client.tip_height()
+
+
+def _txid(tx_hash: str) -> str:
+    """Esplora wants bare lower-case hex; accept a 0x prefix or upper case (Midgard reports BTC ids upper-case)."""
+    h = tx_hash.strip().lower()
+    return h[2:] if h.startswith("0x") else h

@@ -1,0 +1,1 @@
+"""Alembic revision scripts (generated with ``alembic revision --autogenerate``, then reviewed)."""

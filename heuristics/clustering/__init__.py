@@ -1,0 +1,1 @@
+"""Bitcoin address clustering: union-find with provenance, CIOH, change detection (methodology §2)."""
