@@ -322,7 +322,7 @@ Responder = Callable[[str, str, Mapping[str, str], Any], Envelope | None]
 class FixtureServer:
     """Serves envelope files (or a ``responder``) over real HTTP on ``127.0.0.1:<free port>``.
 
-    A request with no envelope is answered ``599`` with the missing file's name and remembered in
+    A request with no envelope is answered ``404`` with the missing file's name and remembered in
     ``missing``; tests should assert it stays empty. ``requests`` logs every fixture key asked for.
     """
 
@@ -386,7 +386,7 @@ def _make_handler(server: FixtureServer) -> type[BaseHTTPRequestHandler]:
                 body = None
             envelope = server.envelope_for(method, self.path, body)
             if envelope is None:
-                status, headers, raw, delay = 599, {"content-type": "text/plain"}, b"FixtureMissing", 0.0
+                status, headers, raw, delay = 404, {"content-type": "text/plain"}, b"FixtureMissing", 0.0
             else:
                 status, headers, raw, delay = envelope_body(envelope)
                 raw = _rpc_id(body, raw)

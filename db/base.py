@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, MetaData
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -20,4 +20,5 @@ class Base(DeclarativeBase):
     """Base of all ``*Row`` classes."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {int: BigInteger, datetime: DateTime(timezone=True)}
+    # SQLite only auto-increments an ``INTEGER PRIMARY KEY`` (a BIGINT key stays NULL); its INTEGER is 64-bit anyway.
+    type_annotation_map = {int: BigInteger().with_variant(Integer(), "sqlite"), datetime: DateTime(timezone=True)}

@@ -115,6 +115,7 @@ class TransferRow(Base):
     asset_decimals: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(BigAmount)
     flags: Mapped[str] = mapped_column(String(120), default="", doc="comma-separated TransferFlag values")
+    fee: Mapped[int] = mapped_column(BigAmount, default=0, doc="native fee of the whole tx (on one transfer per tx)")
 
 
 class TraceEdgeRow(Base):

@@ -127,6 +127,18 @@ def describe_connect_error(url: URL, exc: BaseException) -> str:
     return f"cannot connect to PostgreSQL at {where}/{url.database or ''}: {reason} ({SETTING})"
 
 
+def describe_store_error(url: URL, exc: BaseException) -> str:
+    """One line for a database failure during normal work (lost connection, lock timeout)."""
+    raw = str(getattr(exc, "orig", None) or exc)
+    low = raw.lower()
+    if "connect" in low and ("refused" in low or "failed" in low or "closed" in low):
+        return describe_connect_error(url, exc)
+    reason = _first_line(raw)
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    return f"database error on {mask_url(url)}: {reason} ({SETTING})"
+
+
 def _first_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     first = lines[0] if lines else "unknown error"

@@ -382,6 +382,7 @@ class StopReason(str, Enum):
     FROZEN = "frozen"
     UNRESOLVED = "unresolved"
     FEES = "fees"
+    COINJOIN = "coinjoin"
 
 
 class TaintModel(str, Enum):

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from tracer.model import Category, Chain, LabelConfidence
 
-CONFIDENCE_NAMES: dict[str, float] = {member.name.lower(): member.value / 100 for member in LabelConfidence}
+CONFIDENCE_NAMES: dict[str, float] = {name.lower(): member.value / 100 for name, member in LabelConfidence.__members__.items()}
 """TagPack confidence name -> 0..1 (``authority_data`` -> 0.6, ``ledger_immanent`` -> 1.0)."""
 
 
@@ -53,7 +53,7 @@ _CATEGORY_WORDS: dict[str, Category] = {
     "victim": Category.VICTIM,
     "service": Category.SERVICE, "payment_processor": Category.SERVICE,
     "scam": Category.SCAM, "phish-hack": Category.SCAM, "phishing": Category.SCAM, "fake_phishing": Category.SCAM,
-    "ponzi_scheme": Category.SCAM, "ransomware": Category.SCAM, "black_list": Category.SCAM,
+    "ponzi_scheme": Category.SCAM, "ransomware": Category.SCAM, "black_list": Category.OTHER,
     "defi": Category.DEFI, "defi_lending": Category.DEFI,
     "issuer": Category.ISSUER, "token-contract": Category.ISSUER,
     "gambling": Category.GAMBLING, "miner": Category.MINING, "mining": Category.MINING, "mining_service": Category.MINING,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import MappingProxyType
 
-from chains.addresses import canonical_address
+from chains.addresses import canonical_address, is_valid_address
 from tracer.errors import InvalidAddress, LabelImportError
 from tracer.model import Category, Chain, Label
 
@@ -22,6 +22,7 @@ class ParseHints:
     filename: str = ""
     chain: Chain | None = None
     category: Category | None = None
+    lenient: bool = False  # skip and count rows with an invalid address instead of rejecting the file
     case_hints: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """lower-cased address -> case-preserved form (to repair lower-cased base58 OFAC keys)."""
 
@@ -34,38 +35,58 @@ class ParsedLabels:
     labels: tuple[Label, ...]
     skipped: Mapping[str, int]
     file_date: str | None = None
+    notes: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))  # imported, but worth saying
     case_unknown: int = 0  # base58 addresses whose case could not be recovered (looked up case-insensitively)
 
 
 class Collector:
     """Accumulates labels and skip counts while a parser walks a file."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, text: str = "", lenient: bool = False) -> None:
         self.path = path
+        self.text = text
+        self.lenient = lenient
+        self.invalid_lines: list[int | None] = []
         self.labels: list[Label] = []
         self.skipped: Counter[str] = Counter()
+        self.notes: Counter[str] = Counter()
         self.case_unknown = 0
 
     def skip(self, reason: str) -> None:
         """Count a row left out on purpose (not an error)."""
         self.skipped[reason] += 1
 
+    def note(self, reason: str) -> None:
+        """Count something worth reporting about rows that were imported."""
+        self.notes[reason] += 1
+
     def fail(self, line: int | None, field_name: str | None, reason: str) -> LabelImportError:
         """The error for a malformed row (raise it)."""
         return LabelImportError(self.path, line, field_name, reason)
 
-    def address(self, chain: Chain, raw: object, line: int | None, field_name: str = "address") -> str:
-        """The canonical address, or a LabelImportError naming file, line and field."""
-        if not isinstance(raw, str) or not raw.strip():
-            raise self.fail(line, field_name, "missing address")
+    def address(self, chain: Chain, raw: object, line: int | None, field_name: str = "address") -> str | None:
+        """The canonical address; a LabelImportError naming file, line and field when invalid.
+
+        In lenient mode an invalid address is counted (``invalid address``) and None is returned: the
+        caller skips the row. JSON parsers pass ``line=None``; the line is then found only on failure.
+        """
         try:
+            if not isinstance(raw, str) or not raw.strip():
+                raise InvalidAddress(chain.value, repr(raw), "missing address")
             return canonical_address(chain, raw)
         except InvalidAddress as exc:
+            if line is None and isinstance(raw, str) and raw and self.text:
+                line = line_of(self.text, f'"{raw}"')
+            if self.lenient:
+                self.skip(f"invalid {chain.value} address")
+                self.invalid_lines.append(line)
+                return None
             raise self.fail(line, field_name, str(exc)) from exc
 
     def result(self, fmt: str, file_date: str | None = None) -> ParsedLabels:
         """Freeze into a :class:`ParsedLabels`."""
-        return ParsedLabels(fmt, tuple(self.labels), MappingProxyType(dict(self.skipped)), file_date, self.case_unknown)
+        return ParsedLabels(fmt, tuple(self.labels), MappingProxyType(dict(self.skipped)), file_date,
+                            MappingProxyType(dict(self.notes)), self.case_unknown)
 
 
 def line_of(text: str, needle: str, start: int = 0) -> int | None:
@@ -116,3 +137,13 @@ def chain_from_filename(name: str) -> tuple[bool, Chain | None]:
         if lowered.startswith(prefix):
             return True, chain
     return False, None
+
+
+def misfiled_tron(out: Collector, chain: Chain, raw: str) -> Chain:
+    """OFAC lists file one TRON address (``TUCsTq7T...``) under XBT: an address that is a valid TRON address
+    and not a valid Bitcoin one is TRON whatever the asset code says (noted in the summary)."""
+    if chain is Chain.BITCOIN and raw[:1] in ("T", "t") and is_valid_address(Chain.TRON, raw) \
+            and not is_valid_address(Chain.BITCOIN, raw):
+        out.note("TRON address filed under a Bitcoin asset code: stored as tron")
+        return Chain.TRON
+    return chain

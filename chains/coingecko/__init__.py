@@ -1,0 +1,1 @@
+"""Daily USD prices from a CoinGecko-compatible API."""

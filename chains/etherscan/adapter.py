@@ -1,0 +1,105 @@
+"""EtherscanAdapter: ChainAdapter over the Etherscan V2 API (client + parse; no HTTP or JSON here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+
+from chains.addresses import canonical_address
+from chains.base import Capability, ChainAdapter, transfer_sort_key
+from chains.etherscan import parse
+from chains.etherscan.client import BALANCEMULTI_MAX, EtherscanClient
+from tracer.model import Chain, ChainTx, Direction, Transfer, TransferFlag, TransferKind
+
+
+class EtherscanAdapter(ChainAdapter):
+    """Native, internal and ERC-20 transfers of one EVM chain from Etherscan V2.
+
+    May raise: ChainUnavailable, RateLimited, QuotaExhausted, BadResponse, ApiRejected.
+    """
+
+    name = "etherscan"
+    capabilities = frozenset({Capability.NATIVE, Capability.INTERNAL, Capability.TOKENS, Capability.BALANCES,
+                              Capability.LOGS})
+
+    def __init__(self, client: EtherscanClient, chain: Chain, *, final_block: int | None = None) -> None:
+        if not chain.is_evm:
+            raise ValueError(f"Etherscan serves EVM chains only, not {chain.value}")
+        self.client = client
+        self.chain = chain
+        self.final_block = final_block
+
+    def transfers_of(self, address: str, *, direction: Direction = Direction.BOTH, since_block: int | None = None,
+                     until_block: int | None = None) -> Iterator[Transfer]:
+        """Native + internal + token transfers of ``address``, merged, de-duplicated and sorted."""
+        addr = canonical_address(self.chain, address)
+        start = since_block or 0
+        final = self.final_block
+        merged: dict[str, Transfer] = {}
+        for item in self.client.txlist(addr, start, until_block, final_block=final):
+            t = parse.txlist_item_to_transfer(item, self.chain)
+            merged.setdefault(t.id, t)
+        for internal in self.client.txlistinternal(addr, start, until_block, final_block=final):
+            t = parse.internal_item_to_transfer(internal, self.chain)
+            merged.setdefault(t.id, t)
+        for t in parse.tokentx_items_to_transfers(self.client.tokentx(addr, start, until_block, final_block=final), self.chain):
+            merged.setdefault(t.id, t)
+        for t in sorted(merged.values(), key=transfer_sort_key):
+            if direction is Direction.IN and t.to_address != addr:
+                continue
+            if direction is Direction.OUT and t.from_address != addr:
+                continue
+            yield t
+
+    def transaction(self, tx_hash: str) -> ChainTx | None:
+        """The whole tx: native value, internal transfers and receipt Transfer logs; None if unknown."""
+        tx_hash = tx_hash.lower()
+        raw = self.client.transaction(tx_hash)
+        if raw is None or raw.get("blockNumber") in (None, ""):
+            return None  # unknown, or still pending: nothing final to trace yet
+        block = parse.to_int(raw.get("blockNumber"))
+        final = self.final_block is not None and block <= self.final_block
+        receipt = self.client.receipt(tx_hash, immutable=final)
+        when = datetime.fromtimestamp(self.client.block_timestamp(block), tz=UTC)
+        success = receipt is None or parse.to_int(receipt.get("status"), 1) == 1
+        src = canonical_address(self.chain, str(raw.get("from")))
+        dst = raw.get("to")
+        to_address = canonical_address(self.chain, dst) if dst else None
+        value = parse.to_int(raw.get("value"))
+        flags = {TransferFlag.ZERO_VALUE} if value == 0 else set()
+        if not success:
+            flags.add(TransferFlag.FAILED)
+        transfers = [Transfer(chain=self.chain, tx_hash=tx_hash, index=parse.NATIVE_INDEX, kind=TransferKind.NATIVE,
+                              asset=self.chain.native, from_address=src, to_address=to_address, amount=value,
+                              block_number=block, timestamp=when, flags=frozenset(flags))]
+        for item in self.client.internal_by_hash(tx_hash, immutable=final):
+            row = dict(item)
+            row.setdefault("blockNumber", str(block))
+            row.setdefault("timeStamp", str(int(when.timestamp())))
+            transfers.append(parse.internal_item_to_transfer(row, self.chain, tx_hash))
+        if receipt is not None and success:
+            logs = [dict(log, transactionHash=tx_hash, blockNumber=hex(block)) for log in receipt.get("logs") or []]
+            transfers.extend(parse.logs_to_token_transfers(logs, self.chain, when))
+        gas_price = receipt.get("effectiveGasPrice") if receipt is not None else None
+        fee = parse.to_int(receipt.get("gasUsed")) * parse.to_int(gas_price or raw.get("gasPrice")) \
+            if receipt is not None else 0
+        return ChainTx(chain=self.chain, tx_hash=tx_hash, block_number=block, timestamp=when, from_address=src,
+                       to_address=to_address, fee=fee, success=success,
+                       transfers=tuple(sorted(transfers, key=transfer_sort_key)), input_data=raw.get("input"))
+
+    def latest_block(self) -> int:
+        """The chain tip."""
+        return self.client.block_number()
+
+    def balances(self, addresses: Iterable[str]) -> dict[str, int]:
+        """Native balances, 20 addresses per ``balancemulti`` call."""
+        canon = list(dict.fromkeys(canonical_address(self.chain, a) for a in addresses))
+        out: dict[str, int] = {}
+        for i in range(0, len(canon), BALANCEMULTI_MAX):
+            out.update(parse.parse_balances(self.client.balancemulti(canon[i:i + BALANCEMULTI_MAX]), self.chain))
+        return out
+
+    def token_balance(self, contract: str, address: str) -> int:
+        """Raw balance of one ERC-20 token."""
+        return self.client.tokenbalance(canonical_address(self.chain, contract),
+                                        canonical_address(self.chain, address))

@@ -1,0 +1,1 @@
+"""THORChain actions (swaps, refunds) from a Midgard v2 indexer."""

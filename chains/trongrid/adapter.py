@@ -1,0 +1,125 @@
+"""TRON adapter over TronGrid: composes :class:`TronGridClient` and the pure parsers.
+
+Block numbers: ``/transactions`` items carry ``blockNumber`` (exact). TRC-20 items only carry
+``block_timestamp``; their block is taken exactly from the same tx in the native listing when present,
+otherwise estimated at 3 s per block from the nearest anchor (a native item of the same listing, else the
+tip from ``getnowblock``). Missed slots make estimates drift slightly; ordering by time is preserved.
+``since_block``/``until_block`` become ``min_timestamp``/``max_timestamp`` through the tip anchor, the
+lower bound widened by a margin (a real block is never later than its estimate), then filtered by block.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+
+from chains.addresses import canonical_address
+from chains.base import Capability, ChainAdapter, transfer_sort_key
+from chains.trongrid.client import TronGridClient
+from chains.trongrid.parse import BLOCK_MS, estimate_block, native_transfer, to_chaintx, trc20_item_to_transfer
+from tracer.model import Chain, ChainTx, Direction, Transfer
+
+HOUR_MS = 3_600_000
+
+
+class TronGridAdapter(ChainAdapter):
+    """TRX (NATIVE, sun) and TRC-20 (TOKEN) transfers of TRON addresses from TronGrid v1.
+
+    May raise: ChainUnavailable, RateLimited, BadResponse, ApiRejected, InvalidAddress (bad input address).
+    """
+
+    chain = Chain.TRON
+    name = "trongrid"
+    capabilities = frozenset({Capability.NATIVE, Capability.TOKENS})
+
+    def __init__(self, client: TronGridClient, *, final_block: int | None = None) -> None:
+        self.client = client
+        self.final_block = final_block
+        self._tip: tuple[int, int] | None = None
+
+    def _tip_anchor(self) -> tuple[int, int]:
+        if self._tip is None:
+            self._tip = self.client.now_block()
+        return self._tip
+
+    def _window(self, since_block: int | None, until_block: int | None) -> tuple[int | None, int | None]:
+        if since_block is None and until_block is None:
+            return None, None
+        tip_block, tip_ts = self._tip_anchor()
+        min_ts = max_ts = None
+        if since_block is not None:
+            estimate = tip_ts - (tip_block - since_block) * BLOCK_MS
+            min_ts = max(0, estimate - max(HOUR_MS, (tip_ts - estimate) // 100))
+        if until_block is not None:
+            max_ts = tip_ts - (tip_block - until_block) * BLOCK_MS + BLOCK_MS
+        return min_ts, max_ts
+
+    def transfers_of(
+        self,
+        address: str,
+        *,
+        direction: Direction = Direction.BOTH,
+        since_block: int | None = None,
+        until_block: int | None = None,
+    ) -> Iterator[Transfer]:
+        """TRX and TRC-20 transfers touching ``address`` in the block window, ascending, de-duplicated."""
+        address = canonical_address(Chain.TRON, address)
+        min_ts, max_ts = self._window(since_block, until_block)
+        only_from, only_to = direction is Direction.OUT, direction is Direction.IN
+        found: dict[str, Transfer] = {}
+        exact: dict[str, int] = {}
+        anchors: list[tuple[int, int]] = []  # (timestamp_ms, block), sorted for bisect
+        for tx in self.client.account_transactions(
+                address, only_from=only_from, only_to=only_to, min_timestamp=min_ts, max_timestamp=max_ts):
+            block, ts = int(tx["blockNumber"]), int(tx["block_timestamp"])
+            exact[tx["txID"].lower()] = block
+            bisect.insort(anchors, (ts, block))
+            native = native_transfer(tx, block, ts)
+            if native is not None:
+                found[native.id] = native
+        ordinals: dict[str, int] = {}
+        for item in self.client.trc20_transactions(
+                address, only_from=only_from, only_to=only_to, min_timestamp=min_ts, max_timestamp=max_ts):
+            txid = item["transaction_id"].lower()
+            ts = int(item["block_timestamp"])
+            known = exact.get(txid)
+            block = known if known is not None else estimate_block(ts, self._nearest(anchors, ts))
+            index = ordinals.get(txid, 0)
+            token = trc20_item_to_transfer(item, index, block)
+            if token is not None:
+                ordinals[txid] = index + 1
+                found[token.id] = token
+        for t in sorted(found.values(), key=transfer_sort_key):
+            if since_block is not None and t.block_number < since_block:
+                continue
+            if until_block is not None and t.block_number > until_block:
+                continue
+            incoming, outgoing = t.to_address == address, t.from_address == address
+            if (direction is Direction.IN and incoming) or (direction is Direction.OUT and outgoing) or (
+                    direction is Direction.BOTH and (incoming or outgoing)):
+                yield t
+
+    def _nearest(self, anchors: list[tuple[int, int]], ts: int) -> tuple[int, int]:
+        """The anchor closest in time as ``(block, timestamp)``; the tip when the listing gave none."""
+        if not anchors:
+            return self._tip_anchor()
+        i = bisect.bisect_left(anchors, (ts, -1))
+        candidates = anchors[max(0, i - 1):i + 1]
+        ts_best, block_best = min(candidates, key=lambda a: abs(a[0] - ts))
+        return block_best, ts_best
+
+    def transaction(self, tx_hash: str) -> ChainTx | None:
+        """The mined tx (TRX value + TRC-20 Transfer events), or None when TronGrid does not know it."""
+        txid = tx_hash.strip().lower().removeprefix("0x")
+        info = self.client.transaction_info(txid, final_block=self.final_block)
+        if info is None or "blockNumber" not in info:
+            return None
+        final = self.final_block is not None and int(info["blockNumber"]) < self.final_block
+        raw = self.client.transaction_by_id(txid, final=final)
+        if raw is None:
+            return None
+        return to_chaintx(raw, info, self.client.transaction_events(txid, final=final))
+
+    def latest_block(self) -> int:
+        """The tip block number (``/wallet/getnowblock``)."""
+        return self.client.now_block()[0]

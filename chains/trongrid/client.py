@@ -1,0 +1,161 @@
+"""TronGrid v1 client: account listings with ``fingerprint`` paging, tx lookups, tip block.
+
+The API key travels only in the ``TRON-PRO-API-KEY`` header (HttpClient never logs nor archives headers).
+A 403 "… frequency limit … suspended for 30s" ban becomes a :class:`~chains.http.Retry` with
+``retry_after=ban_wait`` (30 s; injectable so tests stay fast). Plain 429s are backed off by HttpClient
+itself (Retry-After honoured, else jittered exponential), 5xx likewise.
+
+``latest`` uses ``GET /wallet/getnowblock``: java-tron documents it as POST, but TronGrid also accepts GET
+and HttpClient is GET-only. ``/wallet/gettransactionbyid`` and ``/wallet/gettransactioninfobyid`` are
+likewise called as GET with ``value=<txid>``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, cast
+
+import requests
+
+from chains.base import ResponseArchive
+from chains.esplora.finality import conditional_get
+from chains.http import HttpAnswer, HttpClient, Retry, RetryPolicy
+from chains.trongrid.types import Trc20Item, TronEvent, TronInfo, TronTransaction
+from tracer.errors import ApiRejected, BadResponse
+
+KEY_HEADER = "TRON-PRO-API-KEY"
+PAGE_LIMIT = 200
+BAN_SECONDS = 30.0
+MAX_PAGES = 10_000  # a fingerprint chain that never ends is a server bug, not a reason to spin forever
+
+
+class TronGridClient:
+    """Raw TronGrid calls returning wire-shaped items."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        rate: float = 3.0,
+        archive: ResponseArchive | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        ban_wait: float = BAN_SECONDS,
+        timeout: float = 20.0,
+    ) -> None:
+        headers = {KEY_HEADER: api_key} if api_key else {}
+        self.http = HttpClient(session, base_url, rate=rate, timeout=timeout, archive=archive, retry=retry,
+                               sleep=sleep, headers=headers, name="trongrid")
+        self.ban_wait = ban_wait
+
+    # -- account listings ---------------------------------------------------------------------------
+    def account_transactions(self, address: str, *, only_from: bool = False, only_to: bool = False,
+                             min_timestamp: int | None = None, max_timestamp: int | None = None,
+                             immutable: bool = False) -> Iterator[TronTransaction]:
+        """Confirmed TRX/contract txs of ``address``, oldest first (``/v1/accounts/{a}/transactions``)."""
+        params = _listing_params(only_from, only_to, min_timestamp, max_timestamp)
+        for item in self._pages(f"/v1/accounts/{address}/transactions", params, immutable):
+            yield cast(TronTransaction, item)
+
+    def trc20_transactions(self, address: str, *, only_from: bool = False, only_to: bool = False,
+                           min_timestamp: int | None = None, max_timestamp: int | None = None,
+                           contract_address: str | None = None, immutable: bool = False) -> Iterator[Trc20Item]:
+        """Confirmed TRC-20 transfers of ``address``, oldest first (``/v1/accounts/{a}/transactions/trc20``)."""
+        params = _listing_params(only_from, only_to, min_timestamp, max_timestamp)
+        if contract_address:
+            params["contract_address"] = contract_address
+        for item in self._pages(f"/v1/accounts/{address}/transactions/trc20", params, immutable):
+            yield cast(Trc20Item, item)
+
+    def _pages(self, path: str, params: dict[str, Any], immutable: bool) -> Iterator[dict[str, Any]]:
+        """Follow ``meta.fingerprint``: resend every filter unchanged plus the cursor; stop when it is absent."""
+        query = dict(params)
+        for _ in range(MAX_PAGES):
+            answer = self.http.get(path, query, check=self._check, immutable=immutable)
+            data = answer.data.get("data")
+            if not isinstance(data, list):
+                raise BadResponse(f"trongrid: no 'data' list from {path}")
+            yield from data
+            fingerprint = (answer.data.get("meta") or {}).get("fingerprint")
+            if not fingerprint or not data:
+                return
+            query = {**params, "fingerprint": fingerprint}
+        raise BadResponse(f"trongrid: fingerprint chain of {path} did not end")
+
+    # -- single transactions and the tip ------------------------------------------------------------
+    def transaction_events(self, txid: str, *, final: bool = False) -> list[TronEvent]:
+        """``/v1/transactions/{id}/events`` (empty for plain TRX transfers and unknown ids)."""
+        answer = conditional_get(self.http, f"/v1/transactions/{txid}/events", check=self._check,
+                                 is_final=lambda a: final)
+        data = answer.data.get("data")
+        if not isinstance(data, list):
+            raise BadResponse(f"trongrid: no 'data' list in events of {txid}")
+        return cast(list[TronEvent], data)
+
+    def transaction_by_id(self, txid: str, *, final: bool = False) -> TronTransaction | None:
+        """``/wallet/gettransactionbyid?value=`` (GET); None when java-tron answers ``{}`` (unknown id)."""
+        answer = conditional_get(self.http, "/wallet/gettransactionbyid", {"value": txid}, check=self._check_wallet,
+                                 is_final=lambda a: final and bool(a.data))
+        return cast(TronTransaction, answer.data) if answer.data else None
+
+    def transaction_info(self, txid: str, *, final_block: int | None = None) -> TronInfo | None:
+        """``/wallet/gettransactioninfobyid?value=`` (GET): block number/time and fee; None when unknown.
+
+        Archived as immutable once mined strictly below ``final_block``.
+        """
+
+        def final(answer: HttpAnswer) -> bool:
+            block = answer.data.get("blockNumber") if isinstance(answer.data, dict) else None
+            return final_block is not None and isinstance(block, int) and block < final_block
+
+        answer = conditional_get(self.http, "/wallet/gettransactioninfobyid", {"value": txid},
+                                 check=self._check_wallet, is_final=final)
+        return cast(TronInfo, answer.data) if answer.data else None
+
+    def now_block(self) -> tuple[int, int]:
+        """Tip ``(block number, block timestamp ms)`` from ``GET /wallet/getnowblock``."""
+        answer = self.http.get("/wallet/getnowblock", check=self._check_wallet)
+        try:
+            raw = answer.data["block_header"]["raw_data"]
+            return int(raw["number"]), int(raw["timestamp"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadResponse("trongrid: getnowblock without block_header.raw_data.number") from exc
+
+    # -- answer classification ----------------------------------------------------------------------
+    def _ban(self, answer: HttpAnswer) -> None:
+        text = answer.text.lower()
+        if answer.status in (403, 429) and ("frequency limit" in text or "suspended" in text):
+            raise Retry(f"HTTP {answer.status} temporary ban: {answer.text.strip()[:100]}",
+                        retry_after=self.ban_wait)
+
+    def _check(self, answer: HttpAnswer) -> None:
+        self._ban(answer)
+        if answer.status >= 300:
+            raise ApiRejected(f"trongrid: HTTP {answer.status}: {answer.text.strip()[:100]}")
+        if not isinstance(answer.data, dict):
+            raise BadResponse("trongrid: answer is not a JSON object")
+        if answer.data.get("success") is False:
+            raise ApiRejected(f"trongrid: {answer.data.get('error') or 'success=false'}")
+
+    def _check_wallet(self, answer: HttpAnswer) -> None:
+        self._ban(answer)
+        if answer.status >= 300:
+            raise ApiRejected(f"trongrid: HTTP {answer.status}: {answer.text.strip()[:100]}")
+        if not isinstance(answer.data, dict):
+            raise BadResponse("trongrid: answer is not a JSON object")
+
+
+def _listing_params(only_from: bool, only_to: bool, min_ts: int | None, max_ts: int | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"limit": PAGE_LIMIT, "only_confirmed": "true", "order_by": "block_timestamp,asc"}
+    if only_from:
+        params["only_from"] = "true"
+    if only_to:
+        params["only_to"] = "true"
+    if min_ts is not None:
+        params["min_timestamp"] = min_ts
+    if max_ts is not None:
+        params["max_timestamp"] = max_ts
+    return params

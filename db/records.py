@@ -1,0 +1,165 @@
+"""Value types the store returns besides the domain model, and exact row <-> value conversions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from tracer.model import Alert, Asset, CaseParameters, Chain, Seed, TaintModel
+
+
+class AddressRole(str, Enum):
+    """Role of an address in a case; a stronger role is never downgraded (seed > endpoint > intermediate)."""
+
+    SEED = "seed"
+    ENDPOINT = "endpoint"
+    INTERMEDIATE = "intermediate"
+
+    @property
+    def rank(self) -> int:
+        """Higher wins when the same address is met again."""
+        return {AddressRole.SEED: 3, AddressRole.ENDPOINT: 2, AddressRole.INTERMEDIATE: 1}[self]
+
+
+class CaseStatus(str, Enum):
+    """Lifecycle of a case."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """A stored case: identity, parameters, seeds and the facts recorded when it started."""
+
+    id: int
+    name: str
+    params: CaseParameters
+    seeds: tuple[Seed, ...]
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    label_versions: dict[str, str] = field(default_factory=dict)
+    tips: dict[str, int] = field(default_factory=dict)
+    stolen_amount: int | None = None
+    seed_asset: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseAddress:
+    """An address met by a case."""
+
+    chain: Chain
+    address: str
+    role: AddressRole
+    depth: int
+    cluster: str | None = None
+    expanded: bool = False
+
+
+@dataclass(frozen=True)
+class FrontierItem:
+    """Pending work: tainted value (of ``asset``, derived from stolen ``origin``) sitting at an address.
+
+    ``state`` is engine-private resume data (JSON-serialisable).
+    """
+
+    chain: Chain
+    address: str
+    asset: str
+    tainted_amount: int
+    hop: int
+    state: Mapping[str, Any] = field(default_factory=dict)
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class WatchEntry:
+    """A watched wallet; ``case_id`` None means a manual, case-less watch."""
+
+    chain: Chain
+    address: str
+    case_id: int | None = None
+    note: str | None = None
+    origin: str = "manual"
+    active: bool = True
+    added_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MonitorCursor:
+    """Last block fully processed for a watched address, and its last seen balance."""
+
+    chain: Chain
+    address: str
+    last_block: int
+    last_balance: int | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    """An alert as stored, with its row id (for ``mark_delivered``) and delivery state."""
+
+    id: int
+    case_id: int | None
+    alert: Alert
+    created_at: datetime
+    delivered: bool
+
+
+def utc(value: datetime) -> datetime:
+    """Aware UTC datetime (SQLite returns naive datetimes; they were written as UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def now_utc() -> datetime:
+    """The current time, UTC-aware."""
+    return datetime.now(UTC)
+
+
+def asset_from_key(chain: Chain, key: str, decimals: int) -> Asset:
+    """Rebuild an :class:`Asset` from its ``Asset.key`` (``SYMBOL`` or ``SYMBOL@contract``)."""
+    symbol, sep, contract = key.partition("@")
+    return Asset(chain=chain, symbol=symbol, contract=contract if sep else None, decimals=decimals)
+
+
+def params_to_json(params: CaseParameters) -> str:
+    """CaseParameters as canonical JSON (Decimal kept as a string)."""
+    return json.dumps(
+        {
+            "model": params.model.value,
+            "max_hops": params.max_hops,
+            "min_value": str(params.min_value),
+            "since": params.since,
+            "address_budget": params.address_budget,
+            "busy_threshold": params.busy_threshold,
+            "match_instant": params.match_instant,
+        },
+        sort_keys=True,
+    )
+
+
+def params_from_json(text: str) -> CaseParameters:
+    """Inverse of :func:`params_to_json`; unknown keys (from newer versions) are ignored."""
+    data = json.loads(text)
+    default = CaseParameters()
+    return CaseParameters(
+        model=TaintModel(data.get("model", default.model.value)),
+        max_hops=int(data.get("max_hops", default.max_hops)),
+        min_value=Decimal(str(data.get("min_value", default.min_value))),
+        since=data.get("since", default.since),
+        address_budget=int(data.get("address_budget", default.address_budget)),
+        busy_threshold=int(data.get("busy_threshold", default.busy_threshold)),
+        match_instant=bool(data.get("match_instant", default.match_instant)),
+    )
+
+
+def dumps(value: Mapping[str, Any]) -> str:
+    """Canonical JSON (sorted keys) so equal facts give equal text."""
+    return json.dumps(dict(value), sort_keys=True, separators=(",", ":"))

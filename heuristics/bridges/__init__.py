@@ -1,0 +1,1 @@
+"""Cross-chain following: THORChain (protocol-resolved), known bridge contracts and generic matching."""

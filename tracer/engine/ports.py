@@ -1,0 +1,87 @@
+"""What the engine needs from the outside world, as small protocols (the CLI wires concrete classes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from tracer.engine.nodes import Contribution, Expansion, NodeKey
+from tracer.model import BridgeAction, Chain, Endpoint, Link
+
+
+@dataclass(frozen=True, slots=True)
+class NodeState:
+    """Persisted state of one node of a case."""
+
+    key: NodeKey
+    hop: int
+    pending: bool
+    expansions: int
+    role: str  # seed | intermediate | endpoint
+
+
+class TraceRepository(Protocol):
+    """Persistence of one case's trace state (db.trace_repo implements it on the case store)."""
+
+    def incoming(self, case_id: int, node: NodeKey) -> list[Contribution]:
+        """Every contribution whose transfer arrives at ``node`` (all parents, all origins)."""
+        ...
+
+    def outgoing(self, case_id: int, node: NodeKey) -> list[Contribution]:
+        """Contributions allocated by ``node``'s own ledger (parent == node)."""
+        ...
+
+    def pending_nodes(self, case_id: int) -> list[tuple[NodeKey, int, float]]:
+        """Nodes to (re)expand with their hop and priority, best first (deterministic order)."""
+        ...
+
+    def node(self, case_id: int, node: NodeKey) -> NodeState | None:
+        """One node's state, or None if the case never met it."""
+        ...
+
+    def add_seed_node(self, case_id: int, node: NodeKey, contributions: Sequence[Contribution]) -> None:
+        """Store a seed's hop-0 taint and mark it pending (idempotent)."""
+        ...
+
+    def commit_expansion(self, case_id: int, expansion: Expansion, hop: int,
+                         touched: Iterable[tuple[NodeKey, int, float]]) -> None:
+        """Atomically: replace the node's outgoing contributions, endpoints and links with ``expansion``'s, store its
+        transfers, mark ``node`` done and every node in ``touched`` (key, hop, priority) pending."""
+        ...
+
+    def endpoints(self, case_id: int) -> list[Endpoint]:
+        """All endpoints of the case."""
+        ...
+
+    def links(self, case_id: int) -> list[Link]:
+        """All links of the case."""
+        ...
+
+
+class BridgeResolver(Protocol):
+    """Resolves a protocol inbound tx to its actions (THORChain Midgard)."""
+
+    def actions_for_tx(self, chain: Chain, tx_hash: str) -> list[BridgeAction]:
+        """Actions whose inbound is ``tx_hash`` (empty when unknown)."""
+        ...
+
+
+class PriceLookup(Protocol):
+    """Daily USD prices by symbol."""
+
+    def price_on(self, symbol: str, day: str) -> Decimal | None:
+        """Close in USD on ``day`` (YYYY-MM-DD) or the nearest earlier day; None if unknown."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEvent:
+    """Reported to the progress callback after every node (the CLI draws it with rich)."""
+
+    nodes_done: int
+    frontier: int
+    requests: int
+    accounted: float  # share of stolen value (origin units, all origins weighted equally by share) at endpoints
+    current: str

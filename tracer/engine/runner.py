@@ -1,0 +1,186 @@
+"""TraceEngine: best-first expansion of the frontier kept in the store (docs/methodology.md §1.4).
+
+Loop: take the pending node with the most stolen value, decide whether it stops the trace (label, hop limit,
+min value, busy, deposit address), otherwise fetch its history and allocate its taint; commit the node's
+contributions, endpoints and links in one transaction and mark its receivers pending. Re-running continues from
+what is pending; a finished case has nothing pending and makes no request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from chains.base import UtxoAdapter
+from tracer.engine.account import expand_account
+from tracer.engine.bridges import expand_bridge
+from tracer.engine.classify import Terminal, classify
+from tracer.engine.context import TraceContext
+from tracer.engine.deposit import detect_deposit
+from tracer.engine.nodes import Contribution, Expansion, NodeKey
+from tracer.engine.ports import ProgressEvent, TraceRepository
+from tracer.engine.seeding import seed_contributions, stolen_inflows
+from tracer.engine.utxo import CoinJoinDetector, expand_utxo
+from tracer.errors import AddressTooLarge
+from tracer.model import Category, ChainTx, Endpoint, EndpointStatus, Seed, StopReason, Transfer
+
+logger = logging.getLogger(__name__)
+
+MAX_EXPANSIONS_PER_NODE = 8  # re-expansions when more taint arrives later; more means a cycle of dust
+
+
+@dataclass
+class RunStats:
+    """What one run did."""
+
+    nodes_expanded: int = 0
+    pending_left: int = 0
+    budget_hit: bool = False
+
+
+class TraceEngine:
+    """Runs a case's trace to completion (or until interrupted; then re-run to resume)."""
+
+    def __init__(self, ctx: TraceContext, repo: TraceRepository, *,
+                 coinjoin: CoinJoinDetector | None = None,
+                 requests: Callable[[], int] = lambda: 0,
+                 progress: Callable[[ProgressEvent], None] | None = None) -> None:
+        self.ctx = ctx
+        self.repo = repo
+        self.coinjoin = coinjoin
+        self.requests = requests
+        self.progress = progress
+
+    def seed(self, seeds: Sequence[Seed], since_blocks: dict[str, int | None]) -> dict[str, int]:
+        """Record the stolen inflows of every seed; returns origin -> stolen amount. Idempotent."""
+        stolen: dict[str, int] = defaultdict(int)
+        for seed in seeds:
+            node = NodeKey(seed.address.chain, seed.address.value)
+            adapter = self.ctx.adapter(node.chain)
+            inflows = stolen_inflows(adapter, node, tx_hash=seed.tx_hash,
+                                     since_block=since_blocks.get(str(node)), until_block=adapter.final_block)
+            contributions = seed_contributions(node, inflows)
+            self.repo.add_seed_node(self.ctx.case_id, node, contributions)
+            for c in contributions:
+                stolen[c.origin] += c.origin_amount
+                self.ctx.origin_assets.setdefault(c.origin, c.transfer.asset)
+        return dict(stolen)
+
+    def run(self) -> RunStats:
+        """Expand pending nodes until none is left or the address budget is spent."""
+        stats = RunStats()
+        done = 0
+        while True:
+            pending = self.repo.pending_nodes(self.ctx.case_id)
+            if not pending:
+                break
+            node, hop, _priority = pending[0]
+            state = self.repo.node(self.ctx.case_id, node)
+            incoming = self.repo.incoming(self.ctx.case_id, node)
+            expansions = state.expansions if state else 0
+            if done >= self.ctx.params.address_budget or expansions >= MAX_EXPANSIONS_PER_NODE:
+                stats.budget_hit = stats.budget_hit or done >= self.ctx.params.address_budget
+                exp = self._stop(node, hop, incoming, None, StopReason.ADDRESS_BUDGET)
+            else:
+                exp = self.expand(node, hop, incoming)
+            self._commit(node, hop, exp)
+            done += 1
+            stats.nodes_expanded += 1
+            if self.progress is not None:
+                self.progress(ProgressEvent(done, len(pending) - 1, self.requests(), self._accounted(), str(node)))
+        return stats
+
+    # -- one node ----------------------------------------------------------------------------------------------
+    def expand(self, node: NodeKey, hop: int, incoming: Sequence[Contribution]) -> Expansion:
+        """Decide and expand one node (no store writes)."""
+        ctx = self.ctx
+        is_seed = str(node) in ctx.seeds
+        if not is_seed:
+            terminal = classify(ctx.labels, node.chain, node.address)
+            if terminal is not None:
+                if terminal.category is Category.BRIDGE:
+                    return expand_bridge(ctx, node, hop, incoming, terminal.service, _confidence(incoming))
+                return self._stop(node, hop, incoming, terminal, StopReason.LABELLED_SERVICE)
+            if hop > ctx.params.max_hops:
+                return self._stop(node, hop, incoming, None, StopReason.HOP_LIMIT)
+            if _below_min(ctx, incoming):
+                return self._stop(node, hop, incoming, None, StopReason.BELOW_MIN_VALUE)
+        adapter = ctx.adapter(node.chain)
+        limit = ctx.params.busy_threshold
+        try:
+            if isinstance(adapter, UtxoAdapter):
+                txs: list[ChainTx] = []
+                for tx in adapter.transactions_of(node.address, until_block=adapter.final_block):
+                    txs.append(tx)
+                    if len(txs) > limit and not is_seed:
+                        return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
+                if not is_seed:
+                    deposit = detect_deposit(ctx, node, utxo_txs=txs)
+                    if deposit is not None:
+                        return self._stop(node, hop, incoming, deposit, StopReason.DEPOSIT_ADDRESS)
+                return expand_utxo(ctx, node, hop, incoming, txs, _confidence(incoming), self.coinjoin)
+            history: list[Transfer] = []
+            for t in adapter.transfers_of(node.address, until_block=adapter.final_block):
+                history.append(t)
+                if len(history) > limit and not is_seed:
+                    return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
+        except AddressTooLarge:
+            return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
+        if not is_seed:
+            deposit = detect_deposit(ctx, node, transfers=history)
+            if deposit is not None:
+                return self._stop(node, hop, incoming, deposit, StopReason.DEPOSIT_ADDRESS)
+        return expand_account(ctx, node, hop, incoming, history, _confidence(incoming))
+
+    def _stop(self, node: NodeKey, hop: int, incoming: Sequence[Contribution], terminal: Terminal | None,
+              reason: StopReason) -> Expansion:
+        """The node keeps all the taint that reached it, as endpoints with the reason."""
+        exp = Expansion(node)
+        if terminal is not None:
+            status, category, service, conf = terminal.status, terminal.category, terminal.service, terminal.confidence
+        elif reason is StopReason.BUSY_ADDRESS:
+            status, category, service, conf = EndpointStatus.UNKNOWN, Category.SERVICE, "unlabelled busy address", 1.0
+        else:
+            status, category, service, conf = EndpointStatus.UNKNOWN, None, None, 1.0
+        path = _confidence(incoming)
+        for c in incoming:
+            exp.endpoints.append(Endpoint(node.chain, node.address, c.transfer.asset, c.amount, status, category,
+                                          reason, service, hop, round(path * conf, 6), c.origin, c.origin_amount))
+        return exp
+
+    def _commit(self, node: NodeKey, hop: int, exp: Expansion) -> None:
+        previous = {(c.transfer.id, c.origin): (c.amount, c.origin_amount)
+                    for c in self.repo.outgoing(self.ctx.case_id, node)}
+        current = {(c.transfer.id, c.origin): (c.amount, c.origin_amount) for c in exp.contributions}
+        touched: dict[NodeKey, tuple[int, float]] = {}
+        for c in exp.contributions:
+            receiver = c.receiver
+            if receiver is None or receiver == node:
+                continue
+            changed = previous.get((c.transfer.id, c.origin)) != current[(c.transfer.id, c.origin)]
+            if changed or self.repo.node(self.ctx.case_id, receiver) is None:
+                h, p = touched.get(receiver, (c.hop, 0.0))
+                touched[receiver] = (min(h, c.hop), p + self.ctx.share(c.origin, c.origin_amount))
+        self.repo.commit_expansion(self.ctx.case_id, exp, hop, [(k, h, p) for k, (h, p) in sorted(touched.items())])
+
+    def _accounted(self) -> float:
+        endpoints = self.repo.endpoints(self.ctx.case_id)
+        origins = max(1, len(self.ctx.stolen))
+        return sum(self.ctx.share(e.origin, e.origin_amount) for e in endpoints
+                   if not e.origin.startswith("inferred:")) / origins
+
+
+def _confidence(incoming: Sequence[Contribution]) -> float:
+    return max((c.confidence for c in incoming), default=1.0)
+
+
+def _below_min(ctx: TraceContext, incoming: Sequence[Contribution]) -> bool:
+    if not ctx.min_origin_amount or not incoming:
+        return False
+    totals: dict[str, int] = defaultdict(int)
+    for c in incoming:
+        totals[c.origin] += c.origin_amount
+    return all(amount < ctx.min_origin_amount.get(origin.removeprefix("inferred:"), 0)
+               for origin, amount in totals.items())

@@ -1,0 +1,61 @@
+"""Seeding a trace: which inflows of the seed address are the stolen value.
+
+With ``--tx`` the stolen value is what the seed received in the theft transaction. Otherwise it is every inflow
+from ``since`` on, except noise: zero-value and failed transfers, look-alike/fake tokens, and dust -- inflows below
+``SEED_DUST_FRACTION`` of the largest inflow of the same asset (strangers "dusting" a famous exploiter address).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chains.base import ChainAdapter, UtxoAdapter
+from tracer.engine.nodes import THEFT_PARENT, Contribution, NodeKey
+from tracer.engine.utxo import output_transfer
+from tracer.model import Direction, Evidence, EvidenceClass, Transfer
+
+SEED_DUST_FRACTION_NUM = 1
+SEED_DUST_FRACTION_DEN = 1_000  # an inflow under 0.1% of the largest inflow of its asset is dust, not loot
+
+
+def stolen_inflows(adapter: ChainAdapter, node: NodeKey, *, tx_hash: str | None, since_block: int | None,
+                   until_block: int | None) -> list[Transfer]:
+    """The seed's stolen inflows (see the module docstring)."""
+    if tx_hash is not None:
+        tx = adapter.transaction(tx_hash)
+        if tx is None:
+            from tracer.errors import TracerError
+
+            raise TracerError(f"{node.chain.value} does not know transaction {tx_hash}")
+        if node.chain.is_utxo:
+            candidates = [output_transfer(tx, o.index) for o in tx.outputs if o.address == node.address]
+        else:
+            candidates = [t for t in tx.transfers if t.to_address == node.address]
+    elif isinstance(adapter, UtxoAdapter):
+        candidates = []
+        for tx in adapter.transactions_of(node.address, since_block=since_block, until_block=until_block):
+            own_inputs = any(i.address == node.address for i in tx.inputs)
+            if own_inputs:
+                continue  # change coming back is not new loot
+            candidates.extend(output_transfer(tx, o.index) for o in tx.outputs if o.address == node.address)
+    else:
+        candidates = [t for t in adapter.transfers_of(node.address, direction=Direction.IN, since_block=since_block,
+                                                      until_block=until_block)
+                      if t.to_address == node.address and t.from_address != node.address]
+    return drop_noise(candidates)
+
+
+def drop_noise(candidates: Sequence[Transfer]) -> list[Transfer]:
+    """Remove flagged transfers and dust (relative to the largest inflow of the same asset)."""
+    clean = [t for t in candidates if t.followable]
+    largest: dict[str, int] = {}
+    for t in clean:
+        largest[t.asset.key] = max(largest.get(t.asset.key, 0), t.amount)
+    return [t for t in clean
+            if t.amount * SEED_DUST_FRACTION_DEN >= largest[t.asset.key] * SEED_DUST_FRACTION_NUM]
+
+
+def seed_contributions(node: NodeKey, inflows: Sequence[Transfer]) -> list[Contribution]:
+    """Hop-0 taint: each stolen inflow is wholly tainted and is its own origin asset."""
+    evidence = Evidence(EvidenceClass.E1, "seed.stolen_inflow", 1.0, {"seed": str(node)})
+    return [Contribution(t, t.asset.key, t.amount, t.amount, THEFT_PARENT, 0, evidence) for t in inflows]

@@ -1,0 +1,109 @@
+"""Expanding a UTXO node (Bitcoin): every tainted output is followed into the transaction that spends it.
+
+Taint is tracked per output (exact, no pooling): a spending tx splits the taint of the node's inputs over its
+outputs and fee by the UTXO form of the model (§1.2). Other inputs of the same tx are allocated by their own
+nodes' expansions (contributions are keyed by parent), so co-spends with other traced addresses add up.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from tracer.engine.context import TraceContext
+from tracer.engine.nodes import Contribution, Expansion, NodeKey
+from tracer.engine.taint import split_utxo
+from tracer.model import (
+    Category,
+    ChainTx,
+    Endpoint,
+    EndpointStatus,
+    Evidence,
+    EvidenceClass,
+    StopReason,
+    Transfer,
+    TransferKind,
+)
+
+TRANSFER_EVIDENCE = Evidence(EvidenceClass.E1, "transfer", 1.0)
+
+CoinJoinDetector = Callable[[ChainTx], object | None]
+
+
+def output_transfer(tx: ChainTx, vout: int) -> Transfer:
+    """The :class:`Transfer` view of one output of a UTXO transaction."""
+    out = next(o for o in tx.outputs if o.index == vout)
+    sender = tx.inputs[0].address if tx.inputs else None
+    return Transfer(tx.chain, tx.tx_hash, vout, TransferKind.UTXO, tx.chain.native, sender, out.address, out.amount,
+                    tx.block_number, tx.timestamp)
+
+
+def expand_utxo(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Contribution],
+                history: Sequence[ChainTx], confidence: float,
+                is_coinjoin: CoinJoinDetector | None = None) -> Expansion:
+    """Follow each tainted output of ``node`` into its spending transaction."""
+    exp = Expansion(node)
+    native = node.chain.native
+    # (tx, vout) -> origin -> (taint, origin amount)
+    held: dict[tuple[str, int], dict[str, tuple[int, int]]] = defaultdict(dict)
+    for c in incoming:
+        if c.transfer.to_address != node.address:
+            continue
+        slot = held[(c.transfer.tx_hash, c.transfer.index)]
+        a, o = slot.get(c.origin, (0, 0))
+        slot[c.origin] = (a + c.amount, o + c.origin_amount)
+    spends: dict[str, ChainTx] = {}
+    spent_by: dict[tuple[str, int], str] = {}
+    for tx in history:
+        for vin in tx.inputs:
+            key = (vin.prev_tx_hash, vin.prev_index)
+            if key in held:
+                spent_by[key] = tx.tx_hash
+                spends[tx.tx_hash] = tx
+    for key, origins in sorted(held.items()):
+        if key not in spent_by:
+            for origin, (a, o) in sorted(origins.items()):
+                exp.endpoints.append(Endpoint(node.chain, node.address, native, a, EndpointStatus.UNSPENT, None,
+                                              StopReason.UNSPENT, None, hop, confidence, origin, o))
+    for tx_hash in sorted(spends, key=lambda h: (spends[h].block_number, h)):
+        tx = spends[tx_hash]
+        _allocate_spend(ctx, node, hop, tx, held, confidence, exp, is_coinjoin)
+    return exp
+
+
+def _allocate_spend(ctx: TraceContext, node: NodeKey, hop: int, tx: ChainTx,
+                    held: dict[tuple[str, int], dict[str, tuple[int, int]]], confidence: float, exp: Expansion,
+                    is_coinjoin: CoinJoinDetector | None) -> None:
+    native = node.chain.native
+    input_total = sum(i.amount for i in tx.inputs)
+    per_origin: dict[str, tuple[int, int, int]] = {}  # origin -> (taint, origin amount, fifo offset)
+    cursor = 0
+    for vin in tx.inputs:
+        for origin, (a, o) in held.get((vin.prev_tx_hash, vin.prev_index), {}).items():
+            t0, o0, off = per_origin.get(origin, (0, 0, cursor))
+            per_origin[origin] = (t0 + a, o0 + o, off)
+        cursor += vin.amount
+    if is_coinjoin is not None and is_coinjoin(tx) is not None:
+        for origin, (a, o, _off) in sorted(per_origin.items()):
+            exp.endpoints.append(Endpoint(node.chain, node.address, native, a, EndpointStatus.MIXED,
+                                          Category.COINJOIN, StopReason.COINJOIN, f"coinjoin {tx.tx_hash}", hop,
+                                          confidence, origin, o))
+        return
+    outputs = sorted(tx.outputs, key=lambda o: o.index)
+    for origin, (a, o, offset) in sorted(per_origin.items()):
+        shares, (fee_taint, fee_origin) = split_utxo(ctx.params.model, input_total, a, o,
+                                                     [out.amount for out in outputs], tx.fee, offset)
+        for out, (taint, origin_amount) in zip(outputs, shares, strict=True):
+            if taint <= 0 and origin_amount <= 0:
+                continue
+            transfer = output_transfer(tx, out.index)
+            exp.transfers.append(transfer)
+            if out.address is None:  # OP_RETURN / burn: value leaves circulation
+                exp.endpoints.append(Endpoint(node.chain, node.address, native, taint, EndpointStatus.UNKNOWN, None,
+                                              StopReason.FEES, "burned", hop, confidence, origin, origin_amount))
+                continue
+            exp.contributions.append(Contribution(transfer, origin, taint, origin_amount, str(node), hop + 1,
+                                                  TRANSFER_EVIDENCE, confidence))
+        if fee_taint or fee_origin:
+            exp.endpoints.append(Endpoint(node.chain, node.address, native, fee_taint, EndpointStatus.UNKNOWN, None,
+                                          StopReason.FEES, "network fee", hop, confidence, origin, fee_origin))

@@ -1,0 +1,1 @@
+"""Fund-flow figures (placeholder while building)."""

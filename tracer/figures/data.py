@@ -1,0 +1,204 @@
+"""Pure functions: case-export dict -> the tables each figure is drawn from (no I/O, no plotting).
+
+Values are compared in USD: ``usd`` fields where the export has them, otherwise ``amount`` times a per-asset unit
+price derived from the export's own priced rows. Amounts stay ``Decimal`` until the table is built.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from statistics import median
+from typing import Any
+
+import pandas as pd
+
+Doc = Mapping[str, Any]
+ZERO = Decimal(0)
+
+SERVICE_CATEGORIES = frozenset({
+    "exchange", "deposit", "bridge", "mixer", "coinjoin", "instant_exchange", "dex", "otc", "issuer", "service",
+    "victim", "defi", "gambling", "mining",
+})
+"""Address categories that are not the launderer's own wallets (excluded from the 'wallets holding' count)."""
+
+EXPLORERS: dict[str, str] = {
+    "ethereum": "https://etherscan.io/tx/{}",
+    "bsc": "https://bscscan.com/tx/{}",
+    "arbitrum": "https://arbiscan.io/tx/{}",
+    "base": "https://basescan.org/tx/{}",
+    "polygon": "https://polygonscan.com/tx/{}",
+    "optimism": "https://optimistic.etherscan.io/tx/{}",
+    "avalanche": "https://snowtrace.io/tx/{}",
+    "bitcoin": "https://mempool.space/tx/{}",
+    "tron": "https://tronscan.org/#/transaction/{}",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Tx:
+    """One export transfer with parsed types."""
+
+    chain: str
+    tx_hash: str
+    block: int
+    timestamp: datetime
+    sender: str | None
+    receiver: str | None
+    asset: str
+    amount: Decimal
+    taint: Decimal
+    hop: int
+    evidence: str
+    confidence: float
+    rule: str
+    usd: Decimal | None
+
+
+def parse_time(value: str) -> datetime:
+    """ISO-8601 UTC string (``Z`` or ``+00:00``) -> aware datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def as_of(doc: Doc) -> datetime:
+    """The export's as-of time (meta.as_of, else generated_at)."""
+    meta = doc.get("meta") or {}
+    return parse_time(str(meta.get("as_of") or doc["generated_at"]))
+
+
+def transfers(doc: Doc) -> list[Tx]:
+    """The export's transfers, parsed, in export order."""
+    return [
+        Tx(chain=t["chain"], tx_hash=t["tx_hash"], block=int(t["block"]), timestamp=parse_time(t["timestamp"]),
+           sender=t.get("from"), receiver=t.get("to"), asset=t["asset"], amount=Decimal(t["amount"]),
+           taint=Decimal(t["taint_amount"]), hop=int(t["hop"]), evidence=t["evidence"],
+           confidence=float(t["confidence"]), rule=str(t.get("rule") or ""),
+           usd=None if t.get("usd") is None else Decimal(t["usd"]))
+        for t in doc["transfers"]
+    ]
+
+
+def unit_prices(doc: Doc) -> dict[str, Decimal]:
+    """USD per whole unit of each asset: the median of usd/amount over priced transfers, endpoints, stolen rows."""
+    samples: dict[str, list[Decimal]] = defaultdict(list)
+    rows: Iterable[Mapping[str, Any]] = [*doc["transfers"], *doc["endpoints"], *doc["summary"].get("stolen", [])]
+    for row in rows:
+        amount = Decimal(row["amount"])
+        if row.get("usd") is not None and amount > 0:
+            samples[row["asset"]].append(Decimal(row["usd"]) / amount)
+    return {asset: median(values) for asset, values in samples.items()}
+
+
+def value_usd(asset: str, amount: Decimal, usd: Decimal | None, prices: Mapping[str, Decimal]) -> Decimal:
+    """USD of an amount: the given value, else amount x unit price, else 0 (unpriced assets carry no width)."""
+    if usd is not None:
+        return usd
+    return amount * prices.get(asset, ZERO)
+
+
+def stolen_usd(doc: Doc) -> Decimal:
+    """Total stolen value in USD (summary.stolen, unpriced rows valued at the derived unit price)."""
+    prices = unit_prices(doc)
+    return sum(
+        (value_usd(s["asset"], Decimal(s["amount"]), None if s.get("usd") is None else Decimal(s["usd"]), prices)
+         for s in doc["summary"]["stolen"]),
+        ZERO,
+    )
+
+
+def address_labels(doc: Doc) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
+    """(chain, address) -> label dicts, highest confidence first."""
+    out: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for a in doc["addresses"]:
+        out[(a["chain"], a["address"])] = sorted(a.get("labels") or [], key=lambda lb: -float(lb["confidence"]))
+    return out
+
+
+def best_label(labels: Mapping[tuple[str, str], list[Mapping[str, Any]]], chain: str, address: str | None) -> str:
+    """The most confident label text of an address, or ''."""
+    found = labels.get((chain, address or ""), [])
+    return str(found[0]["label"]) if found else ""
+
+
+def exit_category(endpoint: Mapping[str, Any]) -> str:
+    """Map an endpoint to one of the Sankey exit categories (status wins for frozen and dormant funds)."""
+    status, category = endpoint.get("status"), endpoint.get("category")
+    if status == "frozen":
+        return "frozen"
+    if status == "unspent":
+        return "dormant"
+    if category in ("exchange", "deposit"):
+        return "exchange"
+    if category == "otc":
+        return "OTC"
+    if category == "instant_exchange":
+        return "instant exchange"
+    if category in ("mixer", "coinjoin") or status == "mixed":
+        return "mixer"
+    return "unknown"
+
+
+def annex_table(doc: Doc) -> pd.DataFrame:
+    """Evidence annex: one row per transfer with labels and an explorer link, sorted by time then chain."""
+    labels = address_labels(doc)
+    rows = [{
+        "timestamp_utc": t.timestamp.strftime("%Y-%m-%d %H:%M:%S"), "chain": t.chain, "block": t.block,
+        "tx_hash": t.tx_hash, "from": t.sender or "", "from_label": best_label(labels, t.chain, t.sender),
+        "to": t.receiver or "", "to_label": best_label(labels, t.chain, t.receiver), "asset": t.asset,
+        "amount": str(t.amount), "taint_amount": str(t.taint), "usd": "" if t.usd is None else str(t.usd),
+        "hop": t.hop, "evidence": t.evidence, "rule": t.rule, "confidence": t.confidence,
+        "explorer_url": EXPLORERS[t.chain].format(t.tx_hash) if t.chain in EXPLORERS else "",
+    } for t in transfers(doc)]
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    return frame.sort_values(["timestamp_utc", "chain", "tx_hash", "to"], kind="stable").reset_index(drop=True)
+
+
+def summary_table(doc: Doc) -> pd.DataFrame:
+    """Endpoints by exit category, status and chain (+ unaccounted rows and a total), reconciled to 100 %."""
+    prices = unit_prices(doc)
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for e in doc["endpoints"]:
+        key = (exit_category(e), str(e["status"]), str(e["chain"]))
+        g = groups.setdefault(key, {"amounts": defaultdict(Decimal), "usd": ZERO, "addresses": set(), "conf": []})
+        g["amounts"][e["asset"]] += Decimal(e["amount"])
+        g["usd"] += value_usd(e["asset"], Decimal(e["amount"]), None if e.get("usd") is None else Decimal(e["usd"]),
+                              prices)
+        g["addresses"].add(e["address"])
+        g["conf"].append(float(e.get("confidence", 1.0)))
+    for u in doc["summary"].get("unaccounted", []):
+        key = ("unaccounted", str(u["reason"]), "")
+        g = groups.setdefault(key, {"amounts": defaultdict(Decimal), "usd": ZERO, "addresses": set(), "conf": []})
+        g["amounts"][u["asset"]] += Decimal(u["amount"])
+        g["usd"] += value_usd(u["asset"], Decimal(u["amount"]), None if u.get("usd") is None else Decimal(u["usd"]),
+                              prices)
+    total = sum((g["usd"] for g in groups.values()), ZERO)
+    order = {c: i for i, c in enumerate(("exchange", "OTC", "instant exchange", "mixer", "frozen", "dormant",
+                                         "unknown", "unaccounted"))}
+    rows = []
+    for (category, status, chain), g in sorted(groups.items(), key=lambda kv: (order[kv[0][0]], kv[0][1:])):
+        rows.append({
+            "category": category, "status": status, "chain": chain,
+            "amount": "; ".join(f"{_fmt_amount(v)} {_symbol(a)}" for a, v in sorted(g["amounts"].items())),
+            "usd": g["usd"].quantize(Decimal("0.01")),
+            "percent": (g["usd"] * 100 / total).quantize(Decimal("0.1")) if total else ZERO,
+            "addresses": len(g["addresses"]),
+            "min_confidence": min(g["conf"]) if g["conf"] else None,
+        })
+    rows.append({"category": "total", "status": "", "chain": "", "amount": "",
+                 "usd": total.quantize(Decimal("0.01")), "percent": Decimal("100.0") if total else ZERO,
+                 "addresses": sum(r["addresses"] for r in rows), "min_confidence": None})
+    return pd.DataFrame(rows)
+
+
+def _symbol(asset: str) -> str:
+    return asset.split("@", 1)[0]
+
+
+def _fmt_amount(value: Decimal) -> str:
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return text or "0"

@@ -1,0 +1,108 @@
+"""LabelIndex: constant-time, cluster-aware label lookup for the engine (implements ``LabelLookup``).
+
+Labels are kept in a dict keyed by (chain, canonical address). Base58 addresses whose case was lost upstream
+(OFAC entity keys are lower-cased) are also keyed by their lower-cased form, and a lookup tries both keys.
+With :meth:`LabelIndex.set_clusters`, a label on any member of a cluster applies to every member, with its
+confidence scaled by ``cluster_factor`` (and capped) and its source marked ``via cluster``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+from tracer.labels.parsers.ofac import is_case_folded
+from tracer.model import Chain, Label
+
+Key = tuple[Chain, str]
+
+
+class _LabelSource(Protocol):
+    def active_labels(self) -> list[Label]: ...
+
+
+class LabelIndex:
+    """In-memory label index; build once per trace (or per monitor cycle)."""
+
+    def __init__(self, labels: Iterable[Label] = (), *, cluster_factor: float = 0.9, cluster_cap: float = 0.9) -> None:
+        self.cluster_factor = cluster_factor
+        self.cluster_cap = cluster_cap
+        self._by_key: dict[Key, list[Label]] = defaultdict(list)
+        self._folded: dict[Key, list[Label]] = defaultdict(list)
+        self._cluster_of: dict[Key, str] = {}
+        self._members: dict[str, list[Key]] = {}
+        self._cluster_cache: dict[str, list[Label]] = {}
+        self.add_all(labels)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_key.values()) + sum(len(v) for v in self._folded.values())
+
+    def add_all(self, labels: Iterable[Label]) -> None:
+        """Add labels (best first ordering is restored on lookup)."""
+        for label in labels:
+            if is_case_folded(label.chain, label.address):
+                self._folded[(label.chain, label.address)].append(label)
+            else:
+                self._by_key[(label.chain, label.address)].append(label)
+        self._cluster_cache.clear()
+
+    def own_labels(self, chain: Chain, address: str) -> list[Label]:
+        """Labels stored for exactly this address (and its case-folded twin), unsorted."""
+        found = self._by_key.get((chain, address))
+        folded = self._folded.get((chain, address.lower())) if self._folded else None
+        if folded:
+            return [*(found or ()), *folded]
+        return list(found) if found else []
+
+    def set_clusters(self, mapping: Mapping[str, str], chain: Chain | None = None) -> None:
+        """Declare clusters: address -> cluster id (one chain, or addresses given as ``chain:address``)."""
+        self._cluster_of.clear()
+        self._members.clear()
+        self._cluster_cache.clear()
+        for address, cluster in mapping.items():
+            key = _key(address, chain)
+            self._cluster_of[key] = cluster
+            self._members.setdefault(cluster, []).append(key)
+
+    def labels_of(self, chain: Chain, address: str) -> list[Label]:
+        """Every label that applies: the address's own, then its cluster's ("via cluster"), best first."""
+        own = self.own_labels(chain, address)
+        cluster = self._cluster_of.get((chain, address))
+        if cluster is not None:
+            own_ids = {id(label) for label in own}
+            own = own + [label for label in self._cluster_labels(cluster, (chain, address))
+                         if id(label) not in own_ids]
+        if len(own) > 1:
+            own.sort(key=lambda label: -label.confidence)
+        return own
+
+    def _cluster_labels(self, cluster: str, exclude: Key) -> list[Label]:
+        cached = self._cluster_cache.get(cluster)
+        if cached is None:
+            cached = []
+            for member in self._members.get(cluster, ()):
+                for label in self.own_labels(*member):
+                    cached.append(dataclasses.replace(
+                        label,
+                        confidence=min(label.confidence * self.cluster_factor, self.cluster_cap),
+                        source=f"{label.source} (via cluster {cluster}: {member[1]})",
+                    ))
+            self._cluster_cache[cluster] = cached
+        # A member's own labels are already present; drop their "via cluster" copies.
+        return [label for label in cached if not label.source.endswith(f": {exclude[1]})")]
+
+
+def _key(address: str, chain: Chain | None) -> Key:
+    if chain is not None:
+        return (chain, address)
+    prefix, sep, rest = address.partition(":")
+    if not sep:
+        raise ValueError(f"address {address!r} needs a chain (pass chain= or use chain:address)")
+    return (Chain(prefix), rest)
+
+
+def load_index(store: _LabelSource, **kwargs: float) -> LabelIndex:
+    """A LabelIndex over every label of the store's active sets (``db.labels.LabelStore``)."""
+    return LabelIndex(store.active_labels(), **kwargs)

@@ -1,0 +1,90 @@
+"""Deterministic, *valid* identifiers for every chain: checksummed addresses and 32-byte hashes."""
+
+from __future__ import annotations
+
+import random
+
+import base58
+import bech32
+from eth_utils import to_checksum_address
+
+
+class Ids:
+    """Draws addresses and hashes from one seeded RNG, never repeating one."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._seen: set[str] = set()
+
+    def _bytes(self, n: int) -> bytes:
+        return self._rng.getrandbits(8 * n).to_bytes(n, "big")
+
+    def _unique(self, value: str) -> str:
+        if value in self._seen:  # astronomically unlikely, but keep ids unique by construction
+            raise ValueError(f"duplicate id {value}")
+        self._seen.add(value)
+        return value
+
+    def hash32(self) -> str:
+        """32 random bytes, lower-case hex without 0x (a Bitcoin/TRON txid)."""
+        return self._unique(self._bytes(32).hex())
+
+    def evm_hash(self) -> str:
+        """0x-prefixed 32-byte hash (an EVM tx hash)."""
+        return "0x" + self.hash32()
+
+    def evm(self) -> str:
+        """A lower-case EVM address whose EIP-55 checksum form is valid."""
+        addr = "0x" + self._bytes(20).hex()
+        to_checksum_address(addr)
+        return self._unique(addr)
+
+    def lookalike(self, target: str) -> str:
+        """An EVM address sharing the first 4 and last 4 hex chars with ``target`` (address poisoning)."""
+        body = self._bytes(20).hex()
+        return self._unique("0x" + target[2:6] + body[4:36] + target[-4:])
+
+    def p2wpkh(self) -> str:
+        """A native-segwit v0 P2WPKH address (bech32, real checksum)."""
+        addr = bech32.encode("bc", 0, self._bytes(20))
+        assert addr is not None
+        return self._unique(addr)
+
+    def p2tr(self) -> str:
+        """A taproot P2TR address (bech32m, real checksum)."""
+        addr = bech32.encode("bc", 1, self._bytes(32))
+        assert addr is not None
+        return self._unique(addr)
+
+    def p2pkh(self) -> str:
+        """A legacy base58check P2PKH address (version byte 0x00)."""
+        return self._unique(base58.b58encode_check(b"\x00" + self._bytes(20)).decode())
+
+    def tron(self) -> str:
+        """A TRON base58check address (0x41 prefix, starts with ``T``)."""
+        return self._unique(base58.b58encode_check(b"\x41" + self._bytes(20)).decode())
+
+
+def tron_to_hex(addr: str) -> str:
+    """Base58 ``T…`` -> 21-byte hex ``41…`` (the form inside java-tron raw_data)."""
+    return bytes(base58.b58decode_check(addr)).hex()
+
+
+def btc_script(address: str | None, op_return: bytes | None = None) -> tuple[str, str, str]:
+    """(scriptpubkey hex, asm, esplora type) for an address or an OP_RETURN payload."""
+    if address is None:
+        data = op_return or b""
+        return "6a" + bytes([len(data)]).hex() + data.hex(), f"OP_RETURN OP_PUSHBYTES_{len(data)} {data.hex()}", "op_return"
+    if address.startswith("bc1"):
+        ver, prog = bech32.decode("bc", address)
+        assert ver is not None and prog is not None
+        p = bytes(prog).hex()
+        if ver == 0:
+            return "0014" + p, f"OP_0 OP_PUSHBYTES_20 {p}", "v0_p2wpkh"
+        return "5120" + p, f"OP_PUSHNUM_1 OP_PUSHBYTES_32 {p}", "v1_p2tr"
+    h = bytes(base58.b58decode_check(address))[1:].hex()
+    return (
+        "76a914" + h + "88ac",
+        f"OP_DUP OP_HASH160 OP_PUSHBYTES_20 {h} OP_EQUALVERIFY OP_CHECKSIG",
+        "p2pkh",
+    )
