@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from db.models import EndpointRow, LinkRow, TraceEdgeRow, TransferRow
 from db.store import Store
 from tracer.model import (
+    CaseParameters,
     Category,
     Chain,
     Endpoint,
@@ -32,7 +33,7 @@ def rows(store: Store, model: type) -> int:
 
 @pytest.mark.parametrize("amount", AMOUNTS)
 def test_uint256_round_trip_transfers_edges_endpoints(store: Store, amount: int) -> None:
-    case_id = store.create_case("c", __import__("tracer.model").model.CaseParameters(), [])
+    case_id = store.create_case("c", CaseParameters(), [])
     t = transfer(7, amount, asset=USDT, kind=TransferKind.TOKEN, index=211, fee=UINT256_MAX - amount)
     ids = store.add_transfers([t])
     assert list(ids) == [t.id]
@@ -54,7 +55,7 @@ def test_transfer_fields_and_flags_survive(store: Store) -> None:
                       flags=frozenset({TransferFlag.ZERO_VALUE, TransferFlag.POISONING}))
     native = transfer(4, 15_000 * 10**18, fee=1_234_567_000_000_000)
     store.add_transfers([poison, native])
-    case_id = store.create_case("c", __import__("tracer.model").model.CaseParameters(), [])
+    case_id = store.create_case("c", CaseParameters(), [])
     store.add_edges(case_id, [edge(poison, 0), edge(native)])
     back = {t.id: t for t in store.transfers_for_case(case_id)}
     assert back[poison.id] == poison and back[native.id] == native
@@ -70,7 +71,7 @@ def test_bulk_transfers_are_idempotent(store: Store) -> None:
 
 
 def test_edges_are_idempotent_and_ordered(store: Store) -> None:
-    case_id = store.create_case("c", __import__("tracer.model").model.CaseParameters(), [])
+    case_id = store.create_case("c", CaseParameters(), [])
     a = transfer(10, block=100)
     b = transfer(11, block=90)
     c = transfer(12, block=90, asset=STETH, kind=TransferKind.TOKEN, index=3)
@@ -85,7 +86,7 @@ def test_edges_are_idempotent_and_ordered(store: Store) -> None:
 
 
 def test_edge_merge_add_accumulates_one_edge(store: Store) -> None:
-    case_id = store.create_case("c", __import__("tracer.model").model.CaseParameters(), [])
+    case_id = store.create_case("c", CaseParameters(), [])
     t = transfer(20, 100 * 10**18)
     store.add_edges(case_id, [edge(t, 30 * 10**18)])
     store.add_edges(case_id, [edge(t, 5 * 10**18), edge(t, 1)], merge="add")
@@ -98,7 +99,7 @@ def test_edge_merge_add_accumulates_one_edge(store: Store) -> None:
 
 
 def test_links_round_trip_and_idempotent(store: Store) -> None:
-    case_id = store.create_case("c", __import__("tracer.model").model.CaseParameters(), [])
+    case_id = store.create_case("c", CaseParameters(), [])
     thor = Link(kind=LinkKind.BRIDGE, service="THORChain", from_chain=Chain.ETHEREUM, from_tx=txh(30),
                 to_chain=Chain.BITCOIN, to_tx="b" * 64, to_address="bc1qlmngzl9gx8v5n0xvsj6x7w5mr7xtf3aeqqmfzd",
                 evidence=Evidence(EvidenceClass.E2, "bridges.thorchain.midgard", 0.99, {"memo": "=:BTC.BTC:bc1q"}),
@@ -113,7 +114,7 @@ def test_links_round_trip_and_idempotent(store: Store) -> None:
 
 
 def test_endpoints_upsert_replaces_the_amount(store: Store) -> None:
-    case_id = store.create_case("c", __import__("tracer.model").model.CaseParameters(), [])
+    case_id = store.create_case("c", CaseParameters(), [])
     ep = Endpoint(chain=Chain.ETHEREUM, address=addr(40), asset=ETH, amount=5 * 10**18, status=EndpointStatus.UNSPENT,
                   category=None, reason=StopReason.UNSPENT)
     store.add_endpoints(case_id, [ep])

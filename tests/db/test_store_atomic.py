@@ -1,0 +1,93 @@
+"""``Store.atomic()``: one transaction for many calls, savepoints when nested, all-or-nothing under kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from tests.db.dbdata import addr, edge, transfer
+
+from db.store import FrontierItem, Store
+from tracer.model import CaseParameters, Chain, Endpoint, EndpointStatus, StopReason
+
+ETH = Chain.ETHEREUM.native
+
+
+def expand(store: Store, case_id: int, n: int) -> None:
+    """What the engine does for one address: edges, endpoint, children pushed, parent completed."""
+    t = transfer(n)
+    store.add_edges(case_id, [edge(t)])
+    store.add_endpoints(case_id, [Endpoint(Chain.ETHEREUM, addr(n), ETH, t.amount, EndpointStatus.UNSPENT, None,
+                                           StopReason.UNSPENT)])
+    store.push_frontier(case_id, [FrontierItem(Chain.ETHEREUM, addr(n), "ETH", t.amount, 1)])
+
+
+def test_exception_rolls_back_everything(store: Store) -> None:
+    case_id = store.create_case("c", CaseParameters(), [])
+    with pytest.raises(RuntimeError, match="adapter failed"), store.atomic():
+        expand(store, case_id, 1)
+        assert len(store.edges(case_id)) == 1  # visible inside the block
+        raise RuntimeError("adapter failed")
+    assert store.edges(case_id) == []
+    assert store.endpoints(case_id) == []
+    assert store.pending_frontier(case_id) == []
+    assert store.count_transfers() == 0
+
+
+def test_block_commits_together_and_is_invisible_to_others_until_then(store: Store, db_url: str) -> None:
+    case_id = store.create_case("c", CaseParameters(), [])
+    other = Store.open(db_url)
+    with store.atomic():
+        expand(store, case_id, 1)
+        assert other.edges(case_id) == []
+    assert len(other.edges(case_id)) == 1
+    other.close()
+
+
+def test_nested_block_is_a_savepoint(store: Store) -> None:
+    case_id = store.create_case("c", CaseParameters(), [])
+    with store.atomic():
+        expand(store, case_id, 1)
+        with pytest.raises(ValueError), store.atomic():
+            expand(store, case_id, 2)
+            raise ValueError("inner")
+        with store.atomic():
+            expand(store, case_id, 3)
+    assert [e.transfer.to_address for e in store.edges(case_id)] == [addr(1), addr(3)]
+    assert store.in_atomic is False
+
+
+CHILD = textwrap.dedent(
+    """
+    import os, signal, sys
+    sys.path[:0] = [{root!r}]
+    from tests.db.test_store_atomic import expand
+    from db.store import Store
+    store = Store.open({url!r})
+    case_id = store.get_case("c").id
+    expand(store, case_id, 1)          # committed on its own
+    with store.atomic():
+        expand(store, case_id, 2)
+        expand(store, case_id, 3)
+        os.kill(os.getpid(), signal.SIGKILL)   # crash in the middle of the block
+    """
+)
+
+
+def test_kill_9_inside_a_block_loses_the_whole_block_only(store: Store, db_url: str) -> None:
+    store.create_case("c", CaseParameters(), [])
+    root = str(Path(__file__).resolve().parents[2])
+    proc = subprocess.run([sys.executable, "-c", CHILD.format(root=root, url=db_url)], cwd=root,
+                          env={**os.environ, "PYTHONPATH": root}, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    case = store.get_case("c")
+    assert case is not None
+    fresh = Store.open(db_url)  # a new process would see the same
+    assert [e.transfer.to_address for e in fresh.edges(case.id)] == [addr(1)]
+    assert [i.address for i in fresh.pending_frontier(case.id)] == [addr(1)]
+    fresh.close()
