@@ -81,7 +81,7 @@ def test_split_swap_exchange_unspent_conserves_value(tmp_path: Path) -> None:
     assert abs(otc.origin_amount - 10 * E) < 10**12 and otc.asset.symbol == "USDT"
     assert abs(otc.amount - 25_000 * 10**6) < 10**4  # USDT bought with the tainted ETH, at the realised rate
     assert abs(by[(addr("w3"), StopReason.UNSPENT, EndpointStatus.UNSPENT)].origin_amount - (10 * E - 2 * 10**15)) < 10**12
-    assert abs(sum(e.origin_amount for e in ends if e.reason is StopReason.FEES) - 2 * 10**15) < 10**5
+    assert abs(sum(e.origin_amount for e in ends if e.reason is StopReason.FEES) - 2 * 10**15) < 10**9
     assert addr("stranger") not in {c.transfer.from_address for c in repo.all_contributions(1)}
     assert addr("poisoner") not in {e.address for e in ends}
     assert any(link.kind.value == "swap" for link in repo.links(1))

@@ -57,6 +57,7 @@ def build_timeline(daily: pd.DataFrame, holders: pd.DataFrame, *, case: str, as_
         "legend": {"orientation": "h", "x": 0, "y": 1.03, "yanchor": "bottom", "traceorder": "normal",
                    "font": {"size": style.MIN_FONT_PX}},
     })
+    layout["margin"]["r"] = 40  # room for the last date tick label
     fig.update_layout(layout)
     axis_font = {"size": style.MIN_FONT_PX}
     fig.update_yaxes(title_text="USD moved per day (M)", row=1, col=1, gridcolor="#e5e5e5", tickfont=axis_font,

@@ -1,0 +1,98 @@
+"""Tables for the flow graph: address nodes by hop layer, the largest flows, the rest aggregated per layer."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from tracer.figures.data import ZERO, Doc, address_labels, exit_category, transfers, unit_prices, value_usd
+
+_EVIDENCE_ORDER = ("E1", "E2", "E3", "E4", "E5")
+_CHAIN_ORDER = {"ethereum": 0, "bitcoin": 1, "tron": 2}
+NODE_COLUMNS = ["key", "chain", "address", "layer", "slot", "role", "category", "label", "usd_in"]
+EDGE_COLUMNS = ["source", "target", "kind", "service", "usd", "transfers", "evidence"]
+
+
+def _key(chain: str, address: str) -> str:
+    return f"{chain}:{address}"
+
+
+def flow_edges(doc: Doc) -> pd.DataFrame:
+    """Every (chain, from, to) flow summed in USD (tainted share), plus one edge per cross-chain link."""
+    prices = unit_prices(doc)
+    sums: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [ZERO, 0, "E1"])
+    by_tx: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for t in transfers(doc):
+        by_tx[(t.chain, t.tx_hash)].append(t)
+        if not t.sender or not t.receiver or t.sender == t.receiver or t.taint <= 0:
+            continue
+        usd = None if t.usd is None or t.amount == 0 else t.usd * t.taint / t.amount
+        s = sums[(_key(t.chain, t.sender), _key(t.chain, t.receiver))]
+        s[0] += value_usd(t.asset, t.taint, usd, prices)
+        s[1] += 1
+        s[2] = max(s[2], t.evidence, key=_EVIDENCE_ORDER.index)
+    rows = [{"source": a, "target": b, "kind": "transfer", "service": "", "usd": v[0], "transfers": v[1],
+             "evidence": v[2]} for (a, b), v in sums.items()]
+    for link in doc["links"]:
+        if link["from_chain"] == link["to_chain"] or not link.get("to_tx"):
+            continue  # swaps and mixer deposits are already drawn as transfers
+        entry = [t for t in by_tx[(link["from_chain"], link["from_tx"])] if t.receiver]
+        payout = [t for t in by_tx[(link["to_chain"], link["to_tx"])]
+                  if t.sender and t.receiver == (link.get("to_address") or t.receiver)]
+        if not entry or not payout:
+            continue
+        usd = sum((value_usd(t.asset, t.taint, t.usd, prices) for t in payout), ZERO)
+        rows.append({"source": _key(entry[0].chain, entry[0].receiver or ""),
+                     "target": _key(payout[0].chain, payout[0].sender or ""), "kind": str(link["kind"]),
+                     "service": str(link["service"]), "usd": usd, "transfers": 0, "evidence": str(link["evidence"])})
+    rows.sort(key=lambda r: (-r["usd"], r["source"], r["target"]))
+    return pd.DataFrame(rows, columns=EDGE_COLUMNS)
+
+
+def graph_tables(doc: Doc, top: int = 20) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(nodes, drawn edges, aggregated rest) for the flow graph.
+
+    The ``top`` largest flows are drawn (cross-chain links always); the other flows are summed per
+    (source layer, target layer) into the third table (columns: source_layer, target_layer, flows, usd).
+    """
+    edges = flow_edges(doc)
+    labels = address_labels(doc)
+    depth = {_key(a["chain"], a["address"]): int(a["depth"]) for a in doc["addresses"]}
+    role = {_key(a["chain"], a["address"]): str(a["role"]) for a in doc["addresses"]}
+    exits = {_key(e["chain"], e["address"]): e for e in doc["endpoints"]}
+    links_mask = edges.kind != "transfer"
+    ranked = edges[~links_mask]
+    drawn = pd.concat([ranked.head(top), edges[links_mask]]) if len(ranked) else edges[links_mask]
+    rest = ranked.iloc[top:]
+    keys = sorted(set(drawn.source) | set(drawn.target))
+    usd_in: dict[str, Decimal] = defaultdict(Decimal)
+    for r in edges.itertuples(index=False):
+        usd_in[str(r.target)] += Decimal(r.usd)
+    rows = []
+    for key in keys:
+        chain, address = key.split(":", 1)
+        found = labels.get((chain, address), [])
+        endpoint = exits.get(key)
+        category = exit_category(endpoint) if endpoint else (str(found[0]["category"]) if found else "")
+        service = (endpoint or {}).get("service") or (found[0]["label"] if found else "")
+        rows.append({"key": key, "chain": chain, "address": address, "layer": depth.get(key, 0), "slot": 0,
+                     "role": role.get(key, "intermediate"), "category": category, "label": str(service or ""),
+                     "usd_in": usd_in[key]})
+    rows.sort(key=lambda r: (r["layer"], _CHAIN_ORDER.get(r["chain"], 9), -r["usd_in"], r["address"]))
+    slots: dict[int, int] = defaultdict(int)
+    for r in rows:
+        r["slot"] = slots[r["layer"]]
+        slots[r["layer"]] += 1
+    layer = {r["key"]: r["layer"] for r in rows} | depth
+    agg: dict[tuple[int, int], list[Any]] = defaultdict(lambda: [0, ZERO])
+    for r in rest.itertuples(index=False):
+        a = agg[(layer.get(str(r.source), 0), layer.get(str(r.target), 0))]
+        a[0] += 1
+        a[1] += Decimal(r.usd)
+    rest_rows = [{"source_layer": k[0], "target_layer": k[1], "flows": v[0], "usd": v[1]}
+                 for k, v in sorted(agg.items())]
+    return (pd.DataFrame(rows, columns=NODE_COLUMNS), drawn.reset_index(drop=True),
+            pd.DataFrame(rest_rows, columns=["source_layer", "target_layer", "flows", "usd"]))
