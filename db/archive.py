@@ -71,7 +71,7 @@ class SqlResponseArchive:
 
     def get_immutable(self, request_key: str) -> ArchivedResponse | None:
         """The newest immutable response stored for this key, or None."""
-        with self._store.session() as s:
+        with self._store.reading() as s:
             row = s.scalars(
                 select(ApiResponseRow)
                 .where(ApiResponseRow.request_key == request_key, ApiResponseRow.immutable.is_(True))
@@ -88,7 +88,7 @@ class SqlResponseArchive:
 
     def count(self, *, immutable_only: bool = False) -> int:
         """Number of stored exchanges."""
-        with self._store.session() as s:
+        with self._store.reading() as s:
             stmt = select(func.count()).select_from(ApiResponseRow)
             if immutable_only:
                 stmt = stmt.where(ApiResponseRow.immutable.is_(True))

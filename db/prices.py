@@ -75,7 +75,7 @@ class PriceTable:
         """
         end = _as_date(day)
         start = end - timedelta(days=max_gap_days)
-        with self._store.session() as s:
+        with self._store.reading() as s:
             rows = s.execute(
                 select(PriceRow.asset, PriceRow.day, PriceRow.close_usd, PriceRow.source).where(
                     func.lower(PriceRow.asset) == symbol.lower(),
@@ -95,7 +95,7 @@ class PriceTable:
 
     def count(self) -> int:
         """Number of stored price rows."""
-        with self._store.session() as s:
+        with self._store.reading() as s:
             return int(s.scalar(select(func.count()).select_from(PriceRow)) or 0)
 
 

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from tracer.model import Alert, Asset, CaseParameters, Chain, Seed, TaintModel
 
 
-class AddressRole(str, Enum):
+class AddressRole(StrEnum):
     """Role of an address in a case; a stronger role is never downgraded (seed > endpoint > intermediate)."""
 
     SEED = "seed"
@@ -26,7 +26,7 @@ class AddressRole(str, Enum):
         return {AddressRole.SEED: 3, AddressRole.ENDPOINT: 2, AddressRole.INTERMEDIATE: 1}[self]
 
 
-class CaseStatus(str, Enum):
+class CaseStatus(StrEnum):
     """Lifecycle of a case."""
 
     RUNNING = "running"

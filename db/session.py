@@ -100,7 +100,7 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql(conn.get_execution_options().get("tracer_begin", "BEGIN"))
 
 
 def describe_connect_error(url: URL, exc: BaseException) -> str:

@@ -31,7 +31,12 @@ class StoreBase:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        # Writers take SQLite's write lock at BEGIN (BEGIN IMMEDIATE): a deferred transaction that reads and
+        # then writes fails at once with "database is locked" if another process committed in between.
+        # Readers keep a plain BEGIN so they never wait for a writer (WAL). PostgreSQL ignores the option.
+        self._sessions = sessionmaker(engine.execution_options(tracer_begin="BEGIN IMMEDIATE"),
+                                      expire_on_commit=False, autoflush=False)
+        self._readers = sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._current: ContextVar[Session | None] = ContextVar(f"tracer_store_{next(_ids)}", default=None)
 
     @property
@@ -47,13 +52,24 @@ class StoreBase:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """The ``atomic()`` block's session, or a new one committed on exit (rolled back on error)."""
+        """The ``atomic()`` block's session, or a new writing one committed on exit (rolled back on error)."""
+        with self._scoped(self._sessions) as s:
+            yield s
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """Like :meth:`session` for calls that only read (never waits for a writer on SQLite)."""
+        with self._scoped(self._readers) as s:
+            yield s
+
+    @contextmanager
+    def _scoped(self, factory: sessionmaker[Session]) -> Iterator[Session]:
         current = self._current.get()
         if current is not None:
             yield current
             return
         try:
-            with self._sessions() as s, s.begin():
+            with factory() as s, s.begin():
                 yield s
         except OperationalError as exc:
             raise StoreError(describe_store_error(self.engine.url, exc)) from exc

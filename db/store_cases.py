@@ -47,19 +47,19 @@ class CaseStoreMixin(StoreBase):
 
     def get_case(self, name: str) -> CaseInfo | None:
         """The case called ``name``, or None."""
-        with self.session() as s:
+        with self.reading() as s:
             row = s.scalar(select(CaseRow).where(CaseRow.name == name))
             return None if row is None else _info(s, row)
 
     def case_by_id(self, case_id: int) -> CaseInfo | None:
         """The case with this id, or None."""
-        with self.session() as s:
+        with self.reading() as s:
             row = s.get(CaseRow, case_id)
             return None if row is None else _info(s, row)
 
     def list_cases(self) -> list[CaseInfo]:
         """Every case, oldest first."""
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.scalars(select(CaseRow).order_by(CaseRow.created_at, CaseRow.id)).all()
             return [_info(s, row) for row in rows]
 

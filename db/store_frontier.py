@@ -74,7 +74,7 @@ class FrontierStoreMixin(StoreBase):
 
     def addresses(self, case_id: int) -> list[CaseAddress]:
         """A case's addresses ordered by (depth, chain, address)."""
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.scalars(select(AddressRow).where(AddressRow.case_id == case_id)).all()
             out = [CaseAddress(chain=Chain(r.chain), address=r.address, role=AddressRole(r.role), depth=r.depth,
                                cluster=r.cluster, expanded=r.expanded) for r in rows]
@@ -111,7 +111,7 @@ class FrontierStoreMixin(StoreBase):
 
     def pending_frontier(self, case_id: int, limit: int | None = None) -> list[FrontierItem]:
         """Pending items, largest tainted amount first, then by address (deterministic on every backend)."""
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.scalars(
                 select(FrontierRow).where(FrontierRow.case_id == case_id, FrontierRow.done.is_(False))
             ).all()
@@ -135,7 +135,7 @@ class FrontierStoreMixin(StoreBase):
 
     def frontier_counts(self, case_id: int) -> tuple[int, int]:
         """(pending, done) item counts of a case."""
-        with self.session() as s:
+        with self.reading() as s:
             done_flags = s.scalars(select(FrontierRow.done).where(FrontierRow.case_id == case_id)).all()
         done = sum(1 for d in done_flags if d)
         return len(done_flags) - done, done

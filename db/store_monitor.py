@@ -44,7 +44,7 @@ class MonitorStoreMixin(StoreBase):
 
     def watchlist(self, *, active_only: bool = True, case_id: int | None = None) -> list[WatchEntry]:
         """Watched addresses ordered by (chain, address, case id); ``case_id`` filters to one case."""
-        with self.session() as s:
+        with self.reading() as s:
             stmt = select(WatchRow)
             if active_only:
                 stmt = stmt.where(WatchRow.active.is_(True))
@@ -59,7 +59,7 @@ class MonitorStoreMixin(StoreBase):
 
     def get_cursor(self, chain: Chain, address: str) -> MonitorCursor | None:
         """The monitoring cursor of an address, or None if never polled."""
-        with self.session() as s:
+        with self.reading() as s:
             r = s.scalars(
                 select(MonitorCursorRow).where(MonitorCursorRow.chain == chain.value,
                                                MonitorCursorRow.address == address)
@@ -100,7 +100,7 @@ class MonitorStoreMixin(StoreBase):
 
     def undelivered_alerts(self) -> list[StoredAlert]:
         """Alerts whose webhook delivery has not succeeded yet, oldest first."""
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.scalars(select(AlertRow).where(AlertRow.delivered.is_(False)).order_by(AlertRow.id)).all()
             return [_stored(r) for r in rows]
 
@@ -112,7 +112,7 @@ class MonitorStoreMixin(StoreBase):
 
     def alerts(self, case_id: int | None = None) -> list[StoredAlert]:
         """Every alert (or one case's), by time then id."""
-        with self.session() as s:
+        with self.reading() as s:
             stmt = select(AlertRow)
             if case_id is not None:
                 stmt = stmt.where(AlertRow.case_id == case_id)

@@ -67,7 +67,7 @@ class TraceStoreMixin(StoreBase):
 
     def transfers_for_case(self, case_id: int) -> list[Transfer]:
         """Distinct transfers carrying taint in a case, ascending (block, tx, kind, index)."""
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.scalars(
                 select(TransferRow).where(
                     TransferRow.id.in_(select(TraceEdgeRow.transfer_id).where(TraceEdgeRow.case_id == case_id))
@@ -80,7 +80,7 @@ class TraceStoreMixin(StoreBase):
         """Number of stored transfers (all cases)."""
         from sqlalchemy import func
 
-        with self.session() as s:
+        with self.reading() as s:
             return int(s.scalar(select(func.count()).select_from(TransferRow)) or 0)
 
     # -- edges -------------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ class TraceStoreMixin(StoreBase):
 
     def edges(self, case_id: int) -> list[TraceEdge]:
         """A case's edges in a stable order: hop, block, tx, index (then kind, origin, parent)."""
-        with self.session() as s:
+        with self.reading() as s:
             pairs = s.execute(
                 select(TraceEdgeRow, TransferRow)
                 .join(TransferRow, TransferRow.id == TraceEdgeRow.transfer_id)
@@ -154,13 +154,13 @@ class TraceStoreMixin(StoreBase):
 
     def edge_spreads(self, case_id: int) -> dict[str, int]:
         """``transfer.id -> model spread`` for a case's edges that have one."""
-        with self.session() as s:
+        with self.reading() as s:
             pairs = s.execute(
                 select(TransferRow, TraceEdgeRow.model_spread)
                 .join(TraceEdgeRow, TransferRow.id == TraceEdgeRow.transfer_id)
                 .where(TraceEdgeRow.case_id == case_id, TraceEdgeRow.model_spread.is_not(None))
             ).all()
-            return {transfer_from_row(t).id: int(spread) for t, spread in pairs}
+            return {transfer_from_row(t).id: spread for t, spread in pairs if spread is not None}
 
     # -- links -------------------------------------------------------------------------------------
 
@@ -177,7 +177,7 @@ class TraceStoreMixin(StoreBase):
 
     def links(self, case_id: int) -> list[Link]:
         """A case's links ordered by (from chain, from tx, kind, to chain, to tx, to address)."""
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.scalars(select(LinkRow).where(LinkRow.case_id == case_id)).all()
             keyed = [(_link_key_of(r), _link_from_row(r)) for r in rows]
         return [link for _, link in sorted(keyed, key=lambda kv: kv[0])]
@@ -209,7 +209,7 @@ class TraceStoreMixin(StoreBase):
 
     def endpoints(self, case_id: int) -> list[Endpoint]:
         """A case's endpoints ordered by (chain, address, asset, origin, reason)."""
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.scalars(select(EndpointRow).where(EndpointRow.case_id == case_id)).all()
             out = [_endpoint_from_row(r) for r in rows]
         return sorted(out, key=lambda e: (e.chain.value, e.address, e.asset.key, e.origin, e.reason.value))

@@ -43,8 +43,8 @@ SERVICE_CATEGORIES = {Category.EXCHANGE, Category.BRIDGE, Category.MIXER, Catego
 
 
 def _renamed(labels: tuple[Label, ...] | list[Label], source: str) -> list[Label]:
-    return [Label(l.chain, l.address, l.label, l.category, source, l.confidence, l.entity, l.program,
-                  l.valid_from, l.valid_to) for l in labels]
+    return [Label(lab.chain, lab.address, lab.label, lab.category, source, lab.confidence, lab.entity, lab.program,
+                  lab.valid_from, lab.valid_to) for lab in labels]
 
 
 def ofac(data: Path, hints: dict[str, str]) -> tuple[list[Label], Counter[str]]:
@@ -56,7 +56,7 @@ def ofac(data: Path, hints: dict[str, str]) -> tuple[list[Label], Counter[str]]:
     out = _renamed(new.labels, f"ofac-sdn@{new.file_date}")
     stats["ofac current"] = len(out)
     stats["ofac case unknown"] = new.case_unknown
-    current = {(l.chain, l.address.lower()) for l in new.labels}
+    current = {(lab.chain, lab.address.lower()) for lab in new.labels}
     for label in old.labels:
         if (label.chain, label.address.lower()) in current or label.entity != "TORNADO CASH":
             continue
@@ -64,7 +64,7 @@ def ofac(data: Path, hints: dict[str, str]) -> tuple[list[Label], Counter[str]]:
                          f"ofac-sdn@{old.file_date}", label.confidence, label.entity, label.program,
                          None, TORNADO_DELISTED))
         stats["ofac tornado delisted"] += 1
-    covered = {(l.chain, l.address.lower()) for l in out}
+    covered = {(lab.chain, lab.address.lower()) for lab in out}
     for path in sorted((data / "ofac_0xB10C").glob("sanctioned_addresses_*.json")):
         parsed, _ = parse_file(path)
         for label in parsed.labels:
@@ -88,7 +88,7 @@ def etherscan(data: Path) -> list[Label]:
     out: list[Label] = []
     for path in sorted((data / "labels/brianleect_etherscan_labels").glob("*_combinedAccountLabels.json")):
         parsed, _ = parse_file(path, lenient=True)
-        out += _renamed([l for l in parsed.labels if l.category in SERVICE_CATEGORIES],
+        out += _renamed([lab for lab in parsed.labels if lab.category in SERVICE_CATEGORIES],
                         "etherscan-labels(brianleect)@2023-06-18")
     daws = data / "labels/dawsbot_eth_labels"
     for path in sorted(daws.glob("*_exploit_accounts.json")) + sorted(daws.glob("*_heist_accounts.json")) + \
@@ -96,7 +96,7 @@ def etherscan(data: Path) -> list[Label]:
         parsed, _ = parse_file(path, lenient=True)
         out += _renamed(parsed.labels, "eth-labels(dawsbot)@2024-04-30")
     forta, _ = parse_file(data / "labels/forta_labelled_datasets/chain1_etherscan_malicious_labels.csv", lenient=True)
-    out += _renamed([l for l in forta.labels if l.category is Category.HACKER], "forta-labelled-datasets@2023-01-26")
+    out += _renamed([lab for lab in forta.labels if lab.category is Category.HACKER], "forta-labelled-datasets@2023-01-26")
     return out
 
 
@@ -131,9 +131,9 @@ def write(labels: list[Label], version: str, stats: Counter[str]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    rows = sorted({(l.chain.value, l.address, l.label, l.category.value, l.source, f"{l.confidence:.2f}",
-                    l.entity or "", l.program or "", date_text(l.valid_from) or "", date_text(l.valid_to) or "")
-                   for l in labels})
+    rows = sorted({(lab.chain.value, lab.address, lab.label, lab.category.value, lab.source, f"{lab.confidence:.2f}",
+                    lab.entity or "", lab.program or "", date_text(lab.valid_from) or "", date_text(lab.valid_to) or "")
+                   for lab in labels})
     writer.writerows(rows)
     with gzip.GzipFile(OUT_DIR / "default_labels.csv.gz", "wb", mtime=0) as handle:
         handle.write(buffer.getvalue().encode("utf-8"))

@@ -24,7 +24,7 @@ import statistics
 import zipfile
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from heuristics.mixers.pools import Pool, find_pool
@@ -206,6 +206,20 @@ def ronin(data: Path, deposits: list[PoolDeposit], withdrawals: list[PoolWithdra
     print(f"  H1 address-level: Ronin recipients among lambdaclass depositors (to late 2021): {len(withdrawers & lam_dep)}")
     vals = sorted(sizes[w.tx_hash] for w in ron)
     print(f"  anonymity set at Ronin withdrawals: median {statistics.median(vals)}, min {vals[0]}, max {vals[-1]}")
+    first, last = min(w.timestamp for w in ron), max(w.timestamp for w in ron)
+    pool = ron[0].pool
+    in_pool = [d for d in deposits if d.pool == pool]
+    window_deps = [d for d in in_pool if datetime(2022, 3, 23, tzinfo=UTC) <= d.timestamp <= last]
+    window_wds = [w for w in withdrawals if w.pool == pool and first <= w.timestamp <= last]
+    print(f"  100 ETH pool between theft (2022-03-23) and last Ronin withdrawal: {len(window_deps)} deposits; "
+          f"withdrawals {first:%m-%d}..{last:%m-%d}: {len(window_wds)}, of which Ronin {len(ron)} "
+          f"({len(ron) / len(window_wds):.1%})")
+    times = sorted(d.timestamp for d in in_pool)
+    day = [bisect.bisect_left(times, w.timestamp) - bisect.bisect_left(times, w.timestamp - timedelta(hours=24))
+           for w in ron]
+    print(f"  deposits in the 24 h before each Ronin withdrawal (time-window candidate set): median "
+          f"{statistics.median(day)}, min {min(day)}, max {max(day)}")
+    print("  H4 (multi-denomination) not applicable: every Ronin withdrawal is in the single 100 ETH pool")
     for lifo in (False, True):
         cands = link_fifo_time(deposits, deposits, withdrawals, lifo=lifo)
         rc = [c for c in cands if c.withdrawal.recipient in withdrawers]

@@ -76,7 +76,7 @@ class Settings:
         values["etherscan_api_key"] = env.get("ETHERSCAN_API_KEY") or None
         values["trongrid_api_key"] = env.get("TRONGRID_API_KEY") or None
         values["coingecko_api_key"] = env.get("TRACER_COINGECKO_API_KEY") or None
-        return cls(**_coerce(values, known))
+        return cls(**_coerce(values, known))  # type: ignore[arg-type]  # values are checked by _coerce
 
 
 def _read_toml(path: Path) -> dict[str, object]:

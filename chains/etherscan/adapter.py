@@ -33,6 +33,7 @@ class EtherscanAdapter(ChainAdapter):
                      until_block: int | None = None) -> Iterator[Transfer]:
         """Native + internal + token transfers of ``address``, merged, de-duplicated and sorted."""
         addr = canonical_address(self.chain, address)
+        direction = Direction(direction)  # accept the plain "in"/"out" strings too
         start = since_block or 0
         final = self.final_block
         merged: dict[str, Transfer] = {}
@@ -69,9 +70,12 @@ class EtherscanAdapter(ChainAdapter):
         flags = {TransferFlag.ZERO_VALUE} if value == 0 else set()
         if not success:
             flags.add(TransferFlag.FAILED)
+        gas_price = receipt.get("effectiveGasPrice") if receipt is not None else None
+        fee = parse.to_int(receipt.get("gasUsed")) * parse.to_int(gas_price or raw.get("gasPrice")) \
+            if receipt is not None else 0
         transfers = [Transfer(chain=self.chain, tx_hash=tx_hash, index=parse.NATIVE_INDEX, kind=TransferKind.NATIVE,
                               asset=self.chain.native, from_address=src, to_address=to_address, amount=value,
-                              block_number=block, timestamp=when, flags=frozenset(flags))]
+                              block_number=block, timestamp=when, flags=frozenset(flags), fee=fee)]
         for item in self.client.internal_by_hash(tx_hash, immutable=final):
             row = dict(item)
             row.setdefault("blockNumber", str(block))
@@ -80,9 +84,6 @@ class EtherscanAdapter(ChainAdapter):
         if receipt is not None and success:
             logs = [dict(log, transactionHash=tx_hash, blockNumber=hex(block)) for log in receipt.get("logs") or []]
             transfers.extend(parse.logs_to_token_transfers(logs, self.chain, when))
-        gas_price = receipt.get("effectiveGasPrice") if receipt is not None else None
-        fee = parse.to_int(receipt.get("gasUsed")) * parse.to_int(gas_price or raw.get("gasPrice")) \
-            if receipt is not None else 0
         return ChainTx(chain=self.chain, tx_hash=tx_hash, block_number=block, timestamp=when, from_address=src,
                        to_address=to_address, fee=fee, success=success,
                        transfers=tuple(sorted(transfers, key=transfer_sort_key)), input_data=raw.get("input"))

@@ -83,14 +83,14 @@ def _flags(amount: int, failed: bool, fake: bool = False) -> frozenset[TransferF
 
 
 def txlist_item_to_transfer(item: Row, chain: Chain) -> Transfer:
-    """A ``txlist`` row -> the tx's top-level native transfer (index -1)."""
+    """A ``txlist`` row -> the tx's top-level native transfer (index -1), carrying the fee gasUsed x gasPrice."""
     amount = to_int(item.get("value"))
     failed = item.get("isError") == "1" or item.get("txreceipt_status") == "0"
     return Transfer(chain=chain, tx_hash=str(item["hash"]).lower(), index=NATIVE_INDEX, kind=TransferKind.NATIVE,
                     asset=chain.native, from_address=_addr(chain, item.get("from")),
                     to_address=_addr(chain, item.get("to")), amount=amount,
                     block_number=to_int(item["blockNumber"]), timestamp=timestamp(item["timeStamp"]),
-                    flags=_flags(amount, failed))
+                    flags=_flags(amount, failed), fee=to_int(item.get("gasUsed")) * to_int(item.get("gasPrice")))
 
 
 def internal_item_to_transfer(item: Row, chain: Chain, tx_hash: str | None = None) -> Transfer:

@@ -16,10 +16,14 @@ from collections.abc import Iterator
 from chains.addresses import canonical_address
 from chains.base import Capability, ChainAdapter, transfer_sort_key
 from chains.trongrid.client import TronGridClient
-from chains.trongrid.parse import BLOCK_MS, estimate_block, native_transfer, to_chaintx, trc20_item_to_transfer
+from chains.trongrid.parse import (
+    estimate_block,
+    native_transfer,
+    timestamp_window,
+    to_chaintx,
+    trc20_item_to_transfer,
+)
 from tracer.model import Chain, ChainTx, Direction, Transfer
-
-HOUR_MS = 3_600_000
 
 
 class TronGridAdapter(ChainAdapter):
@@ -45,14 +49,7 @@ class TronGridAdapter(ChainAdapter):
     def _window(self, since_block: int | None, until_block: int | None) -> tuple[int | None, int | None]:
         if since_block is None and until_block is None:
             return None, None
-        tip_block, tip_ts = self._tip_anchor()
-        min_ts = max_ts = None
-        if since_block is not None:
-            estimate = tip_ts - (tip_block - since_block) * BLOCK_MS
-            min_ts = max(0, estimate - max(HOUR_MS, (tip_ts - estimate) // 100))
-        if until_block is not None:
-            max_ts = tip_ts - (tip_block - until_block) * BLOCK_MS + BLOCK_MS
-        return min_ts, max_ts
+        return timestamp_window(self._tip_anchor(), since_block, until_block)
 
     def transfers_of(
         self,

@@ -158,3 +158,24 @@ def estimate_block(timestamp_ms: int, anchor: tuple[int, int]) -> int:
     """Block number of a timestamp from an anchor ``(block, timestamp_ms)`` at one block per 3 s slot."""
     block, ts = anchor
     return block + (timestamp_ms - ts + BLOCK_MS // 2) // BLOCK_MS
+
+
+HOUR_MS = 3_600_000
+
+
+def timestamp_window(tip: tuple[int, int], since_block: int | None,
+                     until_block: int | None) -> tuple[int | None, int | None]:
+    """``(min_timestamp, max_timestamp)`` ms covering a block window, from the tip anchor ``(block, ms)``.
+
+    A real block is never later than its 3 s-slot estimate counted back from the tip (missed slots only
+    push it earlier), so the upper bound is safe as is and the lower bound is widened by an hour or 1 % of
+    the distance, whichever is larger; callers filter by block number afterwards.
+    """
+    tip_block, tip_ts = tip
+    min_ts = max_ts = None
+    if since_block is not None:
+        estimate = tip_ts - (tip_block - since_block) * BLOCK_MS
+        min_ts = max(0, estimate - max(HOUR_MS, (tip_ts - estimate) // 100))
+    if until_block is not None:
+        max_ts = tip_ts - (tip_block - until_block) * BLOCK_MS + BLOCK_MS
+    return min_ts, max_ts

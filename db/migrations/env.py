@@ -8,9 +8,10 @@ in-memory SQLite work). The ``alembic`` command line (``alembic.ini`` at the rep
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
@@ -22,7 +23,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Render our exact-amount column type as itself, so revisions keep the uint256 guarantee."""
     if type_ == "type" and isinstance(obj, BigAmount):
         autogen_context.imports.add("from db.types import BigAmount")

@@ -35,7 +35,8 @@ class Clustering:
     skipped_coinjoins: list[str] = field(default_factory=list)
 
     def cluster_of(self, address: str) -> str | None:
-        """Stable cluster id of ``address`` (its smallest member), or None if the address was never seen."""
+        """Cluster id of ``address`` in this result (its smallest member: deterministic, but it changes when a later
+        run grows the cluster), or None if the address was never seen."""
         if address not in self.uf:
             return None
         return min(self.uf.members(address))

@@ -33,7 +33,8 @@ WASABI1_COORDINATORS = frozenset({
     "bc1qs604c7jv6amk4cxqlnvuxv26hv3e48cds4m0ew",
     "bc1qa24tsgchvuxsaccp8vrnkfd85hrcpafg20kmjw",
 })
-"""zkSNACKs Wasabi 1 coordinator fee addresses (Dumplings ``Constants.cs``)."""
+"""zkSNACKs Wasabi 1 coordinator fee addresses (Dumplings ``Constants.cs``; also GraphSense tagpack
+``wasabi_collector.yaml``, citing nopara73/WasabiVsSamourai ``CoinJoinIndexer.cs``)."""
 WASABI1_COORDINATOR_ERA_END_BLOCK = 610_000
 """Dumplings: before this height a Wasabi 1 round is recognised by its coordinator-fee output."""
 WASABI1_MIN_EQUAL = 10

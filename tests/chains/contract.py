@@ -1,8 +1,8 @@
 """AdapterContract: the shared tests every ChainAdapter must pass (web3 ``module_testing`` style).
 
-Usage (tests/chains/ has no ``__init__.py``; pytest puts the directory on ``sys.path``)::
+Usage (pyproject sets ``pythonpath = ["."]``, so ``tests`` imports as a namespace package)::
 
-    from contract import AdapterContract, ContractCase
+    from tests.chains.contract import AdapterContract, ContractCase
 
     class TestMyAdapter(AdapterContract):
         @pytest.fixture

@@ -8,14 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contract import AdapterContract, ContractCase
+from sqlalchemy import select
 
-from chains.base import ArchivedResponse, ChainAdapter
+from chains.base import ChainAdapter
 from chains.esplora.adapter import EsploraAdapter
 from chains.esplora.client import EsploraClient
 from chains.esplora.parse import esplora_tx_to_chaintx, is_confirmed, memo_text, op_return_payload
 from chains.http import RetryPolicy
 from chains.testing import FixtureServer, fixture_key
+from db.archive import SqlResponseArchive
+from db.base import Base
+from db.models import ApiResponseRow
+from db.session import make_engine
+from tests.chains.contract import AdapterContract, ContractCase
 from tracer.errors import AddressTooLarge
 from tracer.model import Direction, TransferKind
 
@@ -30,24 +35,20 @@ BUSY = "bc1qm34lsc65zpw79lxes69zkqmk6ee3ewf0j77s3h"
 FAST = RetryPolicy(max_attempts=3, base_delay=0.0, cap=0.0)
 
 
-class MemoryArchive:
-    """A ResponseArchive in a dict (the db package provides the real one)."""
-
-    def __init__(self) -> None:
-        self.mutable: list[str] = []
-        self.immutable: dict[str, ArchivedResponse] = {}
-
-    def put(self, response: ArchivedResponse, *, immutable: bool) -> None:
-        if immutable:
-            self.immutable[response.request_key] = response
-        else:
-            self.mutable.append(response.request_key)
-
-    def get_immutable(self, request_key: str) -> ArchivedResponse | None:
-        return self.immutable.get(request_key)
+def sql_archive(directory: Path) -> SqlResponseArchive:
+    """The real SQL response archive on a fresh SQLite file."""
+    engine = make_engine(f"sqlite:///{directory / 'archive.db'}")
+    Base.metadata.create_all(engine)
+    return SqlResponseArchive(engine)
 
 
-def make_adapter(url: str, *, archive: MemoryArchive | None = None, final_block: int | None = None,
+def immutable_keys(archive: SqlResponseArchive) -> list[str]:
+    """Request keys the archive holds as immutable."""
+    with archive._store.session() as s:
+        return list(s.scalars(select(ApiResponseRow.request_key).where(ApiResponseRow.immutable.is_(True))))
+
+
+def make_adapter(url: str, *, archive: SqlResponseArchive | None = None, final_block: int | None = None,
                  sleeps: list[float] | None = None) -> EsploraAdapter:
     import requests
 
@@ -170,10 +171,10 @@ def test_too_many_history_entries_is_address_too_large() -> None:
         assert info.value.address == BUSY
 
 
-def test_buried_pages_are_served_from_the_archive(server: FixtureServer) -> None:
-    archive = MemoryArchive()
+def test_buried_pages_are_served_from_the_archive(server: FixtureServer, tmp_path: Path) -> None:
+    archive = sql_archive(tmp_path)
     first = list(make_adapter(server.url, archive=archive, final_block=50020).transfers_of(ADDRESS))
-    assert len(archive.immutable) == 1  # page 2 follows a tx of block 50013 < final_block
+    assert len(immutable_keys(archive)) == 1  # page 2 follows a tx of block 50013 < final_block
     before = len(server.requests)
     adapter = make_adapter(server.url, archive=archive, final_block=50020)
     again = list(adapter.transfers_of(ADDRESS))

@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_esplora import MemoryArchive
+from sqlalchemy import select
 
 from chains.http import RetryPolicy
 from chains.midgard.client import MidgardClient, thornode_txid
 from chains.midgard.parse import action_to_bridge_action, asset_chain, canonical_txid
 from chains.midgard.resolver import MidgardResolver
 from chains.testing import FixtureServer
+from db.archive import SqlResponseArchive
+from db.base import Base
+from db.models import ApiResponseRow
+from db.session import make_engine
 from tracer.errors import BadResponse
 from tracer.model import Chain
 
@@ -39,7 +43,20 @@ def server(shared_server: FixtureServer) -> Iterator[FixtureServer]:
     assert shared_server.missing == []
 
 
-def client(url: str, archive: MemoryArchive | None = None) -> MidgardClient:
+def sql_archive(directory: Path) -> SqlResponseArchive:
+    """The real SQL response archive on a fresh SQLite file."""
+    engine = make_engine(f"sqlite:///{directory / 'archive.db'}")
+    Base.metadata.create_all(engine)
+    return SqlResponseArchive(engine)
+
+
+def immutable_keys(archive: SqlResponseArchive) -> list[str]:
+    """Request keys the archive holds as immutable."""
+    with archive._store.session() as s:
+        return list(s.scalars(select(ApiResponseRow.request_key).where(ApiResponseRow.immutable.is_(True))))
+
+
+def client(url: str, archive: SqlResponseArchive | None = None) -> MidgardClient:
     return MidgardClient(requests.Session(), url, rate=0, archive=archive,
                          retry=RetryPolicy(max_attempts=2, base_delay=0.0, cap=0.0), sleep=lambda s: None)
 
@@ -92,11 +109,11 @@ def test_address_listing_follows_next_page_token(server: FixtureServer) -> None:
     assert pending.outputs == () and pending.status == "pending"
 
 
-def test_finished_actions_come_from_the_archive_pending_do_not(server: FixtureServer) -> None:
-    archive = MemoryArchive()
+def test_finished_actions_come_from_the_archive_pending_do_not(server: FixtureServer, tmp_path: Path) -> None:
+    archive = sql_archive(tmp_path)
     MidgardResolver(client(server.url, archive)).actions_for_tx(Chain.ETHEREUM, SWAP_IN)
     MidgardResolver(client(server.url, archive)).actions_for_tx(Chain.ETHEREUM, PENDING_IN)
-    assert len(archive.immutable) == 1
+    assert immutable_keys(archive) == [f"GET http://127.0.0.1:{server.url.rsplit(':', 1)[1]}/v2/actions?txid={SWAP_IN}"]
     again = client(server.url, archive)
     before = len(server.requests)
     assert MidgardResolver(again).actions_for_tx(Chain.ETHEREUM, SWAP_IN)

@@ -10,9 +10,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tests.db.dbdata import addr, edge, transfer
 
 from db.store import FrontierItem, Store
+from tests.db.dbdata import addr, edge, transfer
 from tracer.model import CaseParameters, Chain, Endpoint, EndpointStatus, StopReason
 
 ETH = Chain.ETHEREUM.native

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from tests.db.dbdata import EXPLOITER, HACK_TX, edge, transfer
 
 from db.store import CaseExists, CaseStatus, Store
+from tests.db.dbdata import EXPLOITER, HACK_TX, edge, transfer
 from tracer.errors import StoreError
 from tracer.model import Address, CaseParameters, Chain, Seed, TaintModel
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tests.db.dbdata import EXPLOITER, UINT256_MAX, addr
-
 from db.store import AddressRole, CaseAddress, FrontierItem, Store
+from tests.db.dbdata import EXPLOITER, UINT256_MAX, addr
 from tracer.model import CaseParameters, Chain
 
 ETH_KEY = "ETH"

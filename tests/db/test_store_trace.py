@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.db.dbdata import ETH, EXPLOITER, STETH, UINT256_MAX, USDT, addr, edge, transfer, txh
 from sqlalchemy import func, select
 
 from db.models import EndpointRow, LinkRow, TraceEdgeRow, TransferRow
 from db.store import Store
+from tests.db.dbdata import ETH, EXPLOITER, STETH, UINT256_MAX, USDT, addr, edge, transfer, txh
 from tracer.model import (
     CaseParameters,
     Category,

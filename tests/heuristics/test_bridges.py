@@ -54,13 +54,14 @@ BSC_USDT = Asset(Chain.BSC, "USDT", "0x55d398326f99059ff775485246999027b3197955"
 E18 = 10**18
 
 
-def deposit(amount: int = 100 * E18) -> object:
+def deposit(amount: int = 100 * E18) -> Transfer:
     return transfer("0x" + "d1" * 32, -1, ETH, HACKER, SPOKE, amount)
 
 
-def release(n: int, to: str, amount: int, minutes: float, asset: Asset = ARB_ETH, **kw: object) -> object:
+def release(n: int, to: str, amount: int, minutes: float, asset: Asset = ARB_ETH,
+            flags: frozenset[TransferFlag] = frozenset()) -> Transfer:
     return transfer("0x" + f"{n:02x}" * 32, 0, asset, RELAYER, to, amount, minutes=minutes, block=300_000_000 + n,
-                    **kw)  # type: ignore[arg-type]
+                    flags=flags)
 
 
 def test_registry_built_ins_and_labels() -> None:
@@ -87,7 +88,7 @@ def test_registry_built_ins_and_labels() -> None:
 
 def test_unique_same_address_release() -> None:
     out = release(1, HACKER, 99_940_000_000_000_000_000, minutes=2)
-    matches = match_bridge_out(deposit(), [out], protocol="across")  # type: ignore[arg-type]
+    matches = match_bridge_out(deposit(), [out], protocol="across")
     assert len(matches) == 1
     match = matches[0]
     assert match.candidate == out and match.recipient_match and match.rank == 1 and match.candidates == 1
@@ -105,16 +106,16 @@ def test_filters_window_band_asset_and_flags() -> None:
     wrong_asset = release(6, HACKER, 99 * E18, minutes=3, asset=ARB_USDC)
     zero = release(7, HACKER, 0, minutes=3, flags=frozenset({TransferFlag.ZERO_VALUE}))
     cands = [too_late, too_early, too_cheap, too_much, wrong_asset, zero]
-    assert match_bridge_out(deposit(), cands) == []  # type: ignore[arg-type]
+    assert match_bridge_out(deposit(), cands) == []
 
 
 def test_ambiguity_lowers_confidence() -> None:
     a = release(8, OTHER, 99_900_000_000_000_000_000, minutes=3)
     b = release(9, "0x3333333333333333333333333333333333333333", 99_800_000_000_000_000_000, minutes=4)
-    matches = match_bridge_out(deposit(), [b, a])  # type: ignore[arg-type]
+    matches = match_bridge_out(deposit(), [b, a])
     assert [m.candidate for m in matches] == [a, b]
     assert all(m.candidates == 2 for m in matches)
-    unique = match_bridge_out(deposit(), [a])  # type: ignore[arg-type]
+    unique = match_bridge_out(deposit(), [a])
     assert matches[0].confidence < unique[0].confidence
     assert matches[0].confidence <= 0.4
 
@@ -122,7 +123,7 @@ def test_ambiguity_lowers_confidence() -> None:
 def test_declared_recipient_overrides() -> None:
     near = release(10, OTHER, 99_990_000_000_000_000_000, minutes=1)
     declared = release(11, "0x4444444444444444444444444444444444444444", 98 * E18, minutes=50)
-    matches = match_bridge_out(deposit(), [near, declared],  # type: ignore[arg-type]
+    matches = match_bridge_out(deposit(), [near, declared],
                                declared_recipient="0x4444444444444444444444444444444444444444")
     assert [m.candidate for m in matches] == [declared] and matches[0].recipient_match
 
@@ -130,7 +131,7 @@ def test_declared_recipient_overrides() -> None:
 def test_clear_leader_keeps_most_confidence() -> None:
     mine = release(12, HACKER, 99_950_000_000_000_000_000, minutes=1)
     far = release(13, OTHER, 96 * E18, minutes=300)
-    matches = match_bridge_out(deposit(), [far, mine])  # type: ignore[arg-type]
+    matches = match_bridge_out(deposit(), [far, mine])
     assert matches[0].candidate == mine and matches[0].score - matches[1].score >= 0.2
     assert matches[0].confidence > 0.5 > matches[1].confidence
 

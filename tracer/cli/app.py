@@ -21,7 +21,9 @@ app = typer.Typer(
 # Each module registers its commands on ``app`` (or adds a sub-typer) when imported.
 COMMAND_MODULES: tuple[str, ...] = (
     "tracer.cli.info",
+    "tracer.cli.sandbox",
     "tracer.cli.labels",
+    "tracer.cli.trace",
 )
 
 

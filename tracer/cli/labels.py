@@ -92,7 +92,11 @@ def diff_command(
 
     def side(value: str) -> list[Label]:
         if source is not None:
-            return _store().labels_of_set(source, value) or fatal(f"no stored version {value!r} of {source!r}")
+            stored: list[Label] = _store().labels_of_set(source, value)
+            if not stored:
+                versions = ", ".join(i.version for i in _store().versions_of(source)) or "none"
+                fatal(f"no stored version {value!r} of {source!r} (stored versions: {versions})")
+            return stored
         path = Path(value)
         if not path.exists():
             fatal(f"file not found: {value} (use --source NAME to compare stored versions)")
@@ -177,7 +181,7 @@ def sets_command(json_out: bool = typer.Option(False, "--json", help="Print as J
             return
         for i in infos:
             stdout.print(f"{'*' if i.active else ' '} {i.source:40} {i.version:32} {i.count:>8}  "
-                         f"{i.imported_at:%Y-%m-%d %H:%M}", markup=False)
+                         f"{i.imported_at:%Y-%m-%d %H:%M}", markup=False, soft_wrap=True)
 
     run(body)
 

@@ -101,6 +101,20 @@ class SqlTraceRepository:
                 LinkRow.kind, LinkRow.from_chain, LinkRow.from_tx, LinkRow.to_tx, LinkRow.to_address))
             return [row_to_link(r) for r in rows]
 
+    def theft_contributions(self, case_id: int) -> list[Contribution]:
+        """The seeds' stolen inflows (hop 0)."""
+        from tracer.engine.nodes import THEFT_PARENT
+
+        return self._contributions(case_id, TraceEdgeRow.parent == THEFT_PARENT)
+
+    def node_count(self, case_id: int) -> int:
+        """How many nodes the case has met."""
+        from sqlalchemy import func
+
+        with Session(self.engine) as s:
+            return int(s.scalar(select(func.count()).select_from(FrontierRow).where(FrontierRow.case_id == case_id))
+                       or 0)
+
     def pending_count(self, case_id: int) -> int:
         """How many nodes wait."""
         return len(self.pending_nodes(case_id))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from chains.base import UtxoAdapter
 from tracer.engine.account import expand_account
@@ -53,14 +54,17 @@ class TraceEngine:
         self.requests = requests
         self.progress = progress
 
-    def seed(self, seeds: Sequence[Seed], since_blocks: dict[str, int | None]) -> dict[str, int]:
+    def seed(self, seeds: Sequence[Seed], since: Mapping[str, int | datetime | None]) -> dict[str, int]:
         """Record the stolen inflows of every seed; returns origin -> stolen amount. Idempotent."""
         stolen: dict[str, int] = defaultdict(int)
         for seed in seeds:
             node = NodeKey(seed.address.chain, seed.address.value)
             adapter = self.ctx.adapter(node.chain)
+            start = since.get(str(node))
             inflows = stolen_inflows(adapter, node, tx_hash=seed.tx_hash,
-                                     since_block=since_blocks.get(str(node)), until_block=adapter.final_block)
+                                     since_block=start if isinstance(start, int) else None,
+                                     until_block=adapter.final_block,
+                                     since_time=start if isinstance(start, datetime) else None)
             contributions = seed_contributions(node, inflows)
             self.repo.add_seed_node(self.ctx.case_id, node, contributions)
             for c in contributions:

@@ -8,6 +8,7 @@ from ``since`` on, except noise: zero-value and failed transfers, look-alike/fak
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from chains.base import ChainAdapter, UtxoAdapter
 from tracer.engine.nodes import THEFT_PARENT, Contribution, NodeKey
@@ -19,7 +20,7 @@ SEED_DUST_FRACTION_DEN = 1_000  # an inflow under 0.1% of the largest inflow of 
 
 
 def stolen_inflows(adapter: ChainAdapter, node: NodeKey, *, tx_hash: str | None, since_block: int | None,
-                   until_block: int | None) -> list[Transfer]:
+                   until_block: int | None, since_time: datetime | None = None) -> list[Transfer]:
     """The seed's stolen inflows (see the module docstring)."""
     if tx_hash is not None:
         tx = adapter.transaction(tx_hash)
@@ -42,6 +43,8 @@ def stolen_inflows(adapter: ChainAdapter, node: NodeKey, *, tx_hash: str | None,
         candidates = [t for t in adapter.transfers_of(node.address, direction=Direction.IN, since_block=since_block,
                                                       until_block=until_block)
                       if t.to_address == node.address and t.from_address != node.address]
+    if since_time is not None:
+        candidates = [t for t in candidates if t.timestamp >= since_time]
     return drop_noise(candidates)
 
 

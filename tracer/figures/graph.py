@@ -52,22 +52,43 @@ def flow_edges(doc: Doc) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=EDGE_COLUMNS)
 
 
-def graph_tables(doc: Doc, top: int = 20) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _layers(keys: list[str], edges: pd.DataFrame, depth: dict[str, int]) -> dict[str, int]:
+    """Longest-path layer of each node so every drawn edge points right (cycles capped by the node count)."""
+    layer = {k: 0 for k in keys}
+    pairs = [(str(r.source), str(r.target)) for r in edges.itertuples(index=False)]
+    for _ in range(len(keys)):
+        changed = False
+        for a, b in pairs:
+            if layer[b] < layer[a] + 1:
+                layer[b] = layer[a] + 1
+                changed = True
+        if not changed:
+            break
+    for k in keys:  # isolated keys keep the engine's depth
+        if not any(k in p for p in pairs):
+            layer[k] = depth.get(k, 0)
+    return layer
+
+
+def graph_tables(doc: Doc, top: int = 15) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(nodes, drawn edges, aggregated rest) for the flow graph.
 
-    The ``top`` largest flows are drawn (cross-chain links always); the other flows are summed per
-    (source layer, target layer) into the third table (columns: source_layer, target_layer, flows, usd).
+    Drawn: every flow into an endpoint (so each exit is shown and labelled), every cross-chain link and the
+    ``top`` largest other flows. The other flows are summed per target layer into the third table
+    (columns: layer, flows, usd).
     """
     edges = flow_edges(doc)
     labels = address_labels(doc)
     depth = {_key(a["chain"], a["address"]): int(a["depth"]) for a in doc["addresses"]}
     role = {_key(a["chain"], a["address"]): str(a["role"]) for a in doc["addresses"]}
     exits = {_key(e["chain"], e["address"]): e for e in doc["endpoints"]}
-    links_mask = edges.kind != "transfer"
-    ranked = edges[~links_mask]
-    drawn = pd.concat([ranked.head(top), edges[links_mask]]) if len(ranked) else edges[links_mask]
-    rest = ranked.iloc[top:]
+    keep = (edges.kind != "transfer") | edges.target.isin(list(exits))
+    others = edges[~keep]
+    drawn = pd.concat([edges[keep], others.head(top)]).sort_values(["usd", "source", "target"],
+                                                                   ascending=[False, True, True], kind="stable")
+    rest = others.iloc[top:]
     keys = sorted(set(drawn.source) | set(drawn.target))
+    layer = _layers(keys, drawn, depth)
     usd_in: dict[str, Decimal] = defaultdict(Decimal)
     for r in edges.itertuples(index=False):
         usd_in[str(r.target)] += Decimal(r.usd)
@@ -78,7 +99,7 @@ def graph_tables(doc: Doc, top: int = 20) -> tuple[pd.DataFrame, pd.DataFrame, p
         endpoint = exits.get(key)
         category = exit_category(endpoint) if endpoint else (str(found[0]["category"]) if found else "")
         service = (endpoint or {}).get("service") or (found[0]["label"] if found else "")
-        rows.append({"key": key, "chain": chain, "address": address, "layer": depth.get(key, 0), "slot": 0,
+        rows.append({"key": key, "chain": chain, "address": address, "layer": layer[key], "slot": 0,
                      "role": role.get(key, "intermediate"), "category": category, "label": str(service or ""),
                      "usd_in": usd_in[key]})
     rows.sort(key=lambda r: (r["layer"], _CHAIN_ORDER.get(r["chain"], 9), -r["usd_in"], r["address"]))
@@ -86,13 +107,11 @@ def graph_tables(doc: Doc, top: int = 20) -> tuple[pd.DataFrame, pd.DataFrame, p
     for r in rows:
         r["slot"] = slots[r["layer"]]
         slots[r["layer"]] += 1
-    layer = {r["key"]: r["layer"] for r in rows} | depth
-    agg: dict[tuple[int, int], list[Any]] = defaultdict(lambda: [0, ZERO])
+    agg: dict[int, list[Any]] = defaultdict(lambda: [0, ZERO])
     for r in rest.itertuples(index=False):
-        a = agg[(layer.get(str(r.source), 0), layer.get(str(r.target), 0))]
+        a = agg[layer.get(str(r.target), depth.get(str(r.target), 0))]
         a[0] += 1
         a[1] += Decimal(r.usd)
-    rest_rows = [{"source_layer": k[0], "target_layer": k[1], "flows": v[0], "usd": v[1]}
-                 for k, v in sorted(agg.items())]
+    rest_rows = [{"layer": k, "flows": v[0], "usd": v[1]} for k, v in sorted(agg.items())]
     return (pd.DataFrame(rows, columns=NODE_COLUMNS), drawn.reset_index(drop=True),
-            pd.DataFrame(rest_rows, columns=["source_layer", "target_layer", "flows", "usd"]))
+            pd.DataFrame(rest_rows, columns=["layer", "flows", "usd"]))

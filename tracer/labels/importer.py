@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def read_text(path: Path) -> tuple[str, str]:
 
 def parse_file(path: Path, *, source: str | None = None, chain: Chain | None = None,
                category: Category | None = None, lenient: bool = False,
-               case_hints: dict[str, str] | None = None) -> tuple[ParsedLabels, str]:
+               case_hints: Mapping[str, str] | None = None) -> tuple[ParsedLabels, str]:
     """Parse a file without storing it: (parsed labels, sha256).
 
     May raise: LabelImportError.
@@ -89,7 +90,7 @@ def default_source(path: Path) -> str:
 
 def import_file(store: LabelStore, path: Path, *, source: str | None = None, version: str | None = None,
                 chain: Chain | None = None, category: Category | None = None, lenient: bool = False,
-                case_hints: dict[str, str] | None = None) -> ImportSummary:
+                case_hints: Mapping[str, str] | None = None) -> ImportSummary:
     """Parse and store one file atomically (one transaction for all its sets).
 
     May raise: LabelImportError (nothing stored), StoreError.

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from tracer.labels.parsers.ofac import is_case_folded
+from tracer.labels.parsers.base import is_case_folded
 from tracer.model import Chain, Label
 
 Key = tuple[Chain, str]

@@ -64,7 +64,8 @@ class Collector:
         """The error for a malformed row (raise it)."""
         return LabelImportError(self.path, line, field_name, reason)
 
-    def address(self, chain: Chain, raw: object, line: int | None, field_name: str = "address") -> str | None:
+    def address(self, chain: Chain, raw: object, line: int | None, field_name: str = "address",
+                case_folded_ok: bool = False) -> str | None:
         """The canonical address; a LabelImportError naming file, line and field when invalid.
 
         In lenient mode an invalid address is counted (``invalid address``) and None is returned: the
@@ -75,6 +76,9 @@ class Collector:
                 raise InvalidAddress(chain.value, repr(raw), "missing address")
             return canonical_address(chain, raw)
         except InvalidAddress as exc:
+            if case_folded_ok and isinstance(raw, str) and is_case_folded(chain, raw.strip()):
+                self.case_unknown += 1
+                return raw.strip()
             if line is None and isinstance(raw, str) and raw and self.text:
                 line = line_of(self.text, f'"{raw}"')
             if self.lenient:
@@ -95,6 +99,7 @@ def line_of(text: str, needle: str, start: int = 0) -> int | None:
     return None if pos < 0 else text.count("\n", 0, pos) + 1
 
 
+_BASE58_LOWER = re.compile(r"^[1-9a-z]{25,35}$")  # base58 alphabet (no 0) once case is folded
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -147,3 +152,9 @@ def misfiled_tron(out: Collector, chain: Chain, raw: str) -> Chain:
         out.note("TRON address filed under a Bitcoin asset code: stored as tron")
         return Chain.TRON
     return chain
+
+
+def is_case_folded(chain: Chain, address: str) -> bool:
+    """True for a lower-cased base58 address kept without its original case (see :func:`parse_ofac_entities`)."""
+    return chain in (Chain.BITCOIN, Chain.TRON) and address.islower() and not address.startswith("bc1") \
+        and bool(_BASE58_LOWER.match(address))

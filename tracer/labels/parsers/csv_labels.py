@@ -76,8 +76,9 @@ class _SkipRow(Exception):
     """Raised by a row function when a lenient import drops the row (already counted)."""
 
 
-def _addr(out: Collector, chain: Chain, raw: str, line: int, field_name: str = "address") -> str:
-    address = out.address(chain, raw, line, field_name)
+def _addr(out: Collector, chain: Chain, raw: str, line: int, field_name: str = "address",
+          case_folded_ok: bool = False) -> str:
+    address = out.address(chain, raw, line, field_name, case_folded_ok)
     if address is None:
         raise _SkipRow
     return address
@@ -123,7 +124,8 @@ def _own_row(out: Collector, row: Row, line: int, hints: ParseHints) -> Label:
         if raw and dates[name] is None:
             raise out.fail(line, name, f"unreadable date {raw!r}")
     return Label(
-        chain=chain, address=_addr(out, chain, row["address"], line), label=label, category=category,
+        chain=chain, address=_addr(out, chain, row["address"], line, case_folded_ok=True), label=label,
+        category=category,
         source=row["source"].strip() or hints.source, confidence=confidence,
         entity=row.get("entity", "").strip() or None, program=row.get("program", "").strip() or None,
         valid_from=dates["valid_from"], valid_to=dates["valid_to"],

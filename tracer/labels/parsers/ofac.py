@@ -13,15 +13,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chains.addresses import canonical_address, is_valid_address
+from chains.addresses import canonical_address
 from tracer.errors import InvalidAddress
 from tracer.labels.normalise import UNMODELLED_ASSETS, chain_of_currency
-from tracer.labels.parsers.base import Collector, misfiled_tron, ParsedLabels, ParseHints, date_text, line_of
+from tracer.labels.parsers.base import (
+    Collector,
+    ParsedLabels,
+    ParseHints,
+    date_text,
+    is_case_folded,
+    line_of,
+    misfiled_tron,
+)
 from tracer.model import Category, Chain, Label, LabelConfidence
 
 OFAC_CONFIDENCE = LabelConfidence.AUTHORITY_DATA / 100
 _ASSET_IN_NAME = re.compile(r"sanctioned_addresses_([A-Za-z0-9]+)\.json$")
-_BASE58_LOWER = re.compile(r"^[1-9a-z]{25,35}$")  # base58 alphabet (no 0) once case is folded
 
 
 def asset_from_filename(filename: str) -> str | None:
@@ -114,16 +121,10 @@ def _repair_case(out: Collector, chain: Chain, key: str, line: int | None) -> st
         return canonical_address(chain, key)
     except InvalidAddress as exc:
         # Lower-cased base58 cannot be checksummed: keep it, the index matches it case-insensitively.
-        if chain in (Chain.BITCOIN, Chain.TRON) and _BASE58_LOWER.match(key) and not key.startswith("bc1"):
+        if is_case_folded(chain, key.lower()):
             out.case_unknown += 1
             return key.lower()
         if out.lenient:
             out.skip(f"invalid {chain.value} address")
             return None
         raise out.fail(line, "address", str(exc)) from exc
-
-
-def is_case_folded(chain: Chain, address: str) -> bool:
-    """True for a lower-cased base58 address kept without its original case (see :func:`parse_ofac_entities`)."""
-    return chain in (Chain.BITCOIN, Chain.TRON) and address.islower() and not address.startswith("bc1") \
-        and bool(_BASE58_LOWER.match(address))

@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from tracer.labels.normalise import UNMODELLED_ASSETS, category_of, chain_of_currency, confidence_value
-from tracer.labels.parsers.base import Collector, misfiled_tron, ParsedLabels, ParseHints, date_text
+from tracer.labels.parsers.base import Collector, ParsedLabels, ParseHints, date_text, misfiled_tron
 from tracer.model import Label
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster on 2 MB packs

@@ -1,0 +1,168 @@
+"""EtherscanAdapter over real loopback HTTP, answering from recorded envelopes built from real samples."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from tests.chains.conftest import EtherscanFactory
+from tests.chains.contract import AdapterContract, ContractCase
+
+from chains.etherscan import EtherscanAdapter
+from chains.testing import FixtureServer
+from tracer.errors import ApiRejected, BadResponse, ChainUnavailable, QuotaExhausted, RateLimited
+from tracer.model import TransferFlag, TransferKind
+
+HOP1 = "0x47666fab8bd0ac7003bce3f5c3585383f09486e2"
+HOP2 = "0xa4b2fd68593b6f34e51cb9edb66e71c1b4ab449e"
+NOMAD = "0x94a84433101a10aeda762968f6995c574d1bf154"
+NOMAD_TX = "0x350f7f8931a65ec13632dbd7d21bf6ec8778bc28623e84b9ebdbf9de5f956742"
+UNKNOWN = "0x000000000000000000000000000000000000dead"
+BYBIT = Path("/work/shared/data/hacks/bybit_2025_phvaz_trace")
+
+
+def hop1_expected_ids() -> list[str]:
+    with (BYBIT / "hop1_native_rows.csv").open() as fh:
+        rows = sorted(csv.DictReader(fh), key=lambda r: (int(r["block"]), r["hash"]))
+    return [f"ethereum:{r['hash']}:native:-1" for r in rows]
+
+
+pytestmark = pytest.mark.skipif(not BYBIT.exists(), reason="shared Bybit sample data not present")
+
+
+class TestEtherscanContract(AdapterContract):
+    """The shared adapter contract on the Bybit first hop (46 txs over 5-row pages)."""
+
+    @pytest.fixture
+    def adapter(self, etherscan_over: EtherscanFactory) -> EtherscanAdapter:
+        return etherscan_over("bybit_hop1_paging")[0]
+
+    @pytest.fixture
+    def case(self) -> ContractCase:
+        return ContractCase(address=HOP1, expected_ids=hop1_expected_ids(), unknown_address=UNKNOWN,
+                            window=(21_895_700, 21_895_720))
+
+    @pytest.fixture
+    def failing_adapter(self, etherscan_over: EtherscanFactory) -> EtherscanAdapter:
+        return etherscan_over("invalid_key")[0]
+
+
+class TestEtherscanContractTokens(AdapterContract):
+    """The contract again on a real tokentx history (Nomad recovery address) with a whole transaction."""
+
+    @pytest.fixture
+    def adapter(self, etherscan_over: EtherscanFactory) -> EtherscanAdapter:
+        return etherscan_over("nomad_recovery_tokentx")[0]
+
+    @pytest.fixture
+    def case(self, adapter: EtherscanAdapter) -> ContractCase:
+        ids = [t.id for t in adapter.transfers_of(NOMAD, until_block=15_270_000)]
+        return ContractCase(address=NOMAD, expected_ids=ids, unknown_address=UNKNOWN, tx_hash=NOMAD_TX,
+                            skip=frozenset({"latest_block"}))
+
+    def test_expected_transfers(self, adapter: EtherscanAdapter, case: ContractCase) -> None:
+        pytest.skip("history of this scenario is only recorded up to block 15,270,000 (see test_nomad_*)")
+
+    def test_sorted_and_unique(self, adapter: EtherscanAdapter, case: ContractCase) -> None:
+        assert case.expected_ids and len(set(case.expected_ids)) == len(case.expected_ids)
+
+    test_values_are_well_formed = test_direction_filters = test_block_window = test_sorted_and_unique  # type: ignore[assignment]
+
+
+def test_paging_reads_every_row_once_across_boundaries(etherscan_over: EtherscanFactory) -> None:
+    adapter, server = etherscan_over("bybit_hop1_paging")
+    transfers = list(adapter.transfers_of(HOP1))
+    assert len(transfers) == 46
+    assert sum(t.amount for t in transfers) == 400_001 * 10**18  # README: hop1 total 400,001 ETH
+    assert [t.id for t in transfers] == hop1_expected_ids()
+    # 46 rows in 5-row pages need at least 10 calls; block-range paging makes 13: the last block of a full
+    # page is re-read whole by the next call, and blocks holding >= 5 rows (21895709 has 7) need page 2.
+    txlist_calls = [k for k in server.requests if "action-txlist__" in k]
+    assert len(txlist_calls) == len(set(txlist_calls)) == 13
+    assert sum("page-2" in k for k in txlist_calls) == 2
+    assert not server.missing
+
+
+def test_window_and_direction(etherscan_over: EtherscanFactory) -> None:
+    adapter, _ = etherscan_over("bybit_hop1_paging")
+    window = list(adapter.transfers_of(HOP1, since_block=21_895_700, until_block=21_895_720))
+    assert {t.block_number for t in window} <= set(range(21_895_700, 21_895_721))
+    expected = [i for i, t in zip(hop1_expected_ids(), adapter.transfers_of(HOP1), strict=True)
+                if 21_895_700 <= t.block_number <= 21_895_720]
+    assert [t.id for t in window] == expected and len(expected) == 22
+    assert list(adapter.transfers_of(HOP1, direction="in")) == []  # type: ignore[arg-type]
+
+
+def test_flags_poisoning_and_fake_tokens(etherscan_over: EtherscanFactory) -> None:
+    adapter, _ = etherscan_over("bybit_hop2_poisoning")
+    transfers = list(adapter.transfers_of(HOP2))
+    tokens = [t for t in transfers if t.kind is TransferKind.TOKEN]
+    fake = [t for t in tokens if TransferFlag.FAKE_TOKEN in t.flags]
+    genuine = [t for t in tokens if not t.flags]
+    assert {t.asset.symbol for t in genuine} == {"stETH", "mETH"}
+    assert {t.asset.contract for t in fake} == {"0x2a120e7f2f1d8ffd173ed17aa5089f11206b5177",
+                                               "0x669507921b89c11536fe28fb2b955fbc23dbe86d",
+                                               "0x1111111111111111111111111111111111111111"}
+    assert all(not t.followable for t in fake)
+    zero = [t for t in tokens if TransferFlag.ZERO_VALUE in t.flags]
+    assert len(zero) == 1 and zero[0].asset.symbol == "USDT" and TransferFlag.FAKE_TOKEN not in zero[0].flags
+    stake_calls = [t for t in transfers if t.kind is TransferKind.NATIVE and t.amount == 0]
+    assert stake_calls and all(TransferFlag.ZERO_VALUE in t.flags for t in stake_calls)
+
+
+def test_nomad_tokentx_and_transaction(etherscan_over: EtherscanFactory) -> None:
+    adapter, _ = etherscan_over("nomad_recovery_tokentx")
+    transfers = list(adapter.transfers_of(NOMAD, until_block=15_270_000))
+    assert transfers and all(t.kind is TransferKind.TOKEN and t.to_address == NOMAD for t in transfers)
+    usdc = [t for t in transfers if t.asset.symbol == "USDC"]
+    assert usdc[0].amount == 10_000 and usdc[0].asset.decimals == 6 and not usdc[0].flags
+    tx = adapter.transaction(NOMAD_TX)
+    assert tx is not None and tx.success
+    assert tx.fee == 65_601 * 8_590_071_241
+    assert tx.input_data is not None and tx.input_data.startswith("0xa9059cbb")
+    token = [t for t in tx.transfers if t.kind is TransferKind.TOKEN]
+    assert [t.id for t in token] == [usdc[0].id]  # receipt log and tokentx row give the same transfer id
+    native = [t for t in tx.transfers if t.kind is TransferKind.NATIVE]
+    assert native[0].amount == 0 and TransferFlag.ZERO_VALUE in native[0].flags
+
+
+def test_empty_history_is_not_an_error(etherscan_over: EtherscanFactory) -> None:
+    adapter, server = etherscan_over("empty_history")
+    assert list(adapter.transfers_of(UNKNOWN)) == []
+    assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize(("scenario", "error", "calls", "text"), [
+    ("notok_rate_limit", RateLimited, 3, "Max rate limit reached"),
+    ("daily_cap", QuotaExhausted, 1, "Max daily"),
+    ("invalid_key", ApiRejected, 1, "Invalid API Key"),
+    ("truncated_json", BadResponse, 3, "unparseable"),
+    ("html_error_page", BadResponse, 3, "unparseable"),
+])
+def test_error_scenarios_map_to_the_error_tree(etherscan_over: EtherscanFactory, scenario: str,
+                                               error: type[Exception], calls: int, text: str) -> None:
+    adapter, server = etherscan_over(scenario)
+    with pytest.raises(error, match=text) as raised:
+        list(adapter.transfers_of(HOP1))
+    assert len(server.requests) == calls
+    assert "TESTKEY" not in str(raised.value)
+
+
+def test_stall_beyond_timeout_is_chain_unavailable(etherscan_over: EtherscanFactory) -> None:
+    adapter, server = etherscan_over("stall_beyond_timeout", timeout=0.2)
+    with pytest.raises(ChainUnavailable, match="Timeout"):
+        list(adapter.transfers_of(HOP1))
+    assert len(server.requests) == 3
+
+
+def test_missing_fixture_is_reported(fixture_server: object) -> None:
+    server = FixtureServer(Path(__file__).parent / "no-such-dir")
+    try:
+        import requests
+
+        resp = requests.get(server.url + "/v2/api?module=account&action=txlist", timeout=5)
+        assert resp.status_code == 404
+        assert server.missing == ["GET_v2_api__action-txlist__module-account.json"]
+    finally:
+        server.stop()

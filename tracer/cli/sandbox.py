@@ -1,0 +1,62 @@
+"""``tracer sandbox serve``: run the generated laundering world behind loopback copies of the public APIs."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import typer
+
+from tracer.cli.app import app
+from tracer.cli.common import fatal, run, stdout
+from tracer.sandbox.faults import FaultPlan
+from tracer.sandbox.generator import SCALES
+from tracer.sandbox.launch import start_sandbox
+
+sandbox_app = typer.Typer(help="A deterministic, generated laundering incident served over loopback HTTP.",
+                          no_args_is_help=True)
+app.add_typer(sandbox_app, name="sandbox")
+
+
+@sandbox_app.command("serve")
+def serve(
+    port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (0 = any free port)."),
+    seed: int = typer.Option(7, "--seed", help="World seed (same seed, same world)."),
+    scale: str = typer.Option("demo", "--scale", help="demo (small) or large (benchmarks)."),
+    faults: float = typer.Option(0.0, "--faults", help="Fraction of requests answered with a fault (0..1)."),
+    fault_seed: int = typer.Option(0, "--fault-seed", help="Seed of the fault sequence."),
+    phase: int = typer.Option(1, "--phase", help="Start in phase 1 or 2 (phase 2 reveals later blocks)."),
+    truth: Path | None = typer.Option(None, "--truth", help="Where to write truth.json."),
+    labels: Path | None = typer.Option(None, "--labels", help="Where to write the label CSV."),
+) -> None:
+    """Serve until Ctrl-C; prints the TRACER_*_URL lines to export."""
+    if scale not in SCALES:
+        fatal(f"unknown scale {scale!r}; choose one of {', '.join(sorted(SCALES))}", 2)
+    if not 0.0 <= faults <= 1.0:
+        fatal("--faults must be between 0 and 1", 2)
+    if phase not in (1, 2):
+        fatal("--phase must be 1 or 2", 2)
+
+    def body() -> None:
+        sb = start_sandbox(seed, scale, phase=phase, port=port, truth_path=truth, labels_path=labels,
+                           faults=FaultPlan(faults, seed=fault_seed) if faults else None)
+        for name, url in sb.env().items():
+            stdout.print(f"export {name}={url}", soft_wrap=True)
+        stdout.print(f"# truth:  {sb.truth_path}", soft_wrap=True)
+        stdout.print(f"# labels: {sb.labels_path}", soft_wrap=True)
+        stdout.print(f"# seed tx: {sb.truth.theft_txs[0]}", soft_wrap=True)
+        stdout.print(f"# control: {sb.server.base_url}/__sandbox/phase?n=2 | /__sandbox/stats | /__sandbox/faults",
+                     soft_wrap=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sb.stop()
+            stdout.print("# sandbox stopped")
+
+    run(body)

@@ -1,0 +1,206 @@
+"""The case export: one JSON document (schema: tracer/schemas/case_export.schema.json), CSV tables, GraphML.
+
+Built offline from the store -- no network. Everything the figures and the annex show comes from here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+from db.prices import PriceTable
+from db.store import CaseInfo, Store, StoredAlert
+from tracer import __version__
+from tracer.engine.nodes import THEFT_PARENT, Contribution, NodeKey
+from tracer.engine.repository import SqlTraceRepository
+from tracer.errors import CaseNotFound
+from tracer.model import Asset, LabelLookup
+from tracer.summary import Origin, breakdown, conservation_error, origins_of, unaccounted, value_usd
+from tracer.units import units, usd
+
+SCHEMA_RESOURCE = ("tracer.schemas", "case_export.schema.json")
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema of the export."""
+    text = resources.files(SCHEMA_RESOURCE[0]).joinpath(SCHEMA_RESOURCE[1]).read_text(encoding="utf-8")
+    return dict(json.loads(text))
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the summary needs: origins (stolen assets with prices) and the theft day."""
+
+    origins: dict[str, Origin]
+    theft_day: str | None
+    pending: dict[str, int]
+
+
+def case_facts(store: Store, case: CaseInfo, prices: PriceTable | None = None) -> CaseFacts:
+    """Stolen amounts per origin from the seed contributions, priced on the theft day."""
+    repo = SqlTraceRepository(store.engine)
+    contributions = repo.all_contributions(case.id)
+    stolen: dict[str, int] = defaultdict(int)
+    assets: dict[str, Asset] = {}
+    first: datetime | None = None
+    for c in contributions:
+        if c.parent == THEFT_PARENT:
+            stolen[c.origin] += c.origin_amount
+            assets[c.origin] = c.transfer.asset
+            first = c.transfer.timestamp if first is None else min(first, c.transfer.timestamp)
+    day = first.date().isoformat() if first else None
+    pending: dict[str, int] = defaultdict(int)
+    for node, _hop, _prio in repo.pending_nodes(case.id):
+        for c in repo.incoming(case.id, node):
+            if c.parent != str(node):
+                pending[c.origin] += c.origin_amount
+    return CaseFacts(origins_of(stolen, assets, prices, day), day, dict(pending))
+
+
+def build_export(store: Store, case_name: str, labels: LabelLookup | None = None,
+                 prices: PriceTable | None = None, generated_at: datetime | None = None) -> dict[str, Any]:
+    """The export document of a stored case. May raise: CaseNotFound."""
+    case = store.get_case(case_name)
+    if case is None:
+        raise CaseNotFound(f"no case named {case_name!r} (see `tracer cases`)")
+    prices = prices if prices is not None else PriceTable(store.engine)
+    repo = SqlTraceRepository(store.engine)
+    facts = case_facts(store, case, prices)
+    contributions = repo.all_contributions(case.id)
+    endpoints = repo.endpoints(case.id)
+    transfers = _transfers(contributions, prices)
+    as_of = max((datetime.fromisoformat(t["timestamp"]) for t in transfers), default=case.created_at)
+    doc: dict[str, Any] = {
+        "case": case.name,
+        "generated_at": _iso(generated_at or datetime.now(UTC)),
+        "meta": {"tool_version": __version__, "label_versions": dict(case.label_versions),
+                 "tips": {k: int(v) for k, v in case.tips.items()}, "as_of": _iso(as_of),
+                 "status": case.status, "theft_day": facts.theft_day,
+                 "conservation_error": conservation_error(endpoints, facts.origins, facts.pending)},
+        "parameters": _jsonable(asdict(case.params)),
+        "seeds": _seeds(case, contributions, facts.origins),
+        "addresses": _addresses(store, case.id, labels),
+        "transfers": transfers,
+        "links": [_link(link) for link in repo.links(case.id)],
+        "endpoints": _endpoints(endpoints, facts.origins),
+        "summary": {
+            "stolen": [{"asset": o.asset.key, "amount": units(o.amount, o.asset.decimals),
+                        "usd": usd(value_usd(o, o.amount))} for o in facts.origins.values()],
+            "by_category": breakdown(endpoints, facts.origins, "category"),
+            "by_status": breakdown(endpoints, facts.origins, "status"),
+            "by_chain": breakdown(endpoints, facts.origins, "chain"),
+            "unaccounted": unaccounted(endpoints, facts.origins, facts.pending),
+        },
+        "alerts": [_alert(a) for a in store.alerts(case.id)],
+    }
+    return doc
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "value"):
+        return value.value
+    return value
+
+
+def _seeds(case: CaseInfo, contributions: list[Contribution], origins: Mapping[str, Origin]) -> list[dict[str, Any]]:
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for c in contributions:
+        if c.parent == THEFT_PARENT and c.transfer.to_address:
+            totals[(str(NodeKey(c.transfer.chain, c.transfer.to_address)), c.origin)] += c.origin_amount
+    out = []
+    for seed in case.seeds:
+        key = str(NodeKey(seed.address.chain, seed.address.value))
+        mine: list[tuple[str | None, int]] = [(o, a) for (k, o), a in sorted(totals.items()) if k == key]
+        mine = mine or [(None, 0)]
+        for origin, amount in mine:
+            entry: dict[str, Any] = {"chain": seed.address.chain.value, "address": seed.address.value,
+                                     "tx_hash": seed.tx_hash}
+            if origin is not None and origin in origins:
+                entry["asset"] = origin
+                entry["amount"] = units(amount, origins[origin].asset.decimals)
+            out.append(entry)
+    return out
+
+
+def _addresses(store: Store, case_id: int, labels: LabelLookup | None) -> list[dict[str, Any]]:
+    out = []
+    for a in store.addresses(case_id):
+        found = labels.labels_of(a.chain, a.address) if labels else []
+        out.append({"chain": a.chain.value, "address": a.address,
+                    "labels": [{"label": lab.label, "category": lab.category.value, "source": lab.source,
+                                "confidence": lab.confidence} for lab in found],
+                    "cluster": getattr(a, "cluster", None), "role": a.role.value, "depth": a.depth})
+    return sorted(out, key=lambda d: (d["depth"], d["chain"], d["address"]))
+
+
+def _transfers(contributions: list[Contribution], prices: PriceTable) -> list[dict[str, Any]]:
+    merged: dict[str, list[Contribution]] = defaultdict(list)
+    for c in contributions:
+        merged[c.transfer.id].append(c)
+    out = []
+    for group in merged.values():
+        t = group[0].transfer
+        taint = sum(c.amount for c in group)
+        weakest = max(group, key=lambda c: (c.evidence.evidence_class.value, -c.confidence))
+        price = prices.price_on(t.asset.symbol, t.timestamp.date().isoformat())
+        out.append({"chain": t.chain.value, "tx_hash": t.tx_hash, "block": t.block_number,
+                    "timestamp": _iso(t.timestamp), "from": t.from_address, "to": t.to_address,
+                    "asset": t.asset.key, "amount": units(t.amount, t.asset.decimals),
+                    "taint_amount": units(min(taint, t.amount), t.asset.decimals),
+                    "hop": min(c.hop for c in group), "evidence": weakest.evidence.evidence_class.value,
+                    "confidence": round(max(c.confidence for c in group), 6), "rule": weakest.evidence.rule,
+                    "usd": usd(t.asset.to_units(min(taint, t.amount)) * price) if price is not None else None,
+                    "index": t.index, "kind": t.kind.value})
+    return sorted(out, key=lambda d: (d["hop"], d["timestamp"], d["chain"], d["tx_hash"], d["index"]))
+
+
+def _link(link: Any) -> dict[str, Any]:
+    return {"kind": link.kind.value, "service": link.service, "from_chain": link.from_chain.value,
+            "from_tx": link.from_tx, "to_chain": link.to_chain.value, "to_tx": link.to_tx,
+            "to_address": link.to_address, "evidence": link.evidence.evidence_class.value,
+            "confidence": link.evidence.confidence, "rule": link.evidence.rule,
+            "from_asset": link.from_asset, "to_asset": link.to_asset,
+            "facts": {k: v for k, v in sorted(link.evidence.facts.items()) if k != "node"}}
+
+
+def _endpoints(endpoints: list[Any], origins: Mapping[str, Origin]) -> list[dict[str, Any]]:
+    merged: dict[tuple[str, str, str, str], list[Any]] = defaultdict(list)
+    for e in endpoints:
+        merged[(e.chain.value, e.address, e.asset.key, e.reason.value)].append(e)
+    out = []
+    for (chain, address, asset_key, reason), group in sorted(merged.items()):
+        e = group[0]
+        amount = sum(x.amount for x in group)
+        value = None
+        for x in group:
+            origin = origins.get(x.origin)
+            v = value_usd(origin, x.origin_amount) if origin else None
+            value = v if value is None else (value + v if v is not None else value)
+        out.append({"chain": chain, "address": address, "category": e.category.value if e.category else None,
+                    "service": e.service, "asset": asset_key, "amount": units(amount, e.asset.decimals),
+                    "status": e.status.value, "reason": reason, "hop": min(x.hop for x in group),
+                    "confidence": round(max(x.confidence for x in group), 6), "usd": usd(value),
+                    "origins": {x.origin: str(x.origin_amount) for x in group},
+                    "inferred": all(x.origin.startswith("inferred:") for x in group)})
+    return out
+
+
+def _alert(stored: StoredAlert) -> dict[str, Any]:
+    a = stored.alert
+    return {"chain": a.chain.value, "address": a.address, "tx_hash": a.tx_hash, "timestamp": _iso(a.timestamp),
+            "kind": a.kind, "amount": units(a.amount, a.asset.decimals), "asset": a.asset.key,
+            "message": a.message, "severity": a.severity.value}

@@ -1,0 +1,109 @@
+"""Flow graph: addresses in hop layers left to right, the largest flows drawn, exits labelled."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from decimal import Decimal
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from tracer.figures import style
+
+_SYMBOLS = {"ethereum": "circle", "bitcoin": "square", "tron": "diamond"}
+_MAX_LABEL = 17
+_EXIT_NAMES = set(style.EXIT_CATEGORIES)
+
+
+def _truncate(text: str) -> str:
+    return text if len(text) <= _MAX_LABEL else text[:_MAX_LABEL - 1] + "…"
+
+
+def node_text(row: pd.Series) -> str:
+    """Short on-figure label: exits by category and service, seeds and services by label, others by address."""
+    if row["role"] == "endpoint" and row["category"] in _EXIT_NAMES:
+        if not row["label"]:
+            return style.esc(str(row["category"]))
+        return style.esc(_truncate(f"{row['category']}: {row['label']}"))
+    if row["label"]:
+        return style.esc(_truncate(str(row["label"])))
+    return style.esc(style.short_address(str(row["address"])))
+
+
+def _fill(row: pd.Series) -> str:
+    if row["role"] == "endpoint" and row["category"] in style.CATEGORY_COLOURS:
+        return style.CATEGORY_COLOURS[str(row["category"])]
+    if row["category"] in ("victim", "hacker") or row["role"] == "seed":
+        return style.OKABE_ITO["black"]
+    return "#FFFFFF" if not row["label"] else "#DDDDDD"
+
+
+def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame, *, case: str, as_of: datetime,
+                    hover_labels: dict[str, str]) -> go.Figure:
+    """The flow graph from :func:`tracer.figures.graph.graph_tables` output.
+
+    ``hover_labels`` maps node key -> every label of the address (escaped here) for the interactive hover.
+    """
+    pos = {str(r.key): (int(r.layer), -int(r.slot)) for r in nodes.itertuples(index=False)}
+    top = max((float(v) for v in edges.usd), default=1.0) or 1.0
+    fig = go.Figure()
+    mid_x, mid_y, mid_text = [], [], []
+    for r in edges.itertuples(index=False):
+        (x0, y0), (x1, y1) = pos[str(r.source)], pos[str(r.target)]
+        cross = r.kind != "transfer"
+        fig.add_trace(go.Scatter(
+            x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip", showlegend=False,
+            line={"width": 1 + 7 * math.sqrt(float(r.usd) / top), "dash": style.EVIDENCE_DASH[str(r.evidence)],
+                  "color": style.rgba(style.OKABE_ITO["blue"] if cross else "#505050", 0.55)},
+        ))
+        mid_x.append((x0 + x1) / 2)
+        mid_y.append((y0 + y1) / 2)
+        what = f"{r.kind} via {r.service}" if cross else f"{r.transfers} transfer(s)"
+        mid_text.append(style.esc(f"{what}: {style.usd_text(Decimal(r.usd))}, evidence {r.evidence}"))
+    fig.add_trace(go.Scatter(x=mid_x, y=mid_y, mode="markers", marker={"size": 6, "opacity": 0}, text=mid_text,
+                             hovertemplate="%{text}<extra></extra>", showlegend=False))
+    vmax = max((float(v) for v in nodes.usd_in), default=1.0) or 1.0
+    for chain, part in nodes.groupby("chain", sort=True):
+        fig.add_trace(go.Scatter(
+            x=[int(v) for v in part.layer], y=[-int(v) for v in part.slot], mode="markers+text",
+            name=f"{style.esc(str(chain))} address", showlegend=False,
+            marker={"symbol": _SYMBOLS.get(str(chain), "circle"),
+                    "size": [10 + 12 * math.sqrt(float(v) / vmax) for v in part.usd_in],
+                    "color": [_fill(row) for _, row in part.iterrows()], "line": {"color": "#333333", "width": 1}},
+            text=[node_text(row) for _, row in part.iterrows()],
+            textposition=["top center" if int(v) % 2 == 0 else "bottom center" for v in part.layer],
+            textfont={"size": style.MIN_FONT_PX},
+            customdata=[style.esc(hover_labels.get(str(k), "")) for k in part.key],
+            hovertext=[style.esc(f"{c}:{a}") for c, a in zip(part.chain, part.address, strict=True)],
+            hovertemplate="%{hovertext}<br>%{customdata}<extra></extra>",
+        ))
+    for chain in sorted(set(nodes.chain)):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=style.esc(str(chain)), marker={
+            "symbol": _SYMBOLS.get(str(chain), "circle"), "size": 11, "color": "#FFFFFF",
+            "line": {"color": "#333333", "width": 1}}))
+    present = {str(c) for c, role in zip(nodes.category, nodes.role, strict=True) if role == "endpoint"}
+    for cat in style.EXIT_CATEGORIES:
+        if cat in present:
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"exit: {cat}",
+                                     marker={"size": 11, "color": style.CATEGORY_COLOURS[cat]}))
+    layers = max((int(v) for v in nodes.layer), default=0)
+    rows = max((int(v) for v in nodes.slot), default=0)
+    cap = style.caption(case, "USD at transfer time; width ∝ value; dashed E3–E4, dotted E5; blue = cross-chain",
+                        as_of)
+    layout = style.base_layout(f"Flow of funds by hop — {style.esc(case)}", cap, height=680, bottom=150)
+    for r in rest.itertuples(index=False):
+        layout["annotations"].append({
+            "text": f"+{int(r.flows)} smaller flow(s), {style.usd_text(Decimal(r.usd))}", "x": int(r.layer),
+            "y": -rows - 0.7, "xref": "x", "yref": "y", "showarrow": False, "font": {"size": style.MIN_FONT_PX,
+                                                                                   "color": "#555555"}})
+    layout.update({
+        "xaxis": {"range": [-0.9, layers + 0.9], "tickmode": "array", "tickvals": list(range(layers + 1)),
+                  "ticktext": [f"hop {i}" for i in range(layers + 1)], "side": "top", "showgrid": False,
+                  "zeroline": False, "tickfont": {"size": style.MIN_FONT_PX}},
+        "yaxis": {"range": [-rows - 1.0, 0.6], "visible": False},
+        "legend": {"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top", "font": {"size": style.MIN_FONT_PX}},
+        "hovermode": "closest",
+    })
+    fig.update_layout(layout)
+    return fig
