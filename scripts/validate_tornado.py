@@ -37,6 +37,7 @@ from heuristics.mixers.tornado import (
     link_multi_denomination,
     link_withdrawals,
 )
+from heuristics.mixers.tornado_batch import rank_batch_withdrawals
 from tracer.model import Chain
 
 POOL_FILES = {"100": "eth_100", "0.1": "eth_0.1"}
@@ -226,6 +227,22 @@ def ronin(data: Path, deposits: list[PoolDeposit], withdrawals: list[PoolWithdra
         gaps = sorted((c.withdrawal.timestamp - c.deposit.timestamp).total_seconds() / 3600 for c in rc)
         print(f"  {'LIFO' if lifo else 'FIFO'}: {len(rc)} Ronin withdrawals matched to a deposit tx; "
               f"median deposit->withdrawal gap {statistics.median(gaps):.1f} h")
+    # Batch matcher: the Ronin senders are unknown, so the "batch" is a proxy (every 100 ETH deposit from the theft
+    # to the first Ronin withdrawal); its size only moves the prior, the ranking comes from the signals.
+    proxy = [d for d in in_pool if datetime(2022, 3, 23, tzinfo=UTC) <= d.timestamp <= first]
+    ranked = rank_batch_withdrawals(proxy, withdrawals, max_delay=last - proxy[-1].timestamp)
+    truth = {c.withdrawal.tx_hash for c in ranked if c.withdrawal.recipient in withdrawers}
+    print(f"  batch matcher (proxy batch {len(proxy)} deposits): {len(ranked)} candidate withdrawals, "
+          f"{len(truth)} of them to listed Ronin withdrawers")
+    for combo in (("repeat_recipient",), ("fresh_recipient",), ("repeat_recipient", "fresh_recipient"),
+                  ("repeat_recipient", "fresh_recipient", "relayed")):
+        flagged = {c.withdrawal.tx_hash for c in ranked if set(combo) <= set(c.signals)}
+        hit = len(flagged & truth)
+        print(f"    signals {'+'.join(combo):<42} flagged {len(flagged):>5}  precision {hit / max(1, len(flagged)):.3f}"
+              f"  recall {hit / max(1, len(truth)):.3f}")
+    top = {c.withdrawal.tx_hash for c in ranked[: len(truth)]}
+    print(f"    precision at top-{len(truth)} by confidence: {len(top & truth) / max(1, len(truth)):.3f} "
+          f"(base rate {len(truth) / len(ranked):.3f}); listed withdrawers are a partial list, so misses may be Ronin")
     links = link_withdrawals(deposits, deposits, withdrawals)
     ron_hashes = {w.tx_hash for w in ron}
     rl = [lk for lk in links if lk.withdrawal.tx_hash in ron_hashes]

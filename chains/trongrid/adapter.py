@@ -106,16 +106,28 @@ class TronGridAdapter(ChainAdapter):
         return block_best, ts_best
 
     def transaction(self, tx_hash: str) -> ChainTx | None:
-        """The mined tx (TRX value + TRC-20 Transfer events), or None when TronGrid does not know it."""
+        """The mined tx (TRX value + TRC-20 Transfer events), or None when TronGrid does not know it.
+
+        ``gettransactionbyid`` + ``/v1/transactions/{id}/events``; the block comes from the tx answer
+        (TronGrid adds ``blockNumber``) or the events, and only when neither has it (a plain TRX transfer on a
+        bare java-tron answer) from a third call, ``gettransactioninfobyid``, which also gives the fee.
+        """
         txid = tx_hash.strip().lower().removeprefix("0x")
-        info = self.client.transaction_info(txid, final_block=self.final_block)
-        if info is None or "blockNumber" not in info:
-            return None
-        final = self.final_block is not None and int(info["blockNumber"]) < self.final_block
-        raw = self.client.transaction_by_id(txid, final=final)
+        raw = self.client.transaction_by_id(txid, final_block=self.final_block)
         if raw is None:
             return None
-        return to_chaintx(raw, info, self.client.transaction_events(txid, final=final))
+        events = self.client.transaction_events(txid, final_block=self.final_block)
+        fee: int | None = None
+        if "blockNumber" in raw and "block_timestamp" in raw:
+            block, ts = int(raw["blockNumber"]), int(raw["block_timestamp"])
+        elif events and "block_number" in events[0]:
+            block, ts = int(events[0]["block_number"]), int(events[0]["block_timestamp"])
+        else:
+            info = self.client.transaction_info(txid, final_block=self.final_block)
+            if info is None or "blockNumber" not in info:
+                return None  # known but not mined yet
+            block, ts, fee = int(info["blockNumber"]), int(info["blockTimeStamp"]), int(info.get("fee", 0))
+        return to_chaintx(raw, events, block, ts, fee)
 
     def latest_block(self) -> int:
         """The tip block number (``/wallet/getnowblock``)."""

@@ -86,19 +86,36 @@ class TronGridClient:
         raise BadResponse(f"trongrid: fingerprint chain of {path} did not end")
 
     # -- single transactions and the tip ------------------------------------------------------------
-    def transaction_events(self, txid: str, *, final: bool = False) -> list[TronEvent]:
-        """``/v1/transactions/{id}/events`` (empty for plain TRX transfers and unknown ids)."""
-        answer = conditional_get(self.http, f"/v1/transactions/{txid}/events", check=self._check,
-                                 is_final=lambda a: final)
+    def transaction_events(self, txid: str, *, final_block: int | None = None) -> list[TronEvent]:
+        """``/v1/transactions/{id}/events`` (empty for plain TRX transfers and unknown ids).
+
+        Archived as immutable once every event sits strictly below ``final_block``.
+        """
+
+        def final(answer: HttpAnswer) -> bool:
+            data = answer.data.get("data") if isinstance(answer.data, dict) else None
+            return (final_block is not None and isinstance(data, list) and bool(data)
+                    and all(_below(e.get("block_number"), final_block) for e in data if isinstance(e, dict)))
+
+        answer = conditional_get(self.http, f"/v1/transactions/{txid}/events", check=self._check, is_final=final)
         data = answer.data.get("data")
         if not isinstance(data, list):
             raise BadResponse(f"trongrid: no 'data' list in events of {txid}")
         return cast(list[TronEvent], data)
 
-    def transaction_by_id(self, txid: str, *, final: bool = False) -> TronTransaction | None:
-        """``/wallet/gettransactionbyid?value=`` (GET); None when java-tron answers ``{}`` (unknown id)."""
+    def transaction_by_id(self, txid: str, *, final_block: int | None = None) -> TronTransaction | None:
+        """``/wallet/gettransactionbyid?value=`` (GET); None when java-tron answers ``{}`` (unknown id).
+
+        TronGrid's v1-style answer may carry ``blockNumber``; when it is strictly below ``final_block`` the
+        answer is archived as immutable.
+        """
+
+        def final(answer: HttpAnswer) -> bool:
+            data = answer.data if isinstance(answer.data, dict) else {}
+            return final_block is not None and _below(data.get("blockNumber"), final_block)
+
         answer = conditional_get(self.http, "/wallet/gettransactionbyid", {"value": txid}, check=self._check_wallet,
-                                 is_final=lambda a: final and bool(a.data))
+                                 is_final=final)
         return cast(TronTransaction, answer.data) if answer.data else None
 
     def transaction_info(self, txid: str, *, final_block: int | None = None) -> TronInfo | None:
@@ -108,8 +125,8 @@ class TronGridClient:
         """
 
         def final(answer: HttpAnswer) -> bool:
-            block = answer.data.get("blockNumber") if isinstance(answer.data, dict) else None
-            return final_block is not None and isinstance(block, int) and block < final_block
+            data = answer.data if isinstance(answer.data, dict) else {}
+            return final_block is not None and _below(data.get("blockNumber"), final_block)
 
         answer = conditional_get(self.http, "/wallet/gettransactioninfobyid", {"value": txid},
                                  check=self._check_wallet, is_final=final)
@@ -159,3 +176,7 @@ def _listing_params(only_from: bool, only_to: bool, min_ts: int | None, max_ts: 
     if max_ts is not None:
         params["max_timestamp"] = max_ts
     return params
+
+
+def _below(block: object, final_block: int) -> bool:
+    return isinstance(block, int) and block < final_block

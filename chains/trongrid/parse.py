@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 
 from chains.addresses import canonical_address, evm_to_tron
-from chains.trongrid.types import Trc20Item, TronEvent, TronInfo, TronTransaction
+from chains.trongrid.types import Trc20Item, TronEvent, TronTransaction
 from tracer.errors import BadResponse, InvalidAddress
 from tracer.model import Asset, Chain, ChainTx, Transfer, TransferFlag, TransferKind
 
@@ -136,21 +136,26 @@ def memo(tx: TronTransaction) -> str | None:
         return None
 
 
-def to_chaintx(tx: TronTransaction, info: TronInfo, events: list[TronEvent]) -> ChainTx:
-    """A whole TRON tx from ``gettransactionbyid`` + ``gettransactioninfobyid`` + its events."""
-    block, ts = int(info["blockNumber"]), int(info["blockTimeStamp"])
+def to_chaintx(tx: TronTransaction, events: list[TronEvent], block: int, timestamp_ms: int,
+               fee: int | None = None) -> ChainTx:
+    """A whole TRON tx from ``gettransactionbyid`` + its events, mined in ``block`` at ``timestamp_ms``.
+
+    ``fee`` (sun) defaults to ``ret[0].fee`` when the caller has no ``gettransactioninfobyid`` answer.
+    """
     transfers: list[Transfer] = []
-    native = native_transfer(tx, block, ts)
+    native = native_transfer(tx, block, timestamp_ms)
     if native is not None:
         transfers.append(native)
     transfers.extend(event_transfers(events))
     contracts = (tx.get("raw_data") or {}).get("contract") or [{}]
     value = (contracts[0].get("parameter") or {}).get("value") or {}
+    if fee is None:
+        fee = int(((tx.get("ret") or [{}])[0]).get("fee", 0))
     return ChainTx(
-        chain=Chain.TRON, tx_hash=tx["txID"].lower(), block_number=block, timestamp=ms_to_datetime(ts),
+        chain=Chain.TRON, tx_hash=tx["txID"].lower(), block_number=block, timestamp=ms_to_datetime(timestamp_ms),
         from_address=tron_address(value.get("owner_address")),
         to_address=tron_address(value.get("to_address") or value.get("contract_address")),
-        fee=int(info.get("fee", 0)), success=_succeeded(tx), transfers=tuple(transfers), memo=memo(tx),
+        fee=fee, success=_succeeded(tx), transfers=tuple(transfers), memo=memo(tx),
     )
 
 

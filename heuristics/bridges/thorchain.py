@@ -20,7 +20,7 @@ from types import MappingProxyType
 
 from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
-from eth_utils import function_signature_to_4byte_selector
+from eth_utils import function_signature_to_4byte_selector, keccak
 
 from heuristics.base import Finding, make_evidence
 from heuristics.bridges.thorchain_memo import (
@@ -96,6 +96,56 @@ def decode_router_deposit(input_data: str | None) -> RouterDeposit | None:
     return RouterDeposit(function=function, vault=str(values[0]).lower(), asset=str(values[1]).lower(),
                          amount=int(values[2]), memo=memo,
                          expiration=int(values[4]) if len(values) > 4 else None)
+
+
+DEPOSIT_EVENT_TOPIC = "0x" + keccak(text="Deposit(address,address,uint256,string)").hex()
+"""Router ``Deposit(address indexed to, address indexed asset, uint256 amount, string memo)``."""
+TRANSFER_OUT_EVENT_TOPIC = "0x" + keccak(text="TransferOut(address,address,address,uint256,string)").hex()
+"""Router ``TransferOut(address indexed vault, address indexed to, address asset, uint256 amount, string memo)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class RouterTransferOut:
+    """Decoded router ``TransferOut`` event: an outbound paid by a vault, memo ``OUT:<hash>``/``REFUND:<hash>``."""
+
+    vault: str
+    to: str
+    asset: str
+    amount: int
+    memo: str
+
+
+def _topic_address(topic: str) -> str:
+    return "0x" + topic.removeprefix("0x")[-40:].lower()
+
+
+def _decode_data(types: list[str], data: str) -> tuple[object, ...] | None:
+    try:
+        return tuple(abi_decode(types, bytes.fromhex(data.removeprefix("0x"))))
+    except (DecodingError, ValueError, OverflowError):
+        return None
+
+
+def decode_router_deposit_event(topics: Sequence[str], data: str) -> RouterDeposit | None:
+    """Decode a router ``Deposit`` log (emitted also when an aggregator calls the router); None otherwise."""
+    if len(topics) != 3 or topics[0].lower() != DEPOSIT_EVENT_TOPIC:
+        return None
+    values = _decode_data(["uint256", "string"], data)
+    if values is None or not isinstance(values[0], int) or not isinstance(values[1], str):
+        return None
+    return RouterDeposit(function="Deposit", vault=_topic_address(topics[1]), asset=_topic_address(topics[2]),
+                         amount=values[0], memo=values[1].rstrip("\x00"))
+
+
+def decode_router_transfer_out_event(topics: Sequence[str], data: str) -> RouterTransferOut | None:
+    """Decode a router ``TransferOut`` log (THORChain paying out on an EVM chain); None otherwise."""
+    if len(topics) != 3 or topics[0].lower() != TRANSFER_OUT_EVENT_TOPIC:
+        return None
+    values = _decode_data(["address", "uint256", "string"], data)
+    if values is None or not isinstance(values[1], int) or not isinstance(values[2], str):
+        return None
+    return RouterTransferOut(vault=_topic_address(topics[1]), to=_topic_address(topics[2]),
+                             asset=str(values[0]).lower(), amount=values[1], memo=values[2].rstrip("\x00"))
 
 
 def inbound_memo(tx: ChainTx) -> str | None:

@@ -25,6 +25,7 @@ from tracer.model import Direction, TransferFlag, TransferKind
 SCENARIO = Path(__file__).resolve().parents[1] / "fixtures" / "trongrid" / "fingerprint_paging"
 A = "TVwEbgh1YUb9bmV8SfqYo4fsvJHWoz1EEp"
 OUT_TX = "4aea33ed05f6795f0c24614c0925583341030b81d8640bfb9b125c66780f730d"
+TRX_TX = "d104a59070573b51fc73c33b28c34a389e50c2cdb7bd4949e78f6584bd1710a2"
 UNKNOWN_TX = "b23a6a8439c0dde5515893e7c90c1e3233b8616e634470f20dc4928bcf3609bc"
 TIP = (69_012_345, 1_737_000_000_000)
 BAN = {"success": False, "statusCode": 403,
@@ -107,6 +108,15 @@ def test_transaction_lookup(server: FixtureServer) -> None:
     (token,) = tx.transfers
     assert token.index == 0 and token.from_address == A and token.asset.symbol == "USDT"
     assert tx.to_address == USDT_TRC20
+    assert not any("gettransactioninfobyid" in r for r in server.requests)  # the events gave the block
+
+
+def test_plain_trx_lookup_needs_the_info_call(server: FixtureServer) -> None:
+    tx = make_adapter(server.url).transaction(TRX_TX)
+    assert tx is not None and tx.block_number == 68_990_120 and tx.fee == 1_100_000
+    (trx,) = tx.transfers
+    assert trx.kind is TransferKind.NATIVE and trx.amount == 200_000_000 and trx.index == -1
+    assert trx.from_address == A
 
 
 def test_403_ban_then_ok_waits_the_ban(server: FixtureServer) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from alembic import command
+from sqlalchemy import create_engine, make_url, text
 
 from db.base import Base
-from db.migrate import current_revision, head_revision, schema_diff
+from db.migrate import alembic_config, current_revision, head_revision, schema_diff
 from db.session import make_engine, mask_url, open_database, table_names
 from db.store import Store
 from tracer.errors import StoreError
@@ -112,3 +114,27 @@ def test_sqlite_in_missing_directory_is_a_store_error(tmp_path: Path) -> None:
 def test_mask_url_hides_passwords_even_when_unparseable() -> None:
     assert mask_url("postgresql+psycopg://u:hunter2@h:5/d") == "postgresql+psycopg://u:***@h/d".replace("h/", "h:5/")
     assert "hunter2" not in mask_url("postgresql+psycopg://u:hunter2@h:5/d?x=[")
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not os.environ.get("TRACER_TEST_POSTGRES_URL"), reason="TRACER_TEST_POSTGRES_URL not set")
+def test_missing_postgres_database_is_named() -> None:
+    url = make_url(os.environ["TRACER_TEST_POSTGRES_URL"]).set(database="tracer_no_such_db")
+    with pytest.raises(StoreError) as info:
+        open_database(url.render_as_string(hide_password=False))
+    assert str(info.value) == (
+        f"cannot connect to PostgreSQL at {url.host}:{url.port}/tracer_no_such_db: "
+        'database "tracer_no_such_db" does not exist (TRACER_DATABASE_URL)'
+    )
+
+
+def test_downgrade_to_base_and_upgrade_again(db_url: str) -> None:
+    engine = open_database(db_url)
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "base")
+    assert table_names(engine) <= {"alembic_version"}
+    engine.dispose()
+    engine = open_database(db_url)
+    assert current_revision(engine) == head_revision()
+    assert "trace_edges" in table_names(engine)
+    engine.dispose()

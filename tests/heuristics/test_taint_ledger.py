@@ -150,3 +150,22 @@ def test_ledger_properties(ops: list[Op]) -> None:
         else:
             replay.append(again.debit(amount))
     assert replay == outs[TaintModel.HAIRCUT]
+
+
+@given(histories())
+def test_haircut_tracks_exact_pool_ratio(ops: list[Op]) -> None:
+    from fractions import Fraction
+
+    ledger = make_ledger(TaintModel.HAIRCUT)
+    balance, taint, exact_out, paid = 0, Fraction(0), Fraction(0), 0
+    for kind, amount, tainted in ops:
+        if kind == "credit":
+            ledger.credit(amount, tainted)
+            balance, taint = balance + amount, taint + tainted
+        elif amount:
+            share = taint * amount / balance
+            balance, taint, exact_out = balance - amount, taint - share, exact_out + share
+            paid += ledger.debit(amount)
+            # The running integer total trails the exact running total by less than one unit (plus the
+            # 1e-18-unit flooring of each share).
+            assert exact_out - 1 - Fraction(len(ops), 10**18) < paid <= exact_out

@@ -46,7 +46,9 @@ def inbound(memo: str = MEMO, **kw: object) -> ChainTx:
 
 
 def test_decode_deposit_with_expiry() -> None:
-    deposit = decode_router_deposit(router_calldata(MEMO))
+    calldata = router_calldata(MEMO)
+    assert calldata.startswith("0x44bc937b")  # depositWithExpiry selector seen on THORChain router txs
+    deposit = decode_router_deposit(calldata)
     assert deposit is not None
     assert deposit.function == "depositWithExpiry"
     assert (deposit.vault, deposit.amount, deposit.memo) == (VAULT, 10 * 10**18, MEMO)
@@ -207,3 +209,31 @@ def test_bitcoin_inbound_op_return_and_outbound_out_memo() -> None:
     assert out is not None and out.in_hash == IN_TX[2:] and not out.refund
     assert out.evidence.rule == "bridges.thorchain.out_memo"
     assert detect_thorchain_outbound(btc_in) is None
+
+
+def _topic(address: str) -> str:
+    return "0x" + "00" * 12 + address.removeprefix("0x")
+
+
+def test_router_events() -> None:
+    from heuristics.bridges.thorchain import (
+        DEPOSIT_EVENT_TOPIC,
+        TRANSFER_OUT_EVENT_TOPIC,
+        decode_router_deposit_event,
+        decode_router_transfer_out_event,
+    )
+
+    # The topics THORNode's bifrost (ethereum smartcontract_log_parser) listens for.
+    assert DEPOSIT_EVENT_TOPIC == "0xef519b7eb82aaf6ac376a6df2d793843ebfd593de5f1a0601d3cc6ab49ebb395"
+    assert TRANSFER_OUT_EVENT_TOPIC == "0xa9cd03aa3c1b4515114539cd53d22085129d495cb9e9f9af77864526240f1bf7"
+    data = "0x" + encode(["uint256", "string"], [10 * 10**18, MEMO]).hex()
+    deposit = decode_router_deposit_event([DEPOSIT_EVENT_TOPIC, _topic(VAULT), _topic("0x" + "00" * 20)], data)
+    assert deposit is not None and deposit.vault == VAULT and deposit.is_native and deposit.memo == MEMO
+    assert decode_router_deposit_event([TRANSFER_OUT_EVENT_TOPIC, _topic(VAULT), _topic(HACKER)], data) is None
+    out_memo = "OUT:" + "9F" * 32
+    out_data = "0x" + encode(["address", "uint256", "string"], ["0x" + "00" * 20, 5 * 10**17, out_memo]).hex()
+    out = decode_router_transfer_out_event([TRANSFER_OUT_EVENT_TOPIC, _topic(VAULT), _topic(HACKER)], out_data)
+    assert out is not None and out.to == HACKER and out.amount == 5 * 10**17
+    memo = parse_memo(out.memo)
+    assert memo is not None and memo.kind == "out" and memo.in_hash == "9f" * 32
+    assert decode_router_transfer_out_event([TRANSFER_OUT_EVENT_TOPIC, _topic(VAULT), _topic(HACKER)], "0x12") is None

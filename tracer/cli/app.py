@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tracer.cli.sandbox",
     "tracer.cli.labels",
     "tracer.cli.trace",
+    "tracer.cli.demo",
 )
 
 

@@ -123,9 +123,15 @@ def best_label(labels: Mapping[tuple[str, str], list[Mapping[str, Any]]], chain:
     return str(found[0]["label"]) if found else ""
 
 
+UNACCOUNTED_REASONS = frozenset({"below_min_value", "hop_limit", "address_budget", "unresolved", "fees"})
+"""Stop reasons that are limits of the trace, not exits (the export also lists them in summary.unaccounted)."""
+
+
 def exit_category(endpoint: Mapping[str, Any]) -> str:
     """Map an endpoint to one of the Sankey exit categories (status wins for frozen and dormant funds)."""
     status, category = endpoint.get("status"), endpoint.get("category")
+    if endpoint.get("reason") in UNACCOUNTED_REASONS:
+        return "unaccounted"
     if status == "frozen":
         return "frozen"
     if status == "unspent":
@@ -139,6 +145,17 @@ def exit_category(endpoint: Mapping[str, Any]) -> str:
     if category in ("mixer", "coinjoin") or status == "mixed":
         return "mixer"
     return "unknown"
+
+
+def counted_endpoints(doc: Doc) -> list[Mapping[str, Any]]:
+    """Endpoints that count towards totals: proven ones (``inferred`` E5 continuations are hypotheses)."""
+    return [e for e in doc["endpoints"] if not e.get("inferred")]
+
+
+def extra_unaccounted(doc: Doc) -> list[Mapping[str, Any]]:
+    """summary.unaccounted rows with no endpoint behind them (e.g. ``pending``): value with no known place."""
+    covered = {e.get("reason") for e in counted_endpoints(doc)}
+    return [u for u in doc["summary"].get("unaccounted", []) if u["reason"] not in covered]
 
 
 def annex_table(doc: Doc) -> pd.DataFrame:
@@ -162,15 +179,16 @@ def summary_table(doc: Doc) -> pd.DataFrame:
     """Endpoints by exit category, status and chain (+ unaccounted rows and a total), reconciled to 100 %."""
     prices = unit_prices(doc)
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for e in doc["endpoints"]:
-        key = (exit_category(e), str(e["status"]), str(e["chain"]))
+    for e in counted_endpoints(doc):
+        key = (exit_category(e), str(e["reason"] if exit_category(e) == "unaccounted" else e["status"]),
+               str(e["chain"]))
         g = groups.setdefault(key, {"amounts": defaultdict(Decimal), "usd": ZERO, "addresses": set(), "conf": []})
         g["amounts"][e["asset"]] += Decimal(e["amount"])
         g["usd"] += value_usd(e["asset"], Decimal(e["amount"]), None if e.get("usd") is None else Decimal(e["usd"]),
                               prices)
         g["addresses"].add(e["address"])
         g["conf"].append(float(e.get("confidence", 1.0)))
-    for u in doc["summary"].get("unaccounted", []):
+    for u in extra_unaccounted(doc):
         key = ("unaccounted", str(u["reason"]), "")
         g = groups.setdefault(key, {"amounts": defaultdict(Decimal), "usd": ZERO, "addresses": set(), "conf": []})
         g["amounts"][u["asset"]] += Decimal(u["amount"])
@@ -192,6 +210,13 @@ def summary_table(doc: Doc) -> pd.DataFrame:
     rows.append({"category": "total", "status": "", "chain": "", "amount": "",
                  "usd": total.quantize(Decimal("0.01")), "percent": Decimal("100.0") if total else ZERO,
                  "addresses": sum(r["addresses"] for r in rows), "min_confidence": None})
+    for e in doc["endpoints"]:  # E5 continuations: shown for the analyst, never added to the total
+        if e.get("inferred"):
+            rows.append({"category": f"inferred {exit_category(e)}", "status": str(e["status"]),
+                         "chain": str(e["chain"]), "amount": f"{_fmt_amount(Decimal(e['amount']))} "
+                                                             f"{_symbol(e['asset'])}",
+                         "usd": None, "percent": None, "addresses": 1,
+                         "min_confidence": float(e.get("confidence", 0.0))})
     return pd.DataFrame(rows)
 
 

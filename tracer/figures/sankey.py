@@ -13,8 +13,6 @@ from tracer.figures.stages import STAGES, UNACCOUNTED
 
 _STAGE_X = (0.001, 0.2, 0.41, 0.62, 0.83)
 _END_X = 0.999  # invisible sink: puts the exit labels right of their nodes, clear of the chain labels
-_EVIDENCE_GROUPS = (("links opaque: E1–E2 on-chain/protocol", "E1"), ("medium: E3–E4 heuristic", "E3"),
-                    ("faint: E5 assessed", "E5"))
 
 
 def _node_order(links: pd.DataFrame) -> list[tuple[str, str]]:
@@ -98,7 +96,7 @@ def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str
     sankey = go.Sankey(
         arrangement="snap",
         valueformat="$,.0f",
-        node={"label": labels, "color": colours, "x": xs, "pad": 16, "thickness": 14,
+        node={"label": labels, "color": colours, "x": xs, "pad": 26, "thickness": 14,
               "line": {"color": "white", "width": 0}},
         link={"source": sources, "target": targets, "value": flow, "color": link_colours, "customdata": custom,
               "hovertemplate": hover},
@@ -112,12 +110,9 @@ def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str
         if cat in present:
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=style.esc(cat),
                                      marker={"size": 12, "symbol": "square", "color": style.CATEGORY_COLOURS[cat]}))
-    for name, ev in _EVIDENCE_GROUPS:
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name, marker={
-            "size": 12, "symbol": "square", "color": style.rgba(style.GREY, style.EVIDENCE_OPACITY[ev])}))
-    cap = style.caption(case, "USD at theft date (exits share it pro rata to their USD value at exit)", as_of,
-                        f"stolen {stolen_text}")
-    layout = style.base_layout(f"Where the stolen funds went — {style.esc(case)}", cap, height=620, bottom=120)
+    cap = style.caption(case, "USD at theft-day prices; every column sums to the stolen value. Link opacity: "
+                        "opaque E1–E2, medium E3–E4 heuristic, faint E5 assessed", as_of, f"stolen {stolen_text}")
+    layout = style.base_layout(f"Where the stolen funds went — {style.esc(case)}", cap, height=680, bottom=120)
     layout.update({
         "xaxis": {"visible": False}, "yaxis": {"visible": False},
         "legend": {"orientation": "h", "x": 0, "y": 0.06, "yanchor": "top", "font": {"size": style.MIN_FONT_PX}},

@@ -16,7 +16,18 @@ from typing import Any
 
 import pandas as pd
 
-from tracer.figures.data import ZERO, Doc, Tx, exit_category, stolen_usd, transfers, unit_prices, value_usd
+from tracer.figures.data import (
+    ZERO,
+    Doc,
+    Tx,
+    counted_endpoints,
+    exit_category,
+    extra_unaccounted,
+    stolen_usd,
+    transfers,
+    unit_prices,
+    value_usd,
+)
 
 STAGES: tuple[str, ...] = ("Theft", "Swaps", "Mixers & bridges", "Chains", "Exits")
 NO_SWAP = "no swap"
@@ -123,18 +134,20 @@ def flows_table(doc: Doc) -> pd.DataFrame:
     """One row per (exit, chain, route) share: USD at exit and the same value rescaled to the stolen total.
 
     Columns: category, chain, swap, venue, evidence, usd_exit, value (USD, scaled so all rows sum to the stolen
-    value; unaccounted rows included).
+    value). Endpoints stopped by a trace limit are routed to the 'unaccounted' exit along their real path;
+    unaccounted value with no endpoint (pending) runs through 'unaccounted' nodes in every column; inferred (E5)
+    continuations are left out -- the exit before them already holds that value.
     """
     tracer = _Tracer(doc)
     rows: list[dict[str, Any]] = []
-    for e in doc["endpoints"]:
+    for e in counted_endpoints(doc):
         usd = value_usd(e["asset"], Decimal(e["amount"]), None if e.get("usd") is None else Decimal(e["usd"]),
                         tracer.prices)
         for route, share in sorted(tracer.mix_at(e["chain"], e["address"], e["asset"]).items(),
                                    key=lambda kv: (kv[0].swap, kv[0].venue, kv[0].evidence)):
             rows.append({"category": exit_category(e), "chain": e["chain"], "swap": route.swap,
                          "venue": route.venue, "evidence": route.evidence, "usd_exit": usd * share})
-    for u in doc["summary"].get("unaccounted", []):
+    for u in extra_unaccounted(doc):
         usd = value_usd(u["asset"], Decimal(u["amount"]), None if u.get("usd") is None else Decimal(u["usd"]),
                         tracer.prices)
         rows.append({"category": UNACCOUNTED, "chain": UNACCOUNTED, "swap": UNACCOUNTED, "venue": UNACCOUNTED,
