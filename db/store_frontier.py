@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from db.models import AddressRow, FrontierRow
@@ -142,12 +142,13 @@ class FrontierStoreMixin(StoreBase):
 
     def _frontier_rows(self, s: Session, case_id: int, keys: set[FrontierKey]) -> dict[FrontierKey, FrontierRow]:
         found: dict[FrontierKey, FrontierRow] = {}
-        cols = (FrontierRow.chain, FrontierRow.address, FrontierRow.asset, FrontierRow.origin)
-        for batch in chunks(sorted(keys)):
+        for batch in chunks(sorted({key[1] for key in keys})):
             for row in s.scalars(
-                select(FrontierRow).where(FrontierRow.case_id == case_id, tuple_(*cols).in_(batch))
+                select(FrontierRow).where(FrontierRow.case_id == case_id, FrontierRow.address.in_(batch))
             ).all():
-                found[(row.chain, row.address, row.asset, row.origin)] = row
+                key = (row.chain, row.address, row.asset, row.origin)
+                if key in keys:
+                    found[key] = row
         return found
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from heuristics.base import Finding, make_evidence
 from tracer.model import EvidenceClass, Transfer
@@ -72,10 +73,13 @@ def detect_deposit_address(
     is_exchange: Callable[[str], str | None],
     *,
     max_delay_blocks: int = DEPOSIT_MAX_DELAY_BLOCKS,
+    max_delay: timedelta | None = None,
 ) -> DepositAddressResult | None:
     """Return the deposit-address finding for ``address`` or None.
 
-    ``is_exchange(addr)`` names the exchange that labels ``addr`` (None when unlabelled).
+    ``is_exchange(addr)`` names the exchange that labels ``addr`` (None when unlabelled). ``max_delay``
+    additionally bounds the receive -> forward delay in time (for chains whose block time differs from
+    Ethereum's, where τ = 3,200 blocks ≈ 10.7 h).
     """
     if is_exchange(address) is not None:
         return None
@@ -90,7 +94,8 @@ def detect_deposit_address(
     forwards: list[DepositForward] = []
     for fwd in to_exchange:
         pending = [r for r in receipts if r.id not in swept and r.asset == fwd.asset
-                   and 0 <= fwd.block_number - r.block_number <= max_delay_blocks]
+                   and 0 <= fwd.block_number - r.block_number <= max_delay_blocks
+                   and (max_delay is None or fwd.timestamp - r.timestamp <= max_delay)]
         group = _match(fwd, pending)
         if not group:
             continue

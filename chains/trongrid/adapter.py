@@ -17,6 +17,10 @@ from chains.addresses import canonical_address
 from chains.base import Capability, ChainAdapter, transfer_sort_key
 from chains.trongrid.client import TronGridClient
 from chains.trongrid.parse import (
+    BLACKLIST_EVENTS,
+    USDT_TRC20,
+    IssuerFreeze,
+    blacklist_event_to_freeze,
     estimate_block,
     native_transfer,
     timestamp_window,
@@ -128,6 +132,19 @@ class TronGridAdapter(ChainAdapter):
                 return None  # known but not mined yet
             block, ts, fee = int(info["blockNumber"]), int(info["blockTimeStamp"]), int(info.get("fee", 0))
         return to_chaintx(raw, events, block, ts, fee)
+
+    def usdt_freezes(self, since_block: int | None = None) -> list[IssuerFreeze]:
+        """Tether's USDT-TRC20 blacklist changes (``AddedBlackList``/``RemovedBlackList``), ascending by block.
+
+        One contract-events listing per event name (fingerprint-paged); ``since_block`` narrows it through
+        the tip anchor like :meth:`transfers_of`.
+        """
+        min_ts, _ = self._window(since_block, None)
+        found = [freeze for name in BLACKLIST_EVENTS
+                 for event in self.client.contract_events(USDT_TRC20, name, min_timestamp=min_ts)
+                 if (freeze := blacklist_event_to_freeze(event)) is not None
+                 and (since_block is None or freeze.block_number >= since_block)]
+        return sorted(found, key=lambda f: (f.block_number, f.tx_hash))
 
     def latest_block(self) -> int:
         """The tip block number (``/wallet/getnowblock``)."""

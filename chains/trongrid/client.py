@@ -70,6 +70,18 @@ class TronGridClient:
         for item in self._pages(f"/v1/accounts/{address}/transactions/trc20", params, immutable):
             yield cast(Trc20Item, item)
 
+    def contract_events(self, contract: str, event_name: str, *, min_timestamp: int | None = None,
+                        max_timestamp: int | None = None) -> Iterator[TronEvent]:
+        """Confirmed events of one name emitted by ``contract``, oldest first (``/v1/contracts/{a}/events``)."""
+        params: dict[str, Any] = {"event_name": event_name, "limit": PAGE_LIMIT, "only_confirmed": "true",
+                                  "order_by": "block_timestamp,asc"}
+        if min_timestamp is not None:
+            params["min_block_timestamp"] = min_timestamp
+        if max_timestamp is not None:
+            params["max_block_timestamp"] = max_timestamp
+        for item in self._pages(f"/v1/contracts/{contract}/events", params, False):
+            yield cast(TronEvent, item)
+
     def _pages(self, path: str, params: dict[str, Any], immutable: bool) -> Iterator[dict[str, Any]]:
         """Follow ``meta.fingerprint``: resend every filter unchanged plus the cursor; stop when it is absent."""
         query = dict(params)

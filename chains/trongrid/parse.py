@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
 
@@ -184,3 +185,31 @@ def timestamp_window(tip: tuple[int, int], since_block: int | None,
     if until_block is not None:
         max_ts = tip_ts - (tip_block - until_block) * BLOCK_MS + BLOCK_MS
     return min_ts, max_ts
+
+
+BLACKLIST_EVENTS: Mapping[str, bool] = MappingProxyType({"AddedBlackList": True, "RemovedBlackList": False})
+"""USDT-TRC20 issuer events -> whether the address is frozen afterwards."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerFreeze:
+    """An issuer (Tether) freezing or unfreezing an address on the USDT-TRC20 contract."""
+
+    address: str
+    frozen: bool
+    tx_hash: str
+    block_number: int
+    timestamp: datetime
+
+
+def blacklist_event_to_freeze(event: TronEvent) -> IssuerFreeze | None:
+    """``AddedBlackList``/``RemovedBlackList`` event -> :class:`IssuerFreeze`; None for other events."""
+    frozen = BLACKLIST_EVENTS.get(event.get("event_name", ""))
+    result = event.get("result") or {}
+    user = result.get("_user") or result.get("0")
+    if frozen is None or not user:
+        return None
+    address = tron_address(user)
+    assert address is not None
+    return IssuerFreeze(address=address, frozen=frozen, tx_hash=event["transaction_id"].lower(),
+                        block_number=int(event["block_number"]), timestamp=ms_to_datetime(int(event["block_timestamp"])))

@@ -39,7 +39,7 @@ class Clustering:
         run grows the cluster), or None if the address was never seen."""
         if address not in self.uf:
             return None
-        return min(self.uf.members(address))
+        return self.uf.smallest(address)
 
     def members(self, cluster_id: str) -> frozenset[str]:
         """All addresses of the cluster ``cluster_id`` (empty if unknown)."""

@@ -42,6 +42,7 @@ class UnionFind:
     def __init__(self) -> None:
         self._parent: dict[str, str] = {}
         self._members: dict[str, set[str]] = {}
+        self._smallest: dict[str, str] = {}  # root -> smallest member (stable cluster id)
         self._cannot: dict[str, set[str]] = defaultdict(set)
         self._steps: list[MergeStep] = []
         self._adjacent: dict[str, list[int]] = defaultdict(list)  # address -> indexes into _steps
@@ -51,6 +52,7 @@ class UnionFind:
         if x not in self._parent:
             self._parent[x] = x
             self._members[x] = {x}
+            self._smallest[x] = x
 
     def __contains__(self, x: object) -> bool:
         return x in self._parent
@@ -72,6 +74,10 @@ class UnionFind:
     def members(self, x: str) -> frozenset[str]:
         """All members of ``x``'s set."""
         return frozenset(self._members[self.find(x)])
+
+    def smallest(self, x: str) -> str:
+        """Smallest member of ``x``'s set: a deterministic cluster id (O(1))."""
+        return self._smallest[self.find(x)]
 
     def roots(self) -> list[str]:
         """Every current root (one per cluster)."""
@@ -101,6 +107,7 @@ class UnionFind:
             ra, rb = rb, ra
         self._parent[rb] = ra
         self._members[ra] |= self._members.pop(rb)
+        self._smallest[ra] = min(self._smallest[ra], self._smallest.pop(rb))
         self._adjacent[step.a].append(len(self._steps))
         self._adjacent[step.b].append(len(self._steps))
         self._steps.append(step)

@@ -11,8 +11,9 @@ Rules follow the public detectors:
 The Wasabi 2 standard denominations are generated as in WalletWasabi ``StandardDenomination``: powers of 2,
 powers of 3 and 2x powers of 3, and the 1-2-5 series of powers of 10, in satoshi. Assumed bounds (not copied
 from source): at least 5,000 sat (the brief's "from 5000 sat") and at most 43,000 BTC (an upper bound above any
-real output). Whirlpool pool sizes 100k / 1M / 5M / 50M sat; 5x5 is the classic cycle, and 6..8 equal-output
-cycles (Whirlpool "surge" cycles, 2023) are accepted as well -- an assumption to verify against Dumplings lists.
+real output). Whirlpool pool sizes 100k / 1M / 5M / 50M sat; 5x5 is the classic cycle, and 6x6..8x8 "Surge
+Cycles" (launched 15 May 2023: blog.samourai.is "Introducing Whirlpool Surge Cycles"; Plan B Academy Whirlpool
+course: "5, 6, 7 or 8 inputs and outputs") are accepted at any height (no height gate).
 """
 
 from __future__ import annotations

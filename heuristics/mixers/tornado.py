@@ -12,9 +12,13 @@ described in its ``whitepaper/6_tcash.tex`` (docs/methodology.md §3.1):
 * H3 linked addresses -- the depositor and the recipient are known to interact outside Tornado (Tutela: at
   least three non-Tornado transactions); supplied by the caller through :class:`TornadoCallbacks`.
 * H4 multi-denomination -- the same portfolio of pools (e.g. 100 ETH x3 + 0.1 ETH x2) deposited by one address
-  within a window and withdrawn by one recipient within a window (:mod:`heuristics.mixers.tornado_multi`).
+  within a window and withdrawn by one recipient within a window.
 * H5 here is FIFO/time matching (Cristodaro, Kraner, Tessone, arXiv:2510.09433 -- unconfirmed, v3 withdrawn),
-  *not* Tutela's TORN anonymity-mining H5, which needs AP claim data we do not have. It is weak by design.
+  *not* Tutela's TORN anonymity-mining H5, which needs AP claim data we do not have. It is weak by design and
+  lives in :mod:`heuristics.mixers.tornado_time` with the anonymity-set sizes.
+
+The methodology's laundering-batch matcher (a hacker's deposit batch vs. window withdrawals) is
+:mod:`heuristics.mixers.tornado_batch`; value types are in :mod:`heuristics.mixers.tornado_types` (re-exported).
 
 Links are combined per (deposit, withdrawal) pair by noisy-OR over the heuristics that fired,
 ``1 - prod(1 - c_h)``, capped at :data:`MAX_LINK_CONFIDENCE`; evidence is E4 when any of H1-H4 fired and E5
@@ -25,13 +29,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from heuristics.base import Finding, make_evidence
+from heuristics.base import make_evidence
 from heuristics.mixers.pools import Pool
+from heuristics.mixers.tornado_time import FIFO_CONFIDENCE, FIFO_MAX_AGE, anonymity_set_sizes, link_fifo_time
+from heuristics.mixers.tornado_types import Candidate, PoolDeposit, PoolLink, PoolWithdrawal, TornadoCallbacks
 from tracer.model import EvidenceClass
+
+__all__ = [
+    "FIFO_CONFIDENCE", "FIFO_MAX_AGE", "Candidate", "PoolDeposit", "PoolLink", "PoolWithdrawal", "TornadoCallbacks",
+    "anonymity_set_sizes", "combine", "link_address_match", "link_fifo_time", "link_linked_addresses",
+    "link_multi_denomination", "link_unique_gas_price", "link_withdrawals",
+]
 
 H1_CONFIDENCE = 0.9
 """Address reuse between deposit and withdrawal: near-certain same owner, but address sharing exists."""
@@ -52,62 +63,6 @@ MAX_LINK_CONFIDENCE = 0.99
 RULE_PREFIX = "mixers.tornado"
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class PoolDeposit:
-    """A deposit into a pool. ``depositor`` is the tx sender (None when unknown, e.g. events-only data)."""
-
-    tx_hash: str
-    block: int
-    timestamp: datetime
-    pool: Pool
-    depositor: str | None
-    gas_price: int | None  # wei; for EIP-1559 txs the effective gas price
-
-
-@dataclass(frozen=True, slots=True)
-class PoolWithdrawal:
-    """A withdrawal from a pool. ``relayer`` is None when the recipient sent the tx itself."""
-
-    tx_hash: str
-    block: int
-    timestamp: datetime
-    pool: Pool
-    recipient: str
-    relayer: str | None
-    fee: int  # base units of the pool asset paid to the relayer
-    gas_price: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class TornadoCallbacks:
-    """Context the linkers may need beyond the events; every callback is optional."""
-
-    interacted: Callable[[str, str], bool] | None = None
-    """True if the two addresses transacted with each other outside Tornado (Tutela: >= 3 txs)."""
-    is_service: Callable[[str], bool] | None = None
-    """True for exchange/relayer/service addresses, which H1 and H3 must not use as an owner link."""
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One heuristic's vote that ``withdrawal`` spends the note created by ``deposit``."""
-
-    heuristic: str  # "address_match" | "unique_gas_price" | "linked_addresses" | "multi_denomination" | "fifo_time"
-    deposit: PoolDeposit
-    withdrawal: PoolWithdrawal
-    confidence: float
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class PoolLink(Finding):
-    """A scored deposit -> withdrawal hypothesis with the heuristics that support it."""
-
-    deposit: PoolDeposit = field(kw_only=True)
-    withdrawal: PoolWithdrawal = field(kw_only=True)
-    heuristics: tuple[str, ...] = field(kw_only=True)
 
 
 def _precedes(d: PoolDeposit, w: PoolWithdrawal) -> bool:
@@ -250,12 +205,6 @@ H4_MIN_POOLS = 2
 """... or touching a single pool (a single-pool count is too common to identify anyone)."""
 H4_CONFIDENCE = 0.7
 """Confidence of a unique portfolio match; divided by the number |C| of depositor portfolios that match."""
-FIFO_MAX_AGE = timedelta(days=30)
-"""FIFO/time rule: deposits older than this at withdrawal time are treated as long-term holders and skipped."""
-FIFO_CONFIDENCE = 0.1
-"""FIFO/time rule is weak (E5); see scripts/validate_tornado.py for its measured agreement with H1."""
-
-
 def _bursts(items: Iterable[T], owner: Callable[[T], str | None], when: Callable[[T], datetime]) -> list[list[T]]:
     """Per owner, split items (by time) into bursts spanning at most :data:`H4_WINDOW` from their first item."""
     per_owner: dict[str, list[T]] = defaultdict(list)
@@ -321,65 +270,6 @@ def link_multi_denomination(
                 for d, w in zip(ds, ws, strict=True):
                     if d.tx_hash in wanted:
                         out.append(Candidate("multi_denomination", d, w, conf, f"portfolio {key}, |C|={len(matches)}"))
-    return out
-
-
-def anonymity_set_sizes(deposits: Iterable[PoolDeposit], withdrawals: Iterable[PoolWithdrawal]) -> dict[str, int]:
-    """Per withdrawal tx hash: deposits minus withdrawals of its pool in earlier blocks (the set it hides in)."""
-    events: list[tuple[str, int, int, str]] = [(d.pool.address, d.block, 0, d.tx_hash) for d in deposits]
-    events += [(w.pool.address, w.block, 1, w.tx_hash) for w in withdrawals]
-    events.sort()
-    balance: dict[str, int] = defaultdict(int)
-    pending: list[tuple[str, int, int, str]] = []
-    sizes: dict[str, int] = {}
-    last: tuple[str, int] | None = None
-    for ev in events:
-        if (ev[0], ev[1]) != last:  # a new block: earlier-block events now count
-            for p_addr, _b, kind, _h in pending:
-                balance[p_addr] += 1 if kind == 0 else -1
-            pending = []
-            last = (ev[0], ev[1])
-        if ev[2] == 1:
-            sizes[ev[3]] = balance[ev[0]]
-        pending.append(ev)
-    return sizes
-
-
-def link_fifo_time(
-    deposits: Iterable[PoolDeposit],
-    all_deposits: Sequence[PoolDeposit],
-    all_withdrawals: Sequence[PoolWithdrawal],
-    *,
-    lifo: bool = False,
-) -> list[Candidate]:
-    """H5 (FIFO/time, weak): replay each pool in block order; every withdrawal takes the oldest (``lifo``:
-    newest) unmatched deposit from earlier blocks that is not older than :data:`FIFO_MAX_AGE`."""
-    wanted = {d.tx_hash for d in deposits}
-    sizes = anonymity_set_sizes(all_deposits, all_withdrawals)
-    per_pool: dict[str, list[tuple[int, int, PoolDeposit | PoolWithdrawal]]] = defaultdict(list)
-    for d in all_deposits:
-        per_pool[d.pool.address].append((d.block, 1, d))
-    for w in all_withdrawals:
-        per_pool[w.pool.address].append((w.block, 0, w))  # withdrawals first: same-block deposits not usable
-    out: list[Candidate] = []
-    for events in per_pool.values():
-        events.sort(key=lambda e: (e[0], e[1]))
-        queue: list[PoolDeposit] = []
-        head = 0
-        for _block, _kind, ev in events:
-            if isinstance(ev, PoolDeposit):
-                queue.append(ev)
-                continue
-            while head < len(queue) and ev.timestamp - queue[head].timestamp > FIFO_MAX_AGE:
-                head += 1
-            if head >= len(queue):
-                continue
-            d = queue.pop() if lifo else queue[head]
-            if not lifo:
-                head += 1
-            if d.tx_hash in wanted:
-                detail = f"{'lifo' if lifo else 'fifo'}; anonymity set {sizes.get(ev.tx_hash, 0)}"
-                out.append(Candidate("fifo_time", d, ev, FIFO_CONFIDENCE, detail))
     return out
 
 

@@ -65,3 +65,53 @@ def etherscan_over(fixture_server: Callable[..., FixtureServer]) -> EtherscanFac
         return EtherscanAdapter(client, chain, final_block=final_block), server
 
     return build
+
+
+ROOT = Path(__file__).resolve().parents[2]
+ANVIL_CANDIDATES = (ROOT / ".tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil",
+                    ROOT / ".tools/node_modules/.bin/anvil")
+
+
+def anvil_binary() -> Path | None:
+    """The anvil installed by scripts/install_anvil.sh, or None."""
+    return next((p for p in ANVIL_CANDIDATES if p.exists()), None)
+
+
+@pytest.fixture(scope="module")
+def anvil_url() -> Iterator[str]:
+    """A fresh anvil node on a free loopback port for the test module; killed afterwards."""
+    import socket
+    import subprocess
+    import time
+
+    import requests
+
+    binary = anvil_binary()
+    if binary is None:
+        pytest.skip("anvil binary absent: run scripts/install_anvil.sh (CI installs it)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([str(binary), "--host", "127.0.0.1", "--port", str(port), "--silent"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []},
+                              timeout=1).raise_for_status()
+                break
+            except requests.RequestException:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"anvil exited: {proc.stderr.read() if proc.stderr else b''!r}") from None
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("anvil did not answer within 10 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

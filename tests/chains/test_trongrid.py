@@ -190,3 +190,11 @@ def test_block_estimates_and_window() -> None:
     lo, hi = timestamp_window(TIP, TIP[0] - 100, TIP[0] - 10)
     assert hi == TIP[1] - 9 * 3000
     assert lo == TIP[1] - 100 * 3000 - 3_600_000
+
+
+def test_usdt_issuer_freezes(server: FixtureServer) -> None:
+    freezes = make_adapter(server.url).usdt_freezes()
+    assert [(f.frozen, f.block_number) for f in freezes] == [
+        (True, 68_990_000), (True, 68_990_001), (True, 68_990_700), (False, 68_990_800)]
+    assert freezes[2].address == A
+    assert any("fingerprint-" in r for r in server.requests)  # the AddedBlackList listing spans two pages

@@ -75,6 +75,10 @@ def test_counter_examples() -> None:
     # Forwards too late (beyond τ = 3,200 blocks).
     late = [tx(3, ETH, DEPOSIT, BINANCE_14, 5 * E18, 21_953_500)]
     assert detect_deposit_address(DEPOSIT, ins, late, is_exchange) is None
+    # Within τ blocks but beyond an explicit time bound (12 s blocks: 500 blocks = 100 min).
+    slow = [tx(3, ETH, DEPOSIT, BINANCE_14, 5 * E18, 21_950_500)]
+    assert detect_deposit_address(DEPOSIT, ins, slow, is_exchange) is not None
+    assert detect_deposit_address(DEPOSIT, ins, slow, is_exchange, max_delay=timedelta(hours=1)) is None
     # Most outflows go elsewhere.
     mixed = [tx(3, ETH, DEPOSIT, BINANCE_14, 1 * E18, 21_950_010)] + [
         tx(10 + i, ETH, DEPOSIT, OTHER, E18, 21_950_020 + i) for i in range(4)]

@@ -15,7 +15,7 @@ def test_union_find_and_provenance() -> None:
     assert uf.union(step("c", "d", "t2")) is None
     assert uf.union(step("b", "c", "t3")) is None
     assert uf.union(step("a", "d", "t4")) is None  # already joined: no new step
-    assert uf.members("a") == {"a", "b", "c", "d"} and uf.size("d") == 4
+    assert uf.members("a") == {"a", "b", "c", "d"} and uf.size("d") == 4 and uf.smallest("d") == "a"
     assert [s.tx_hash for s in uf.steps] == ["t1", "t2", "t3"]
     assert [s.tx_hash for s in uf.explain("c")] == ["t1", "t2", "t3"]
     path = uf.path("a", "d")

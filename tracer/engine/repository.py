@@ -157,6 +157,16 @@ class SqlTraceRepository:
             for key, child_hop, priority in touched:
                 _touch(s, case_id, key, child_hop, priority)
 
+    def reopen(self, case_id: int, node: NodeKey) -> bool:
+        """Mark a node pending again (its wallet moved after the trace); False if the case never met it."""
+        with Session(self.engine) as s, s.begin():
+            row = s.scalars(select(FrontierRow).where(*_node_where(case_id, node))).first()
+            if row is None:
+                return False
+            row.done = False
+            row.state_json = _state(max(_priority(row.state_json), 1.0), 0)
+            return True
+
     def mark_done(self, case_id: int, node: NodeKey) -> None:
         """Mark a node done without outputs (used when a budget stops the trace)."""
         with Session(self.engine) as s, s.begin():

@@ -96,7 +96,7 @@ def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str
     sankey = go.Sankey(
         arrangement="snap",
         valueformat="$,.0f",
-        node={"label": labels, "color": colours, "x": xs, "pad": 26, "thickness": 14,
+        node={"label": labels, "color": colours, "x": xs, "pad": 34, "thickness": 14,
               "line": {"color": "white", "width": 0}},
         link={"source": sources, "target": targets, "value": flow, "color": link_colours, "customdata": custom,
               "hovertemplate": hover},
@@ -110,8 +110,8 @@ def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str
         if cat in present:
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=style.esc(cat),
                                      marker={"size": 12, "symbol": "square", "color": style.CATEGORY_COLOURS[cat]}))
-    cap = style.caption(case, "USD at theft-day prices; every column sums to the stolen value. Link opacity: "
-                        "opaque E1–E2, medium E3–E4 heuristic, faint E5 assessed", as_of, f"stolen {stolen_text}")
+    cap = style.caption(case, f"USD at theft-day prices; each column sums to the stolen {stolen_text}", as_of,
+                        "links: opaque E1–E2, medium E3–E4, faint E5")
     layout = style.base_layout(f"Where the stolen funds went — {style.esc(case)}", cap, height=680, bottom=120)
     layout.update({
         "xaxis": {"visible": False}, "yaxis": {"visible": False},

@@ -130,7 +130,7 @@ class Btc:
         ctx.truth.noise["busy_addresses"].append(f"{BITCOIN}:{hot}")
         mine: list[tuple[str, int]] = []  # the hot wallet's own outputs, oldest first
         for n in range(ctx.scale.busy_btc):
-            t = ctx.t0 - 2 * DAY + n * (22 * DAY // ctx.scale.busy_btc)
+            t = ctx.t0 - 5 * DAY + n * (20 * DAY // ctx.scale.busy_btc)
             if n % 3 == 2 and mine:
                 op = mine.pop(0)
                 v = ctx.btc.utxos[op][1]

@@ -24,7 +24,7 @@ def busy_exchange(ctx: Ctx) -> None:
     n = ctx.scale.busy_eth
     for k in range(n):
         # Several rows per block on purpose, so block-range paging has to cope with cut-off blocks.
-        t = ctx.t0 - 2 * DAY + (k // 3) * (66 * DAY // n)
+        t = ctx.t0 - 5 * DAY + (k // 3) * (20 * DAY // (n // 3 + 1))
         value = ctx.rng.randint(1, 5_000) * WEI // 100
         if k % 2:
             ctx.eth.tx(t, hot, ctx.ids.evm(), value, gas_price=ctx.gas_price())

@@ -14,7 +14,7 @@ from tracer.sandbox.world import BITCOIN, BtcTx
 
 PAGE = 25  # electrs CHAIN_TXS_PER_PAGE
 TXID_RE = re.compile(r"^[0-9a-f]{64}$")
-DEFAULT_HISTORY_LIMIT = 1000
+DEFAULT_HISTORY_LIMIT = 500  # like electrs' per-address history cap: bigger addresses get HTTP 400
 
 
 def rate_limited() -> Response:

@@ -1,0 +1,99 @@
+"""Static image export (PNG/SVG/PDF) through kaleido 1.x, which drives a local Chromium."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import warnings
+from pathlib import Path
+from types import TracebackType
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from tracer.figures import style
+
+log = logging.getLogger(__name__)
+
+
+def browser_path() -> str | None:
+    """The Chromium/Chrome kaleido would use: ``BROWSER_PATH`` if set, else what choreographer finds."""
+    override = os.environ.get("BROWSER_PATH")
+    if override is not None:
+        return override
+    try:
+        from choreographer.browsers.chromium import Chromium
+
+        found = Chromium.find_browser()
+    except Exception:  # noqa: BLE001 - any failure of the lookup means "use PATH"
+        found = None
+    if found:
+        return str(found)
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+def static_unavailable_reason() -> str | None:
+    """None if static export can run; otherwise why not (one short phrase)."""
+    try:
+        import kaleido  # noqa: F401
+    except ImportError:
+        return "kaleido is not installed"
+    path = browser_path()
+    if path is None:
+        return "no Chromium found"
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        return f"browser {path} not found"
+    return None
+
+
+def stable_svg(svg: bytes) -> bytes:
+    """Replace the random per-render ids plotly.js gives clip paths and gradients with sequential ones."""
+    text = svg.decode("utf-8")
+    mapping: dict[str, str] = {}
+
+    def sub(match: re.Match[str]) -> str:
+        return mapping.setdefault(match.group(0), f"{match.group(1)}{len(mapping):06d}")
+
+    return re.sub(r"(clip|topdefs-|legend|grad|pattern)[0-9a-f]{6}(?=[a-z0-9_-]*)", sub, text).encode("utf-8")
+
+
+class StaticExporter:
+    """Context manager: one kaleido server (one Chromium) for all exports, closed on exit."""
+
+    def __init__(self) -> None:
+        self._server = False
+
+    def __enter__(self) -> StaticExporter:
+        import kaleido
+
+        start = getattr(kaleido, "start_sync_server", None)
+        if start is not None:  # kaleido >= 1.1: ~0.1 s per export instead of a browser per image
+            start(silence_warnings=True)
+            self._server = True
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._server:
+            import kaleido
+
+            try:
+                kaleido.stop_sync_server(silence_warnings=True)
+            except OSError as err:  # Chromium's profile dir sometimes lingers a moment; harmless
+                log.debug("kaleido shutdown: %s", err)
+
+    def write(self, fig: go.Figure, path: Path, fmt: str) -> None:
+        """Write one image at A4 width (PNG at 300 dpi)."""
+        height = int(fig.layout.height or 600)
+        scale = style.SCALE if fmt == "png" else 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "kopts ignored when using a server"
+            image = pio.to_image(fig, format=fmt, width=style.WIDTH_PX, height=height, scale=scale)
+        if fmt == "svg":
+            image = stable_svg(image)
+        path.write_bytes(image)

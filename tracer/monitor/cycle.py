@@ -1,0 +1,192 @@
+"""One monitoring cycle: find watched wallets that moved, alert, extend their cases, grow the watchlist.
+
+Cheap first: on EVM chains balances are read 20 addresses per ``balancemulti`` call and only wallets whose
+balance changed get a history request (any outgoing tx pays gas, so it changes the native balance). Other
+chains read history since the cursor. Only movements at or below ``tip - confirmations`` alert, so a reorganised
+block never yields a wrong alert; a wallet with newer (unconfirmed) activity keeps its old balance so it is looked
+at again next cycle. Alerts are idempotent by (chain, address, tx, kind): after a kill -9 the next cycle redoes
+the work and stores nothing twice. The cursor moves only after the wallet's alerts are stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from chains.base import Capability, ChainAdapter
+from db.records import WatchEntry
+from db.store import Store
+from tracer.engine.classify import classify
+from tracer.errors import ChainError
+from tracer.model import Alert, Category, Chain, Direction, LabelLookup, Severity, Transfer
+from tracer.monitor.notify import WebhookSink
+from tracer.units import units
+
+logger = logging.getLogger(__name__)
+
+HIGH_SEVERITY = frozenset({Category.EXCHANGE, Category.DEPOSIT, Category.OTC, Category.BRIDGE, Category.MIXER,
+                           Category.COINJOIN, Category.INSTANT_EXCHANGE})
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did."""
+
+    watched: int = 0
+    checked: int = 0
+    moved: list[str] = field(default_factory=list)
+    new_alerts: list[Alert] = field(default_factory=list)
+    delivered: int = 0
+    undelivered: int = 0
+    extended_cases: list[str] = field(default_factory=list)
+    new_watches: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+Extend = Callable[[int, Sequence[tuple[Chain, str]], Mapping[str, int]], list[tuple[Chain, str]]]
+"""(case id, moved wallets, new tips) -> new holding wallets of the extended case."""
+
+
+class Monitor:
+    """Polls the watchlist with the configured adapters."""
+
+    def __init__(self, store: Store, adapters: Mapping[Chain, ChainAdapter], labels: LabelLookup, *,
+                 confirmations: int = 12, extend: Extend | None = None, sink: WebhookSink | None = None,
+                 auto_watch_cap: int = 5000, requests: Callable[[], int] = lambda: 0) -> None:
+        self.store = store
+        self.adapters = adapters
+        self.labels = labels
+        self.confirmations = confirmations
+        self.extend = extend
+        self.sink = sink
+        self.auto_watch_cap = auto_watch_cap
+        self.requests = requests
+
+    def run_once(self) -> CycleReport:
+        """One full cycle over every active watch."""
+        started, before = time.monotonic(), self.requests()
+        report = CycleReport()
+        watch = self.store.watchlist()
+        report.watched = len(watch)
+        by_chain: dict[Chain, list[WatchEntry]] = defaultdict(list)
+        for entry in watch:
+            by_chain[entry.chain].append(entry)
+        moved_by_case: dict[int, list[tuple[Chain, str]]] = defaultdict(list)
+        tips: dict[str, int] = {}
+        for chain, entries in sorted(by_chain.items(), key=lambda kv: kv[0].value):
+            adapter = self.adapters.get(chain)
+            if adapter is None:
+                report.errors.append(f"no adapter for {chain.value}: {len(entries)} watched wallets skipped")
+                continue
+            try:
+                tip = adapter.latest_block()
+                tips[chain.value] = tip
+                self._poll_chain(chain, adapter, entries, tip, report, moved_by_case)
+            except ChainError as exc:
+                report.errors.append(f"{chain.value}: {exc} (the next cycle retries)")
+        for case_id, moved in sorted(moved_by_case.items()):
+            self._extend(case_id, moved, tips, report)
+        self._deliver(report)
+        report.requests = self.requests() - before
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _poll_chain(self, chain: Chain, adapter: ChainAdapter, entries: Sequence[WatchEntry], tip: int,
+                    report: CycleReport, moved_by_case: dict[int, list[tuple[Chain, str]]]) -> None:
+        safe = max(0, tip - self.confirmations)
+        addresses = sorted({e.address for e in entries})
+        balances: dict[str, int] = {}
+        if Capability.BALANCES in adapter.capabilities:
+            balances = adapter.balances(addresses)
+        cases_of: dict[str, list[int | None]] = defaultdict(list)
+        for e in entries:
+            cases_of[e.address].append(e.case_id)
+        for address in addresses:
+            cursor = self.store.get_cursor(chain, address)
+            if cursor is None:
+                baseline = self._baseline(chain, cases_of[address], safe)
+                if baseline >= safe and not balances:
+                    self.store.set_cursor(chain, address, safe, None)
+                    continue
+            else:
+                baseline = cursor.last_block
+                if balances and cursor.last_balance is not None and balances.get(address) == cursor.last_balance:
+                    continue  # nothing moved: no history request
+            report.checked += 1
+            history = list(adapter.transfers_of(address, direction=Direction.OUT, since_block=baseline + 1,
+                                                until_block=tip))
+            outgoing = [t for t in history if t.from_address == address and t.followable]
+            confirmed = [t for t in outgoing if baseline < t.block_number <= safe]
+            unconfirmed = any(t.block_number > safe for t in outgoing)
+            if confirmed:
+                report.moved.append(f"{chain.value}:{address}")
+                for case_id in cases_of[address]:
+                    for alert in self._alerts(chain, address, confirmed):
+                        if self.store.add_alert(alert, case_id):
+                            report.new_alerts.append(alert)
+                    if case_id is not None:
+                        moved_by_case[case_id].append((chain, address))
+            keep_balance = cursor.last_balance if (unconfirmed and cursor is not None) else balances.get(address)
+            self.store.set_cursor(chain, address, safe, None if unconfirmed and cursor is None else keep_balance)
+
+    def _baseline(self, chain: Chain, case_ids: Sequence[int | None], safe: int) -> int:
+        """Where a never-polled wallet starts: its case's traced tip (so later moves alert), else now."""
+        starts = []
+        for case_id in case_ids:
+            info = self.store.case_by_id(case_id) if case_id is not None else None
+            if info is not None and chain.value in info.tips:
+                starts.append(max(0, info.tips[chain.value] - self.confirmations))
+        return min(starts) if starts else safe
+
+    def _alerts(self, chain: Chain, address: str, transfers: Sequence[Transfer]) -> list[Alert]:
+        by_tx: dict[tuple[str, str], list[Transfer]] = defaultdict(list)
+        for t in transfers:
+            by_tx[(t.tx_hash, t.kind.value)].append(t)
+        alerts = []
+        for (tx_hash, kind), group in sorted(by_tx.items()):
+            main = max(group, key=lambda t: (t.amount, t.index))
+            amount = sum(t.amount for t in group if t.asset == main.asset)
+            contacts = [classify(self.labels, chain, t.to_address) for t in group if t.to_address]
+            hit = next((c for c in contacts if c is not None and c.category in HIGH_SEVERITY), None)
+            severity = Severity.HIGH if hit is not None else Severity.INFO
+            where = f"to {hit.service} ({hit.category.value})" if hit else \
+                f"to {', '.join(sorted({t.to_address or '?' for t in group}))[:200]}"
+            message = f"watched wallet sent {units(amount, main.asset.decimals)} {main.asset.symbol} {where}"
+            alerts.append(Alert(chain, address, tx_hash, main.timestamp, f"{kind}_out", amount, main.asset,
+                                severity, message))
+        return alerts
+
+    def _extend(self, case_id: int, moved: list[tuple[Chain, str]], tips: Mapping[str, int],
+                report: CycleReport) -> None:
+        if self.extend is None:
+            return
+        info = self.store.case_by_id(case_id)
+        try:
+            holders = self.extend(case_id, moved, tips)
+        except ChainError as exc:
+            report.errors.append(f"extending case {case_id}: {exc} (the next cycle retries)")
+            return
+        report.extended_cases.append(info.name if info else str(case_id))
+        watched = len(self.store.watchlist())
+        for chain, address in holders:
+            if watched >= self.auto_watch_cap:
+                report.errors.append(f"auto-watch cap {self.auto_watch_cap} reached; not watching more wallets")
+                break
+            if self.store.add_watch(WatchEntry(chain, address, case_id, "auto: holds stolen funds", origin="auto")):
+                report.new_watches += 1
+                watched += 1
+
+    def _deliver(self, report: CycleReport) -> None:
+        pending = self.store.undelivered_alerts()
+        if self.sink is None:
+            report.undelivered = len(pending)
+            return
+        delivered = self.sink.deliver(pending)
+        self.store.mark_delivered(delivered)
+        report.delivered = len(delivered)
+        report.undelivered = len(pending) - len(delivered)
