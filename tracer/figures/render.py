@@ -71,7 +71,7 @@ def build_figures(doc: Mapping[str, Any], top_flows: int = 15) -> list[Figure]:
     hover = {f"{a['chain']}:{a['address']}": "; ".join(str(lb["label"]) for lb in a.get("labels") or [])
              for a in doc["addresses"]}
     table = data.summary_table(doc)
-    return [
+    figures = [
         Figure("sankey", build_sankey(links, case=case, as_of=as_of, stolen_text=stolen_text(doc)),
                {"sankey": links}),
         Figure("timeline", build_timeline(daily, holders, case=case, as_of=as_of),
@@ -80,6 +80,11 @@ def build_figures(doc: Mapping[str, Any], top_flows: int = 15) -> list[Figure]:
                {"flowgraph_nodes": nodes, "flowgraph_edges": edges, "flowgraph_rest": rest}),
         Figure("summary", build_summary(table, case=case, as_of=as_of), {"summary": table}),
     ]
+    for fig in figures:
+        # Fixed trace uids: plotly.js would otherwise draw random ones into the SVG class names.
+        for i, trace in enumerate(fig.figure.data):
+            trace.uid = f"{fig.name}-{i}"
+    return figures
 
 
 def stolen_text(doc: Mapping[str, Any]) -> str:

@@ -51,15 +51,18 @@ def static_unavailable_reason() -> str | None:
     return None
 
 
+_SVG_UID = re.compile(r"(clip|defs-|legend|Clippath_|Clip_)([0-9a-f]{6})(?![0-9a-f])")
+
+
 def stable_svg(svg: bytes) -> bytes:
-    """Replace the random per-render ids plotly.js gives clip paths and gradients with sequential ones."""
-    text = svg.decode("utf-8")
+    """Replace the random per-render uids plotly.js puts in clip-path/defs/legend ids with sequential ones."""
     mapping: dict[str, str] = {}
 
     def sub(match: re.Match[str]) -> str:
-        return mapping.setdefault(match.group(0), f"{match.group(1)}{len(mapping):06d}")
+        uid = mapping.setdefault(match.group(2), f"{len(mapping):06d}")
+        return match.group(1) + uid
 
-    return re.sub(r"(clip|topdefs-|legend|grad|pattern)[0-9a-f]{6}(?=[a-z0-9_-]*)", sub, text).encode("utf-8")
+    return _SVG_UID.sub(sub, svg.decode("utf-8")).encode("utf-8")
 
 
 class StaticExporter:
@@ -67,9 +70,14 @@ class StaticExporter:
 
     def __init__(self) -> None:
         self._server = False
+        self._quiet = logging.getLogger("choreographer")
+        self._level = self._quiet.level
 
     def __enter__(self) -> StaticExporter:
         import kaleido
+
+        # choreographer logs tracebacks for harmless messages while Chromium shuts down.
+        self._quiet.setLevel(logging.CRITICAL)
 
         start = getattr(kaleido, "start_sync_server", None)
         if start is not None:  # kaleido >= 1.1: ~0.1 s per export instead of a browser per image
@@ -86,6 +94,7 @@ class StaticExporter:
                 kaleido.stop_sync_server(silence_warnings=True)
             except OSError as err:  # Chromium's profile dir sometimes lingers a moment; harmless
                 log.debug("kaleido shutdown: %s", err)
+        self._quiet.setLevel(self._level)
 
     def write(self, fig: go.Figure, path: Path, fmt: str) -> None:
         """Write one image at A4 width (PNG at 300 dpi)."""

@@ -40,20 +40,26 @@ class LabelIndex:
         return sum(len(v) for v in self._by_key.values()) + sum(len(v) for v in self._folded.values())
 
     def add_all(self, labels: Iterable[Label]) -> None:
-        """Add labels (best first ordering is restored on lookup)."""
+        """Add labels; each address's list is kept best first so lookups need no sort."""
+        touched: set[Key] = set()
         for label in labels:
-            if is_case_folded(label.chain, label.address):
-                self._folded[(label.chain, label.address)].append(label)
-            else:
-                self._by_key[(label.chain, label.address)].append(label)
+            key = (label.chain, label.address)
+            target = self._folded if is_case_folded(label.chain, label.address) else self._by_key
+            target[key].append(label)
+            touched.add(key)
+        for key in touched:
+            for table in (self._by_key, self._folded):
+                if key in table:
+                    table[key].sort(key=_best_first)
         self._cluster_cache.clear()
 
     def own_labels(self, chain: Chain, address: str) -> list[Label]:
-        """Labels stored for exactly this address (and its case-folded twin), unsorted."""
+        """Labels stored for exactly this address (and its case-folded twin), best first."""
         found = self._by_key.get((chain, address))
-        folded = self._folded.get((chain, address.lower())) if self._folded else None
-        if folded:
-            return [*(found or ()), *folded]
+        if self._folded and chain in _BASE58_CHAINS:
+            folded = self._folded.get((chain, address.lower()))
+            if folded:
+                return sorted([*(found or ()), *folded], key=_best_first)
         return list(found) if found else []
 
     def set_clusters(self, mapping: Mapping[str, str], chain: Chain | None = None) -> None:
@@ -69,13 +75,9 @@ class LabelIndex:
     def labels_of(self, chain: Chain, address: str) -> list[Label]:
         """Every label that applies: the address's own, then its cluster's ("via cluster"), best first."""
         own = self.own_labels(chain, address)
-        cluster = self._cluster_of.get((chain, address))
+        cluster = self._cluster_of.get((chain, address)) if self._cluster_of else None
         if cluster is not None:
-            own_ids = {id(label) for label in own}
-            own = own + [label for label in self._cluster_labels(cluster, (chain, address))
-                         if id(label) not in own_ids]
-        if len(own) > 1:
-            own.sort(key=lambda label: -label.confidence)
+            own = sorted(own + self._cluster_labels(cluster, (chain, address)), key=_best_first)
         return own
 
     def _cluster_labels(self, cluster: str, exclude: Key) -> list[Label]:
@@ -92,6 +94,13 @@ class LabelIndex:
             self._cluster_cache[cluster] = cached
         # A member's own labels are already present; drop their "via cluster" copies.
         return [label for label in cached if not label.source.endswith(f": {exclude[1]})")]
+
+
+_BASE58_CHAINS = frozenset({Chain.BITCOIN, Chain.TRON})
+
+
+def _best_first(label: Label) -> float:
+    return -label.confidence
 
 
 def _key(address: str, chain: Chain | None) -> Key:

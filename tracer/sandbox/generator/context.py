@@ -54,7 +54,7 @@ class Scale:
 
 SCALES = {
     "demo": Scale(layer1=12, stolen_eth=3_600, stolen_steth=1_200, busy_eth=2_400, busy_btc=1_100,
-                  mixer_users=24, otc_noise=260, service_noise=8),
+                  mixer_users=24, otc_noise=500, service_noise=8),
     "large": Scale(layer1=48, stolen_eth=40_000, stolen_steth=12_000, busy_eth=12_000, busy_btc=4_000,
                    mixer_users=200, otc_noise=2_000, service_noise=60),
 }

@@ -92,7 +92,7 @@ def noise(ctx: Ctx) -> None:
         ctx.eth.tx(t, ctx.ids.evm(), a["exch_eth"], ctx.rng.randint(1, 300) * WEI // 10, gas_price=ctx.gas_price())
         _send(ctx, t + 900, a["exch_tron"], ctx.ids.tron(), ctx.rng.randint(100, 500_000) * 10**6)
     for _ in range(ctx.scale.otc_noise):
-        t = ctx.t0 - 2 * DAY + ctx.rng.randint(0, 20 * DAY)
+        t = ctx.t0 - 10 * DAY + ctx.rng.randint(0, 25 * DAY)
         broker = a["otc1"] if ctx.rng.random() < 0.7 else a["otc2"]
         if ctx.rng.random() < 0.5:
             _send(ctx, t, ctx.ids.tron(), broker, ctx.rng.randint(1_000, 900_000) * 10**6)

@@ -1,0 +1,169 @@
+"""EvmRpcAdapter against a real anvil node: ERC-20 logs, native and internal (mixer payout) transfers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from web3 import HTTPProvider, Web3
+
+from chains.etherscan.parse import internal_index, token_index
+from chains.evm_rpc import EvmRpcAdapter, EvmRpcClient
+from chains.testing import ScriptedResponse, ScriptedTransport, session_with
+from tests.chains.contract import AdapterContract, ContractCase
+from tracer.errors import NotSupported
+from tracer.model import Chain, TransferFlag, TransferKind
+
+CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
+ETH = 10**18
+
+pytestmark = pytest.mark.anvil
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What was done on the node, in order (addresses lower-case)."""
+
+    url: str
+    hacker: str
+    a: str
+    b: str
+    c: str
+    poisoner: str
+    token: str
+    fake: str
+    pool: str
+    txs: dict[str, tuple[str, int]]  # name -> (hash, block)
+
+
+def _deploy(w3: Web3, name: str, sender: str, *args: Any) -> Any:
+    artifact = json.loads((CONTRACTS / f"{name}.json").read_text())
+    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor(*args).transact({"from": sender}))
+    return w3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"])
+
+
+@pytest.fixture(scope="module")
+def scenario(anvil_url: str) -> Scenario:
+    w3 = Web3(HTTPProvider(anvil_url))
+    hacker, a, b, relayer, c, poisoner = w3.eth.accounts[:6]
+    token = _deploy(w3, "TestToken", hacker, "Test Token", "TST", 6, 10**12)
+    fake = _deploy(w3, "TestToken", poisoner, "Tether USD", "USDT", 6, 10**12)
+    pool = _deploy(w3, "MiniTornado", hacker, ETH)
+    txs: dict[str, tuple[str, int]] = {}
+
+    def run(name: str, tx_hash: Any) -> None:
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+        assert receipt["status"] == 1, name
+        txs[name] = (receipt["transactionHash"].to_0x_hex(), receipt["blockNumber"])
+
+    run("native", w3.eth.send_transaction({"from": hacker, "to": a, "value": 5 * ETH}))
+    run("tok1", token.functions.transfer(a, 1_000_000).transact({"from": hacker}))
+    run("tok2", token.functions.transfer(b, 400_000).transact({"from": a}))
+    run("fake", fake.functions.transfer(a, 1_000).transact({"from": poisoner}))
+    run("zero", token.functions.transferFrom(a, poisoner, 0).transact({"from": poisoner}))
+    run("deposit", pool.functions.deposit(b"\x01" * 32).transact({"from": a, "value": ETH}))
+    run("withdraw", pool.functions.withdraw(c, b"\x02" * 32).transact({"from": relayer}))
+    low = str.lower
+    return Scenario(anvil_url, low(hacker), low(a), low(b), low(c), low(poisoner), low(token.address),
+                    low(fake.address), low(pool.address), txs)
+
+
+def make_adapter(url: str, **kw: Any) -> EvmRpcAdapter:
+    return EvmRpcAdapter(EvmRpcClient(requests.Session(), url, timeout=10), Chain.ETHEREUM, **kw)
+
+
+def expected_for_a(s: Scenario) -> list[str]:
+    rows = [
+        (s.txs["native"], "native", -1),
+        (s.txs["tok1"], "token", token_index(s.token, s.hacker, s.a, 1_000_000)),
+        (s.txs["tok2"], "native", -1),  # a's call to the token contract: zero-value top-level transfer
+        (s.txs["tok2"], "token", token_index(s.token, s.a, s.b, 400_000)),
+        (s.txs["fake"], "token", token_index(s.fake, s.poisoner, s.a, 1_000)),
+        (s.txs["zero"], "token", token_index(s.token, s.a, s.poisoner, 0)),
+        (s.txs["deposit"], "native", -1),
+    ]
+    rows.sort(key=lambda r: (r[0][1], r[0][0], r[1], r[2]))
+    return [f"ethereum:{h}:{kind}:{index}" for (h, _), kind, index in rows]
+
+
+class TestEvmRpcContract(AdapterContract):
+    """The shared adapter contract against anvil."""
+
+    @pytest.fixture
+    def adapter(self, scenario: Scenario) -> EvmRpcAdapter:
+        return make_adapter(scenario.url)
+
+    @pytest.fixture
+    def case(self, scenario: Scenario) -> ContractCase:
+        return ContractCase(address=scenario.a, expected_ids=expected_for_a(scenario),
+                            unknown_address="0x000000000000000000000000000000000000dead",
+                            window=(scenario.txs["tok1"][1], scenario.txs["fake"][1]),
+                            tx_hash=scenario.txs["withdraw"][0], unknown_tx_hash="0x" + "00" * 32)
+
+    @pytest.fixture
+    def failing_adapter(self) -> EvmRpcAdapter:
+        transport = ScriptedTransport([
+            ScriptedResponse(body={"jsonrpc": "2.0", "id": 1, "result": "0x10"}),
+            ScriptedResponse(body={"jsonrpc": "2.0", "id": 1,
+                                   "error": {"code": -32601, "message": "Method not found"}}),
+        ])
+        return EvmRpcAdapter(EvmRpcClient(session_with(transport), "http://node.invalid:8545"), Chain.ETHEREUM)
+
+
+def test_flags_and_amounts(scenario: Scenario) -> None:
+    transfers = {t.tx_hash: t for t in make_adapter(scenario.url).transfers_of(scenario.a)
+                 if t.kind is TransferKind.TOKEN}
+    tok1 = transfers[scenario.txs["tok1"][0]]
+    assert tok1.amount == 1_000_000 and tok1.asset.symbol == "TST" and tok1.asset.decimals == 6 and not tok1.flags
+    fake = transfers[scenario.txs["fake"][0]]
+    assert fake.asset.symbol == "USDT" and TransferFlag.FAKE_TOKEN in fake.flags  # unverified "USDT"
+    zero = transfers[scenario.txs["zero"][0]]
+    assert zero.flags == {TransferFlag.ZERO_VALUE} and not zero.followable
+
+
+def test_mixer_withdrawal_is_an_internal_transfer(scenario: Scenario) -> None:
+    adapter = make_adapter(scenario.url)
+    received = list(adapter.transfers_of(scenario.c))
+    assert [(t.kind, t.from_address, t.amount, t.index) for t in received] == [
+        (TransferKind.INTERNAL, scenario.pool, ETH, internal_index("0"))]
+    pool_out = list(adapter.transfers_of(scenario.pool, direction="out"))  # type: ignore[arg-type]
+    assert [t.id for t in pool_out] == [t.id for t in received]
+    tx = adapter.transaction(scenario.txs["withdraw"][0])
+    assert tx is not None and tx.success and tx.fee > 0 and tx.input_data is not None
+    assert [t.id for t in tx.transfers if t.kind is TransferKind.INTERNAL] == [received[0].id]
+
+
+def test_token_transaction_matches_history(scenario: Scenario) -> None:
+    adapter = make_adapter(scenario.url)
+    tx = adapter.transaction(scenario.txs["tok2"][0])
+    assert tx is not None
+    history = {t.id for t in adapter.transfers_of(scenario.b)}
+    tokens = [t for t in tx.transfers if t.kind is TransferKind.TOKEN]
+    assert len(tokens) == 1 and tokens[0].id in history and tokens[0].amount == 400_000
+
+
+def test_small_spans_give_the_same_history(scenario: Scenario) -> None:
+    wide = [t.id for t in make_adapter(scenario.url).transfers_of(scenario.a)]
+    narrow = make_adapter(scenario.url, initial_span=1, max_span=2)
+    assert [t.id for t in narrow.transfers_of(scenario.a)] == wide
+    assert narrow.client.requests > 20
+
+
+def test_balances(scenario: Scenario) -> None:
+    balances = make_adapter(scenario.url).balances([scenario.c, scenario.pool])
+    assert balances[scenario.pool] == 0 and balances[scenario.c] > 10_000 * ETH
+
+
+def test_missing_trace_filter_is_not_supported() -> None:
+    transport = ScriptedTransport([
+        ScriptedResponse(body={"jsonrpc": "2.0", "id": 1,
+                               "error": {"code": -32601, "message": "the method trace_filter does not exist"}}),
+    ])
+    adapter = EvmRpcAdapter(EvmRpcClient(session_with(transport), "http://127.0.0.1:9"), Chain.ETHEREUM)
+    with pytest.raises(NotSupported, match=r"node at http://127.0.0.1:9 has no trace_filter"):
+        list(adapter.transfers_of("0x" + "11" * 20, until_block=10))
