@@ -45,8 +45,9 @@ class EvmRpcClient:
     """Typed JSON-RPC reads (blocks, logs, receipts, Parity-style traces) against one node URL."""
 
     def __init__(self, session: requests.Session, url: str, *, timeout: float = 20.0, retries: int = 3) -> None:
+        # web3 counts ``retries`` as total attempts and returns None when it is 0: pass no config then.
         retry = ExceptionRetryConfiguration(errors=(requests.ConnectionError, requests.Timeout), retries=retries,
-                                            backoff_factor=0.25)
+                                            backoff_factor=0.25) if retries > 0 else None
         self.url = url
         self.provider = HTTPProvider(url, session=session, request_kwargs={"timeout": timeout},
                                      exception_retry_configuration=retry)

@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tracer.cli.labels",
     "tracer.cli.trace",
     "tracer.cli.demo",
+    "tracer.cli.monitor",
 )
 
 

@@ -1,0 +1,178 @@
+"""``tracer watch …`` and ``tracer monitor``: keep watching wallets that hold stolen funds."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import typer
+from rich.table import Table
+
+from db.records import WatchEntry
+from heuristics.mixers.coinjoin import detect_coinjoin
+from tracer.cli.app import app
+from tracer.cli.common import STATE, console, fatal, print_json, run, stdout
+from tracer.cli.trace import open_store, parse_target
+from tracer.cli.wiring import DEFAULT_CHAINS, build, build_session
+from tracer.errors import CaseNotFound
+from tracer.model import EndpointStatus
+from tracer.monitor.cycle import CycleReport, Monitor
+from tracer.monitor.extend import make_extender
+from tracer.monitor.lock import MonitorLock
+from tracer.monitor.notify import WebhookSink
+from tracer.units import units
+
+watch_app = typer.Typer(help="The watchlist: wallets whose movements raise alerts.", no_args_is_help=True)
+app.add_typer(watch_app, name="watch")
+
+
+def _case_id(name: str | None) -> int | None:
+    if name is None:
+        return None
+    case = open_store().get_case(name)
+    if case is None:
+        raise CaseNotFound(f"no case named {name!r}")
+    return case.id
+
+
+@watch_app.command("add")
+def watch_add(target: str = typer.Argument(..., help="CHAIN:ADDRESS"),
+              case: str | None = typer.Option(None, "--case", help="Case whose trace is extended on movement."),
+              note: str | None = typer.Option(None, "--note")) -> None:
+    """Watch one wallet."""
+
+    def body() -> None:
+        address = parse_target(target)
+        added = open_store().add_watch(WatchEntry(address.chain, address.value, _case_id(case), note))
+        stdout.print(f"{'watching' if added else 'already watched'}: {address}")
+
+    run(body)
+
+
+@watch_app.command("add-from-case")
+def watch_add_from_case(case: str = typer.Argument(..., help="Case name.")) -> None:
+    """Watch every wallet of a case that still holds stolen funds (unspent / dormant endpoints)."""
+
+    def body() -> None:
+        from tracer.engine.repository import SqlTraceRepository
+
+        store = open_store()
+        case_id = _case_id(case)
+        assert case_id is not None
+        holders = sorted({(e.chain, e.address) for e in SqlTraceRepository(store.engine).endpoints(case_id)
+                          if e.status is EndpointStatus.UNSPENT})
+        added = sum(store.add_watch(WatchEntry(c, a, case_id, f"holds stolen funds ({case})", origin="case"))
+                    for c, a in holders)
+        stdout.print(f"{added} wallets added to the watchlist ({len(holders) - added} already watched)")
+
+    run(body)
+
+
+@watch_app.command("list")
+def watch_list(json_out: bool = typer.Option(False, "--json")) -> None:
+    """List watched wallets."""
+
+    def body() -> None:
+        store = open_store()
+        rows = [{"chain": w.chain.value, "address": w.address, "case_id": w.case_id, "origin": w.origin,
+                 "note": w.note} for w in store.watchlist()]
+        if json_out:
+            print_json(rows)
+            return
+        table = Table(title=f"{len(rows)} watched wallets")
+        for col in ("chain", "address", "case_id", "origin", "note"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(*(str(r[c] if r[c] is not None else "") for c in ("chain", "address", "case_id", "origin",
+                                                                               "note")))
+        stdout.print(table)
+
+    run(body)
+
+
+@watch_app.command("remove")
+def watch_remove(target: str = typer.Argument(..., help="CHAIN:ADDRESS"),
+                 case: str | None = typer.Option(None, "--case")) -> None:
+    """Stop watching a wallet."""
+
+    def body() -> None:
+        address = parse_target(target)
+        removed = open_store().remove_watch(address.chain, address.value, _case_id(case))
+        if not removed:
+            fatal(f"{address} is not watched" + (f" for case {case!r}" if case else ""))
+        stdout.print(f"removed {address}")
+
+    run(body)
+
+
+def parse_every(text: str) -> float:
+    """``10m`` / ``30s`` / ``1h`` -> seconds (usage error when malformed)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if not match:
+        fatal(f"--every takes a duration like 30s, 10m or 1h, got {text!r}", 2)
+    value = float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+    if value <= 0:
+        fatal("--every must be positive", 2)
+    return value
+
+
+@app.command("monitor")
+def monitor_command(
+    once: bool = typer.Option(False, "--once", help="Run one cycle and exit (for cron / systemd timers)."),
+    every: str | None = typer.Option(None, "--every", help="Run forever, one cycle every DURATION (e.g. 10m)."),
+    webhook: str | None = typer.Option(None, "--webhook", help="Slack-compatible webhook URL (or TRACER_WEBHOOK_URL)."),
+    extend: bool = typer.Option(True, "--extend/--no-extend", help="Extend the case trace when a wallet moves."),
+    cap: int = typer.Option(5000, "--auto-watch-cap", help="At most this many watched wallets after auto-adding."),
+    json_out: bool = typer.Option(False, "--json", help="Print each cycle report as JSON."),
+) -> None:
+    """Poll the watchlist, alert on movements of stolen funds and extend the traces."""
+
+    def body() -> None:
+        if once == (every is not None):
+            fatal("give exactly one of --once or --every DURATION", 2)
+        interval = parse_every(every) if every else 0.0
+        settings = STATE.get_settings()
+        store = open_store()
+        with MonitorLock(settings.database_url):
+            chains = sorted({w.chain for w in store.watchlist()} | set(DEFAULT_CHAINS), key=lambda c: c.value)
+            wiring = build(settings, store, chains)
+            url = webhook or settings.webhook_url
+            extender = make_extender(store, wiring.adapters, wiring.labels, bridge=wiring.bridge,
+                                     coinjoin=detect_coinjoin, confirmations=settings.confirmations,
+                                     requests=wiring.requests) if extend else None
+            monitor = Monitor(store, wiring.adapters, wiring.labels, confirmations=settings.confirmations,
+                              extend=extender, sink=WebhookSink(url, build_session()) if url else None,
+                              auto_watch_cap=cap, requests=wiring.requests)
+            try:
+                while True:
+                    _show(monitor.run_once(), json_out)
+                    if once:
+                        return
+                    time.sleep(interval)
+            except KeyboardInterrupt:
+                console.print("monitor stopped; cursors and alerts are stored")
+
+    run(body)
+
+
+def _show(report: CycleReport, json_out: bool) -> None:
+    if json_out:
+        print_json({"watched": report.watched, "checked": report.checked, "moved": report.moved,
+                    "new_alerts": [{"chain": a.chain.value, "address": a.address, "tx_hash": a.tx_hash,
+                                    "kind": a.kind, "amount": units(a.amount, a.asset.decimals),
+                                    "asset": a.asset.key, "severity": a.severity.value, "message": a.message}
+                                   for a in report.new_alerts],
+                    "extended_cases": report.extended_cases, "new_watches": report.new_watches,
+                    "delivered": report.delivered, "undelivered": report.undelivered,
+                    "requests": report.requests, "seconds": round(report.seconds, 2), "errors": report.errors})
+        return
+    for a in report.new_alerts:
+        colour = "bold red" if a.severity.value == "high" else "yellow"
+        stdout.print(f"[{colour}]{a.severity.value.upper()}[/] {a.chain.value}:{a.address} {a.message} ({a.tx_hash})")
+    for err in report.errors:
+        console.print(f"[yellow]warning:[/] {err}")
+    stdout.print(f"cycle: {report.watched} watched, {report.checked} with new activity, {len(report.moved)} moved, "
+                 f"{len(report.new_alerts)} new alerts, {report.requests} requests, {report.seconds:.1f} s"
+                 + (f"; extended {', '.join(report.extended_cases)}" if report.extended_cases else "")
+                 + (f"; {report.new_watches} wallets added to the watchlist" if report.new_watches else "")
+                 + (f"; {report.undelivered} alerts await webhook delivery" if report.undelivered else ""))
