@@ -86,7 +86,8 @@ class LabelStore:
                         chunk = rows[start:start + _CHUNK]
                         for item in chunk:
                             item["label_set_id"] = row.id
-                        session.execute(insert(LabelRow), chunk)
+                        # Core executemany on the table: no ORM bookkeeping per row.
+                        session.connection().execute(insert(LabelRow), chunk)
                     results.append(StoredSet(_info(row), created=True))
         except StoreError:
             raise

@@ -71,6 +71,8 @@ def upgrade_to_head(engine: Engine) -> None:
     head = head_revision()
     where = mask_url(engine.url)
     try:
+        # SQLite: take the write lock before reading the revision, so a second process waits and then
+        # finds the schema at head; PostgreSQL: an advisory lock does the same.
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")

@@ -62,7 +62,7 @@ class Settings:
         if path.exists():
             values.update(_read_toml(path))
         known = {f.name: f for f in fields(cls)}
-        for name, f in known.items():
+        for name in known:
             if name in ("rpc_urls",) or name.endswith("_api_key"):
                 continue
             raw = env.get(f"TRACER_{name.upper()}")

@@ -83,7 +83,7 @@ def evaluate(doc: Mapping[str, Any], truth: Mapping[str, Any], phase: int = 1) -
     pairs = [p for p in truth["cross_chain"] if p["kind"] == "bridge"]
     ev.cross_chain_total = len(pairs)
     ev.cross_chain_found = sum((p["from_tx"].lower(), p["to_tx"].lower()) in links for p in pairs)
-    noise = dict((k, set(v)) for k, v in truth["noise"].items()) if isinstance(truth["noise"], dict) else \
+    noise = {k: set(v) for k, v in truth["noise"].items()} if isinstance(truth["noise"], dict) else \
         {k: set(v) for k, v in truth["noise"]}
     bad_txs = noise.get("dust_txs", set()) | noise.get("poisoning_txs", set())
     bad_addresses = noise.get("poisoning_addresses", set())

@@ -62,7 +62,7 @@ def run_case(store: Store, adapters: Mapping[Chain, ChainAdapter], labels: Label
     for chain, adapter in sorted(missing.items(), key=lambda kv: kv[0].value):
         tips[chain.value] = adapter.latest_block()
     if missing:
-        store.set_case_meta(case.id, tips={k: v for k, v in tips.items()})
+        store.set_case_meta(case.id, tips=dict(tips))
     for chain, adapter in adapters.items():
         adapter.final_block = max(0, tips[chain.value] - confirmations)
     repo = SqlTraceRepository(store.engine)

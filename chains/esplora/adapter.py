@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from chains.addresses import canonical_address
 from chains.base import Capability, UtxoAdapter, transfer_sort_key
 from chains.esplora.client import EsploraClient
 from chains.esplora.parse import esplora_outspends_to_domain, esplora_tx_to_chaintx, is_confirmed
+from tracer.errors import BadResponse
 from tracer.model import Chain, ChainTx, Direction, OutputSpend, Transfer
 
 
@@ -19,7 +20,7 @@ class EsploraAdapter(UtxoAdapter):
 
     chain = Chain.BITCOIN
     name = "esplora"
-    capabilities = frozenset({Capability.NATIVE, Capability.UTXO})
+    capabilities = frozenset({Capability.NATIVE, Capability.UTXO, Capability.BALANCES})
 
     def __init__(self, client: EsploraClient, *, final_block: int | None = None) -> None:
         self.client = client
@@ -70,6 +71,18 @@ class EsploraAdapter(UtxoAdapter):
         """Spend status of every output of ``tx_hash`` by index ([] when the tx is unknown)."""
         raw = self.client.outspends(_txid(tx_hash), final_block=self.final_block)
         return [] if raw is None else esplora_outspends_to_domain(raw)
+
+    def balances(self, addresses: Iterable[str]) -> dict[str, int]:
+        """Confirmed balances in sat (``chain_stats`` funded minus spent), one ``/address/:a`` call each."""
+        out: dict[str, int] = {}
+        for raw in addresses:
+            address = canonical_address(Chain.BITCOIN, raw)
+            stats = self.client.address_stats(address).get("chain_stats") or {}
+            try:
+                out[address] = int(stats.get("funded_txo_sum", 0)) - int(stats.get("spent_txo_sum", 0))
+            except (TypeError, ValueError) as exc:
+                raise BadResponse(f"esplora: bad chain_stats for {address}") from exc
+        return out
 
     def latest_block(self) -> int:
         """The chain tip height."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import cast
+from typing import Any, cast
 
 import requests
 
@@ -78,6 +78,13 @@ class EsploraClient:
             if len(page) < PAGE_SIZE:
                 return
             last_seen = page[-1]
+
+    def address_stats(self, address: str) -> dict[str, Any]:
+        """``GET /address/:a``: ``chain_stats``/``mempool_stats`` (funded/spent txo counts and sums, in sat)."""
+        answer = self.http.get(f"/address/{address}", check=_address_check(address))
+        if not isinstance(answer.data, dict):
+            raise BadResponse(f"esplora: expected an address object for {address}")
+        return answer.data
 
     def tx(self, txid: str, *, final_block: int | None = None) -> EsploraTx | None:
         """``GET /tx/:txid``; None on 404. Archived as immutable once confirmed below ``final_block``."""

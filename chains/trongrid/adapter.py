@@ -11,7 +11,7 @@ lower bound widened by a margin (a real block is never later than its estimate),
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from chains.addresses import canonical_address
 from chains.base import Capability, ChainAdapter, transfer_sort_key
@@ -38,7 +38,7 @@ class TronGridAdapter(ChainAdapter):
 
     chain = Chain.TRON
     name = "trongrid"
-    capabilities = frozenset({Capability.NATIVE, Capability.TOKENS})
+    capabilities = frozenset({Capability.NATIVE, Capability.TOKENS, Capability.BALANCES})
 
     def __init__(self, client: TronGridClient, *, final_block: int | None = None) -> None:
         self.client = client
@@ -145,6 +145,15 @@ class TronGridAdapter(ChainAdapter):
                  if (freeze := blacklist_event_to_freeze(event)) is not None
                  and (since_block is None or freeze.block_number >= since_block)]
         return sorted(found, key=lambda f: (f.block_number, f.tx_hash))
+
+    def balances(self, addresses: Iterable[str]) -> dict[str, int]:
+        """TRX balances in sun (``/v1/accounts/{a}`` ``balance``; 0 for an address never activated)."""
+        out: dict[str, int] = {}
+        for raw in addresses:
+            address = canonical_address(Chain.TRON, raw)
+            account = self.client.account(address)
+            out[address] = int((account or {}).get("balance", 0))
+        return out
 
     def latest_block(self) -> int:
         """The tip block number (``/wallet/getnowblock``)."""

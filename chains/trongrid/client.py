@@ -97,6 +97,14 @@ class TronGridClient:
             query = {**params, "fingerprint": fingerprint}
         raise BadResponse(f"trongrid: fingerprint chain of {path} did not end")
 
+    def account(self, address: str) -> dict[str, Any] | None:
+        """``/v1/accounts/{a}``: the account object (``balance`` in sun), or None for an unactivated address."""
+        answer = self.http.get(f"/v1/accounts/{address}", check=self._check)
+        data = answer.data.get("data")
+        if not isinstance(data, list):
+            raise BadResponse(f"trongrid: no 'data' list for account {address}")
+        return cast(dict[str, Any], data[0]) if data else None
+
     # -- single transactions and the tip ------------------------------------------------------------
     def transaction_events(self, txid: str, *, final_block: int | None = None) -> list[TronEvent]:
         """``/v1/transactions/{id}/events`` (empty for plain TRX transfers and unknown ids).

@@ -207,3 +207,12 @@ def test_op_return_push_opcodes() -> None:
     assert memo_text(b"\x00\x01") is None
     confirmed = json.loads((PAGED / f"GET_address_{ADDRESS}_txs_chain.json").read_text())["response"]["body"][0]
     assert esplora_tx_to_chaintx(confirmed).transfers[0].index == 0
+
+
+def test_balance_from_chain_stats(server: FixtureServer) -> None:
+    balances = make_adapter(server.url).balances([ADDRESS])
+    # received 150 BTC + 7 x 0.5 BTC; the peel chain leaves only its last change output and the payments
+    transfers = list(make_adapter(server.url).transfers_of(ADDRESS, direction=Direction.IN))
+    spent = sum(i.amount for tx in make_adapter(server.url).transactions_of(ADDRESS) for i in tx.inputs
+                if i.address == ADDRESS)
+    assert balances == {ADDRESS: sum(t.amount for t in transfers) - spent}

@@ -47,6 +47,9 @@ def test_histories_match_the_world(sandbox: RunningSandbox) -> None:
         outgoing = list(es.transfers_of(address, direction=Direction.OUT))
         assert all(x.from_address == address or any(i.address == address for t in world if t.txid == x.tx_hash
                                                      for i in t.vin) for x in outgoing)
+        received = sum(o.value for t in world for o in t.vout if o.address == address)
+        sent = sum(i.value for t in world for i in t.vin if i.address == address)
+        assert es.balances([address]) == {address: received - sent}
         checked += 1
         if checked == 5:
             break

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
+
+from chains.base import transfer_sort_key
+from chains.etherscan import EtherscanAdapter
+from chains.etherscan.parse import tokentx_items_to_transfers
+from chains.testing import FixtureServer
 from tests.chains.conftest import EtherscanFactory
 from tests.chains.contract import AdapterContract, ContractCase
-
-from chains.etherscan import EtherscanAdapter
-from chains.testing import FixtureServer
 from tracer.errors import ApiRejected, BadResponse, ChainUnavailable, QuotaExhausted, RateLimited
-from tracer.model import TransferFlag, TransferKind
+from tracer.model import Chain, TransferFlag, TransferKind
 
 HOP1 = "0x47666fab8bd0ac7003bce3f5c3585383f09486e2"
 HOP2 = "0xa4b2fd68593b6f34e51cb9edb66e71c1b4ab449e"
@@ -20,6 +23,7 @@ NOMAD = "0x94a84433101a10aeda762968f6995c574d1bf154"
 NOMAD_TX = "0x350f7f8931a65ec13632dbd7d21bf6ec8778bc28623e84b9ebdbf9de5f956742"
 UNKNOWN = "0x000000000000000000000000000000000000dead"
 BYBIT = Path("/work/shared/data/hacks/bybit_2025_phvaz_trace")
+NOMAD_ROWS = Path("/work/shared/data/hacks/nomad_bridge_2022/data_recovery_transfer_events.json")
 
 
 def hop1_expected_ids() -> list[str]:
@@ -56,18 +60,12 @@ class TestEtherscanContractTokens(AdapterContract):
         return etherscan_over("nomad_recovery_tokentx")[0]
 
     @pytest.fixture
-    def case(self, adapter: EtherscanAdapter) -> ContractCase:
-        ids = [t.id for t in adapter.transfers_of(NOMAD, until_block=15_270_000)]
-        return ContractCase(address=NOMAD, expected_ids=ids, unknown_address=UNKNOWN, tx_hash=NOMAD_TX,
-                            skip=frozenset({"latest_block"}))
-
-    def test_expected_transfers(self, adapter: EtherscanAdapter, case: ContractCase) -> None:
-        pytest.skip("history of this scenario is only recorded up to block 15,270,000 (see test_nomad_*)")
-
-    def test_sorted_and_unique(self, adapter: EtherscanAdapter, case: ContractCase) -> None:
-        assert case.expected_ids and len(set(case.expected_ids)) == len(case.expected_ids)
-
-    test_values_are_well_formed = test_direction_filters = test_block_window = test_sorted_and_unique  # type: ignore[assignment]
+    def case(self) -> ContractCase:
+        rows = json.loads(NOMAD_ROWS.read_text())
+        rows = [{("hash" if k == "transactionHash" else k): v for k, v in r.items()} for r in rows]
+        expected = sorted(tokentx_items_to_transfers(rows, Chain.ETHEREUM), key=transfer_sort_key)
+        return ContractCase(address=NOMAD, expected_ids=[t.id for t in expected], unknown_address=UNKNOWN,
+                            tx_hash=NOMAD_TX, unknown_tx_hash="0x" + "00" * 32, window=(15_266_000, 15_270_000))
 
 
 def test_paging_reads_every_row_once_across_boundaries(etherscan_over: EtherscanFactory) -> None:

@@ -83,7 +83,7 @@ def test_receipt_log_matches_tokentx_row() -> None:
     t = log_to_token_transfer(log, Chain.ETHEREUM, datetime.now(tz=UTC))
     assert t is not None and t.id == tokentx_items_to_transfers([USDC_ROW], Chain.ETHEREUM)[0].id
     assert t.asset.symbol == "USDC" and t.asset.decimals == 6
-    nft = log | {"topics": log["topics"] + ["0x" + "0" * 63 + "1"]}
+    nft = log | {"topics": [*log["topics"], "0x" + "0" * 63 + "1"]}
     assert log_to_token_transfer(nft, Chain.ETHEREUM, datetime.now(tz=UTC)) is None
 
 

@@ -117,7 +117,7 @@ def test_paging_inside_a_crowded_block_uses_page_numbers(etherscan_over: Ethersc
 
 def test_fixture_transport_in_process_and_missing_fixture(tmp_path: Path) -> None:
     session = fixture_session(ETHERSCAN_FIXTURES / "invalid_key")
-    params = {"chainid": 1, "module": "account", "action": "txlist", "address": HOP1, "startblock": 0,
+    params: dict[str, str | int] = {"chainid": 1, "module": "account", "action": "txlist", "address": HOP1, "startblock": 0,
               "endblock": 9999999999, "page": 1, "offset": 5, "sort": "asc", "apikey": "anything"}
     body = session.get("https://api.etherscan.io/v2/api", params=params, timeout=5).json()
     assert body["result"] == "Invalid API Key"

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 from web3 import HTTPProvider, Web3
+from web3.types import Wei
 
 from chains.etherscan.parse import internal_index, token_index
 from chains.evm_rpc import EvmRpcAdapter, EvmRpcClient
@@ -50,7 +51,8 @@ def _deploy(w3: Web3, name: str, sender: str, *args: Any) -> Any:
 @pytest.fixture(scope="module")
 def scenario(anvil_url: str) -> Scenario:
     w3 = Web3(HTTPProvider(anvil_url))
-    hacker, a, b, relayer, c, poisoner = w3.eth.accounts[:6]
+    accounts = list(w3.eth.accounts)
+    hacker, a, b, relayer, c, poisoner = accounts[:6]
     token = _deploy(w3, "TestToken", hacker, "Test Token", "TST", 6, 10**12)
     fake = _deploy(w3, "TestToken", poisoner, "Tether USD", "USDT", 6, 10**12)
     pool = _deploy(w3, "MiniTornado", hacker, ETH)
@@ -61,7 +63,7 @@ def scenario(anvil_url: str) -> Scenario:
         assert receipt["status"] == 1, name
         txs[name] = (receipt["transactionHash"].to_0x_hex(), receipt["blockNumber"])
 
-    run("native", w3.eth.send_transaction({"from": hacker, "to": a, "value": 5 * ETH}))
+    run("native", w3.eth.send_transaction({"from": hacker, "to": a, "value": Wei(5 * ETH)}))
     run("tok1", token.functions.transfer(a, 1_000_000).transact({"from": hacker}))
     run("tok2", token.functions.transfer(b, 400_000).transact({"from": a}))
     run("fake", fake.functions.transfer(a, 1_000).transact({"from": poisoner}))
@@ -167,3 +169,18 @@ def test_missing_trace_filter_is_not_supported() -> None:
     adapter = EvmRpcAdapter(EvmRpcClient(session_with(transport), "http://127.0.0.1:9"), Chain.ETHEREUM)
     with pytest.raises(NotSupported, match=r"node at http://127.0.0.1:9 has no trace_filter"):
         list(adapter.transfers_of("0x" + "11" * 20, until_block=10))
+
+
+def test_recorded_rpc_replays_offline(scenario: Scenario, tmp_path: Path) -> None:
+    from requests.adapters import HTTPAdapter
+
+    from chains.testing import FixtureTransport, RecordingTransport
+
+    recorder = RecordingTransport(HTTPAdapter(), tmp_path)
+    live = EvmRpcAdapter(EvmRpcClient(session_with(recorder), scenario.url), Chain.ETHEREUM)
+    tip = live.latest_block()
+    recorded = list(live.transfers_of(scenario.a, until_block=tip))
+    assert recorded and all(p.name.startswith("rpc.") for p in recorder.written)
+    replay = EvmRpcAdapter(EvmRpcClient(session_with(FixtureTransport(tmp_path)), "http://offline.invalid:8545"),
+                           Chain.ETHEREUM)
+    assert list(replay.transfers_of(scenario.a, until_block=tip)) == recorded

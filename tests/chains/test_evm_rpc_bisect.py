@@ -50,11 +50,11 @@ def test_infura_suggested_range_is_used() -> None:
     adapter, transport = adapter_on([
         rpc_err(-32005, "query returned more than 10000 results. Try with this block range [0x0, 0x95].",
                 {"from": "0x0", "to": "0x95"}),
-        rpc_ok([]), rpc_ok([]),
+        rpc_ok([]), rpc_ok([]), rpc_ok([]),
     ], span=500)
     logs_scan(adapter, 0, 499)
-    assert ranges(transport) == [(0, 499), (0, 149), (150, 449)][:2] + [(150, 449)]
-    assert adapter.span == 600
+    assert ranges(transport) == [(0, 499), (0, 149), (150, 449), (450, 499)]
+    assert adapter.span == 1000  # widened back up to max_span after successes
 
 
 def test_single_block_too_large_is_bad_response() -> None:

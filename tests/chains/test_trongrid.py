@@ -198,3 +198,8 @@ def test_usdt_issuer_freezes(server: FixtureServer) -> None:
         (True, 68_990_000), (True, 68_990_001), (True, 68_990_700), (False, 68_990_800)]
     assert freezes[2].address == A
     assert any("fingerprint-" in r for r in server.requests)  # the AddedBlackList listing spans two pages
+
+
+def test_balances(server: FixtureServer) -> None:
+    nobody = "TK3NUQcgsF3La6sfVoQimck34bXVG1iMpj"
+    assert make_adapter(server.url).balances([A, nobody]) == {A: 1_598_900_000, nobody: 0}

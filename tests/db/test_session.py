@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,22 @@ def test_downgrade_to_base_and_upgrade_again(db_url: str) -> None:
     assert current_revision(engine) == head_revision()
     assert "trace_edges" in table_names(engine)
     engine.dispose()
+
+
+def test_concurrent_first_opens_migrate_once(db_url: str) -> None:
+    results: list[object] = []
+
+    def opener() -> None:
+        try:
+            engine = open_database(db_url)
+            results.append(current_revision(engine))
+            engine.dispose()
+        except Exception as exc:  # collected for the assertion
+            results.append(exc)
+
+    threads = [threading.Thread(target=opener) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [head_revision()] * 3

@@ -6,12 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.sandbox.helpers import Generated
 from tracer.sandbox.generator import generate_world
 from tracer.sandbox.server import SandboxServer
 from tracer.sandbox.truth import LabelRow, Truth
 from tracer.sandbox.world import World
-
-Generated = tuple[World, Truth, tuple[LabelRow, ...]]
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +43,3 @@ def server(world: World) -> Iterator[SandboxServer]:
     with SandboxServer(world) as srv:
         yield srv
 
-
-def label_of(labels: tuple[LabelRow, ...], chain: str, prefix: str) -> str:
-    """Address of the first label whose text starts with ``prefix``."""
-    return next(r.address for r in labels if r.chain == chain and r.label.startswith(prefix))

@@ -15,7 +15,7 @@ from tracer.sandbox.world import ETHEREUM, TRON, World
 
 
 def _txlist(srv: SandboxServer, addr: str) -> list[dict[str, str]]:
-    body = requests.get(srv.urls()["etherscan"], params={"chainid": 1, "module": "account", "action": "txlist",
+    body = requests.get(srv.urls()["etherscan"], params={"chainid": "1", "module": "account", "action": "txlist",
                                                          "address": addr}, timeout=10).json()
     return list(body["result"])
 
@@ -33,7 +33,7 @@ def test_phase_two_reveals_dormant_moves(server: SandboxServer, truth: Truth, wo
     assert any(after[a] > before[a] for a in dormant_eth)
     late_eth = next(e for e in late if e.chain == ETHEREUM)
     assert _txlist(server, late_eth.address)  # the phase-2 exchange deposit now exists
-    tip = requests.get(server.urls()["etherscan"], params={"chainid": 1, "module": "proxy",
+    tip = requests.get(server.urls()["etherscan"], params={"chainid": "1", "module": "proxy",
                                                            "action": "eth_blockNumber"}, timeout=10).json()
     assert int(tip["result"], 16) == world.tip(ETHEREUM, 2)
     server.set_phase(1)
@@ -46,10 +46,14 @@ def _statuses(world: World, plan: FaultPlan, n: int) -> list[str]:
     with SandboxServer(world, faults=plan) as srv:
         for _ in range(n):
             try:
-                r = requests.get(f"{srv.urls()['esplora']}/blocks/tip/height", timeout=0.5)
+                r = requests.get(srv.urls()["etherscan"], timeout=0.5,
+                                 params={"chainid": "1", "module": "proxy", "action": "eth_blockNumber"})
                 kind = str(r.status_code)
-                if r.status_code == 200 and not r.text.isdigit():
-                    kind = "truncated"
+                if r.status_code == 200:
+                    try:
+                        r.json()
+                    except ValueError:
+                        kind = "truncated"
             except requests.exceptions.Timeout:
                 kind = "stall"
             out.append(kind)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base58
 import requests
 
-from tests.sandbox.conftest import label_of
+from tests.sandbox.helpers import label_of
 from tracer.sandbox.generator.context import USDT_TRC20
 from tracer.sandbox.server import SandboxServer
 from tracer.sandbox.truth import LabelRow, Truth
@@ -152,6 +152,6 @@ def test_coingecko_range(server: SandboxServer, world: World) -> None:
     base = server.urls()["coingecko"]
     lo = world.time_of("ethereum", 21_895_251)
     body = requests.get(f"{base}/coins/ethereum/market_chart/range",
-                        params={"vs_currency": "usd", "from": lo, "to": lo + 86_400}, timeout=10).json()
+                        params={"vs_currency": "usd", "from": str(lo), "to": str(lo + 86_400)}, timeout=10).json()
     assert 23 <= len(body["prices"]) <= 25 and 2_000 < body["prices"][0][1] < 3_500
     assert requests.get(f"{base}/ping", timeout=10).json() == {"gecko_says": "(V3) To the Moon!"}

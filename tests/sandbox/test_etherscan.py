@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from tests.sandbox.conftest import label_of
+from tests.sandbox.helpers import label_of
 from tracer.sandbox.generator.abi import TORNADO_DEPOSIT_TOPIC, TRANSFER_TOPIC
 from tracer.sandbox.generator.context import STETH, TORNADO_100
 from tracer.sandbox.server import SandboxServer
@@ -54,7 +54,7 @@ def test_result_window_too_large(server: SandboxServer, truth: Truth) -> None:
 
 
 def test_exact_error_strings(server: SandboxServer, truth: Truth) -> None:
-    r = requests.get(server.urls()["etherscan"], params={"chainid": 999, "module": "account", "action": "txlist",
+    r = requests.get(server.urls()["etherscan"], params={"chainid": "999", "module": "account", "action": "txlist",
                                                          "address": truth.exploiter}, timeout=10).json()
     assert r == {"status": "0", "message": "NOTOK", "result": BAD_CHAIN}
     assert call(server, module="account", action="nope", address=truth.exploiter)["result"] == BAD_ACTION

@@ -12,7 +12,7 @@ import bech32
 from eth_abi import decode
 from eth_utils import is_checksum_address, to_checksum_address
 
-from tests.sandbox.conftest import Generated
+from tests.sandbox.helpers import Generated
 from tracer.sandbox.generator import generate_world
 from tracer.sandbox.generator.abi import selector
 from tracer.sandbox.generator.context import THOR_ROUTER

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ from openpyxl.styles import Font
 from tracer.figures.data import as_of
 
 _FORMULA_START = ("=", "+", "-", "@")
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def _cell(value: Any) -> Any:
@@ -57,5 +61,21 @@ def write_annex_xlsx(annex: pd.DataFrame, path: Path, doc: Mapping[str, Any]) ->
     wb.properties.modified = stamp
     wb.properties.creator = "tracer"
     wb.save(path)
+    _pin_zip_times(path, stamp)
+
+
+def _pin_zip_times(path: Path, stamp: datetime) -> None:
+    """Rewrite the xlsx zip with every member dated ``stamp`` (openpyxl uses the wall clock)."""
+    with zipfile.ZipFile(path) as src:
+        members = [(info.filename, src.read(info.filename)) for info in src.infolist()]
+    when = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    with zipfile.ZipFile(path, "w") as dst:
+        for name, payload in members:
+            if name == "docProps/core.xml":  # openpyxl stamps 'modified' with the save time
+                payload = _MODIFIED.sub(b"\\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + b"\\g<2>",
+                                        payload)
+            info = zipfile.ZipInfo(name, date_time=when)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, payload)
 
 

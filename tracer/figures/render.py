@@ -95,8 +95,11 @@ def stolen_text(doc: Mapping[str, Any]) -> str:
 
 
 def render_case(doc: Mapping[str, Any], out_dir: Path, *, static: bool = True, top_flows: int = 15,
+                formats: tuple[str, ...] = STATIC_FORMATS,
                 progress: Callable[[str], None] | None = None) -> RenderResult:
     """Write the whole package for an export document into ``out_dir`` (created if missing).
+
+    ``formats`` picks the static image formats (a subset of png, svg, pdf); ``static=False`` skips them.
 
     The document is validated against the schema first (raises :class:`tracer.schemas.ExportInvalid`).
     """
@@ -127,12 +130,12 @@ def render_case(doc: Mapping[str, Any], out_dir: Path, *, static: bool = True, t
     reason = static_unavailable_reason() if static else "disabled with --no-static"
     if reason is None:
         try:
-            with StaticExporter() as exporter:
+            with StaticExporter(data.as_of(doc)) as exporter:
                 for fig in figures:
-                    for fmt in STATIC_FORMATS:
+                    for fmt in formats:
                         exporter.write(fig.figure, out_dir / f"{fig.name}.{fmt}", fmt)
                         written.append(f"{fig.name}.{fmt}")
-                    notify(f"{fig.name}: png, svg, pdf")
+                    notify(f"{fig.name}: {', '.join(formats)}")
         except Exception as exc:  # kaleido/choreographer raise their own types when the browser fails
             reason = f"image export failed: {type(exc).__name__}: {exc}"
             written = [w for w in written if not w.endswith(tuple(f".{f}" for f in STATIC_FORMATS))]

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import warnings
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -65,10 +66,25 @@ def stable_svg(svg: bytes) -> bytes:
     return _SVG_UID.sub(sub, svg.decode("utf-8")).encode("utf-8")
 
 
+_PDF_DATES = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}[^)]*\)")
+
+
+def stable_pdf(pdf: bytes, when: datetime) -> bytes:
+    """Pin Chromium's creation/modification dates to ``when`` (same byte length, so xref offsets hold)."""
+    stamp = when.strftime("%Y%m%d%H%M%S").encode()
+
+    def sub(match: re.Match[bytes]) -> bytes:
+        fixed = b"/" + match.group(1) + b" (D:" + stamp + b"+00'00')"
+        return fixed if len(fixed) == len(match.group(0)) else match.group(0)
+
+    return _PDF_DATES.sub(sub, pdf)
+
+
 class StaticExporter:
     """Context manager: one kaleido server (one Chromium) for all exports, closed on exit."""
 
-    def __init__(self) -> None:
+    def __init__(self, as_of: datetime) -> None:
+        self._as_of = as_of
         self._server = False
         self._quiet = logging.getLogger("choreographer")
         self._level = self._quiet.level
@@ -105,4 +121,6 @@ class StaticExporter:
             image = pio.to_image(fig, format=fmt, width=style.WIDTH_PX, height=height, scale=scale)
         if fmt == "svg":
             image = stable_svg(image)
+        elif fmt == "pdf":
+            image = stable_pdf(image, self._as_of)
         path.write_bytes(image)

@@ -14,12 +14,13 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from chains.base import Capability, ChainAdapter
+from chains.base import Capability, ChainAdapter, UtxoAdapter
 from db.records import WatchEntry
 from db.store import Store
 from tracer.engine.classify import classify
+from tracer.engine.utxo import output_transfer
 from tracer.errors import ChainError
 from tracer.model import Alert, Category, Chain, Direction, LabelLookup, Severity, Transfer
 from tracer.monitor.notify import WebhookSink
@@ -118,9 +119,7 @@ class Monitor:
                 if balances and cursor.last_balance is not None and balances.get(address) == cursor.last_balance:
                     continue  # nothing moved: no history request
             report.checked += 1
-            history = list(adapter.transfers_of(address, direction=Direction.OUT, since_block=baseline + 1,
-                                                until_block=tip))
-            outgoing = [t for t in history if t.from_address == address and t.followable]
+            outgoing = _outgoing(adapter, address, baseline + 1, tip)
             confirmed = [t for t in outgoing if baseline < t.block_number <= safe]
             unconfirmed = any(t.block_number > safe for t in outgoing)
             if confirmed:
@@ -190,3 +189,20 @@ class Monitor:
         self.store.mark_delivered(delivered)
         report.delivered = len(delivered)
         report.undelivered = len(pending) - len(delivered)
+
+
+def _outgoing(adapter: ChainAdapter, address: str, since_block: int, tip: int) -> list[Transfer]:
+    """Followable value the address sent since ``since_block``.
+
+    On UTXO chains a spend is a tx with one of the address's outputs among its inputs (the address need not be the
+    first input, which is what ``Transfer.from_address`` names), so the outputs of such txs are what it sent.
+    """
+    if isinstance(adapter, UtxoAdapter):
+        sent: list[Transfer] = []
+        for tx in adapter.transactions_of(address, since_block=since_block, until_block=tip):
+            if any(i.address == address for i in tx.inputs):
+                sent.extend(replace(output_transfer(tx, o.index), from_address=address)
+                            for o in tx.outputs if o.address != address and o.amount > 0)
+        return sent
+    return [t for t in adapter.transfers_of(address, direction=Direction.OUT, since_block=since_block, until_block=tip)
+            if t.from_address == address and t.followable]

@@ -100,7 +100,8 @@ class Truth:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; amounts become decimal strings."""
-        return _stringify(asdict(self))
+        data: dict[str, Any] = _stringify(asdict(self))
+        return data
 
 
 def _stringify(obj: Any) -> Any:

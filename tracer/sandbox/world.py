@@ -274,6 +274,7 @@ class WorldIndex:
 
     evm_by_hash: dict[str, EvmTx] = field(default_factory=dict)
     evm_by_addr: dict[str, list[EvmTx]] = field(default_factory=lambda: defaultdict(list))
+    evm_by_block: dict[int, list[EvmTx]] = field(default_factory=lambda: defaultdict(list))
     internal_by_addr: dict[str, list[tuple[EvmTx, InternalCall]]] = field(default_factory=lambda: defaultdict(list))
     token_by_addr: dict[str, list[tuple[EvmTx, TokenTransfer]]] = field(default_factory=lambda: defaultdict(list))
     tokens: dict[str, Token] = field(default_factory=dict)
@@ -282,6 +283,8 @@ class WorldIndex:
     spends: dict[tuple[str, int], tuple[BtcTx, int]] = field(default_factory=dict)
     tron_by_id: dict[str, TronTx] = field(default_factory=dict)
     tron_by_addr: dict[str, list[TronTx]] = field(default_factory=lambda: defaultdict(list))
+    tron_events: dict[tuple[str, str], list[tuple[TronTx, TronEvent]]] = field(
+        default_factory=lambda: defaultdict(list))  # (contract, event name) -> events, chain order
     trc20_by_addr: dict[str, list[tuple[TronTx, Trc20Transfer]]] = field(default_factory=lambda: defaultdict(list))
     thor_by_txid: dict[str, list[ThorAction]] = field(default_factory=lambda: defaultdict(list))
     thor_by_addr: dict[str, list[ThorAction]] = field(default_factory=lambda: defaultdict(list))
@@ -293,6 +296,7 @@ class WorldIndex:
         ix.tokens = {t.contract: t for t in world.tokens}
         for tx in sorted(world.evm_txs, key=lambda t: (t.block, t.tx_index)):
             ix.evm_by_hash[tx.hash] = tx
+            ix.evm_by_block[tx.block].append(tx)
             for a in {tx.from_, tx.to}:
                 ix.evm_by_addr[a].append(tx)
             for call in tx.internal:
@@ -319,10 +323,12 @@ class WorldIndex:
             for tr in ttx.trc20:
                 for a in {tr.from_, tr.to}:
                     ix.trc20_by_addr[a].append((ttx, tr))
+            for ev in ttx.events:
+                ix.tron_events[(ev.contract, ev.name)].append((ttx, ev))
         for act in sorted(world.thor_actions, key=lambda a: a.date):
             ids = {leg.txid.lower().removeprefix("0x") for leg in act.in_legs + act.out_legs}
-            for i in ids:
-                ix.thor_by_txid[i].append(act)
+            for txid in ids:
+                ix.thor_by_txid[txid].append(act)
             for a in {leg.address.lower() for leg in act.in_legs + act.out_legs}:
                 ix.thor_by_addr[a].append(act)
         return ix

@@ -103,7 +103,7 @@ def generate_world(seed: int = 7, scale: str = "demo") -> tuple[World, Truth, tu
     noise.services(ctx)
     tron.noise(ctx)
     ethereum.finish_unspent(ctx)
-    tips = {
+    tips: dict[str, tuple[int, ...]] = {
         c: (clock.height_at(ctx.phase1_end), clock.height_at(ctx.phase2_end))
         for c, clock in ((ETHEREUM, ETH_CLOCK), (BITCOIN, BTC_CLOCK), (TRON, TRON_CLOCK))
     }

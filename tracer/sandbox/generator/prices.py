@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-START_PRICES = {"ethereum": 2_650, "bitcoin": 95_500, "tether": 1, "staked-ether": 2_646, "tron": Decimal("0.24")}
+START_PRICES = {"ethereum": "2650", "bitcoin": "95500", "tether": "1", "staked-ether": "2646", "tron": "0.24"}
 HOUR = 3_600
 
 

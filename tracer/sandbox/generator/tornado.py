@@ -19,7 +19,7 @@ class Pool:
 
     def __init__(self, ctx: Ctx) -> None:
         self.ctx = ctx
-        self.leaves = {p: 0 for p in POOLS}
+        self.leaves = dict.fromkeys(POOLS, 0)
         self.relayers = [ctx.ids.evm() for _ in range(3)]
         for p, d in POOLS.items():
             ctx.truth.label(ETHEREUM, p, f"Tornado.Cash: {d // WEI} ETH", "mixer", 1.0)

@@ -26,7 +26,7 @@ from tracer.sandbox.world import World
 log = logging.getLogger(__name__)
 
 DIALECTS = ("etherscan", "esplora", "trongrid", "midgard", "coingecko")
-DEFAULT_RATE_LIMITS = {d: 1_000.0 for d in DIALECTS}  # calls per second per key: generous by default
+DEFAULT_RATE_LIMITS = dict.fromkeys(DIALECTS, 1000.0)  # calls per second per key: generous by default
 RATE_LIMITED: dict[str, Callable[[], Response]] = {
     "etherscan": etherscan.rate_limited, "esplora": esplora.rate_limited, "trongrid": trongrid.rate_limited,
     "midgard": midgard.rate_limited, "coingecko": coingecko.rate_limited,

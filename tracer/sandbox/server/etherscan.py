@@ -274,9 +274,8 @@ def get_logs(req: Request, view: View) -> Response:
         for tx in view.world.evm_txs:
             if tx.hash in seen or not lo <= tx.block <= hi:
                 continue
-            for lg in _all_logs(tx):
-                if lg.address == address and _topics_match(req, topics, lg.topics):
-                    rows.append(_log_row(tx, lg, view))
+            rows.extend(_log_row(tx, lg, view) for lg in _all_logs(tx)
+                        if lg.address == address and _topics_match(req, topics, lg.topics))
         rows.sort(key=lambda r: (int(r["blockNumber"], 16), int(r["transactionIndex"], 16), int(r["logIndex"], 16)))
     return _page(req, rows, "No records found")
 
@@ -330,16 +329,40 @@ def _visible_tx(req: Request, view: View) -> EvmTx | None:
     return tx if tx and view.eth_visible(tx.block) else None
 
 
-def eth_get_transaction(req: Request, view: View) -> Response:
-    """``proxy/eth_getTransactionByHash`` (JSON-RPC shape, hex quantities)."""
-    tx = _visible_tx(req, view)
-    if tx is None:
-        return _rpc(None)
+def _rpc_tx(tx: EvmTx, view: View) -> dict[str, Any]:
     bh = "0x" + view.world.clocks[ETHEREUM].block_hash(ETHEREUM, tx.block)
-    return _rpc({
+    return {
         "blockHash": bh, "blockNumber": hex(tx.block), "from": tx.from_, "gas": hex(tx.gas_limit),
         "gasPrice": hex(tx.gas_price), "hash": tx.hash, "input": tx.input, "nonce": hex(tx.nonce), "to": tx.to,
         "transactionIndex": hex(tx.tx_index), "value": hex(tx.value), "type": "0x0", "chainId": "0x1",
+    }
+
+
+def eth_get_transaction(req: Request, view: View) -> Response:
+    """``proxy/eth_getTransactionByHash`` (JSON-RPC shape, hex quantities)."""
+    tx = _visible_tx(req, view)
+    return _rpc(None if tx is None else _rpc_tx(tx, view))
+
+
+def eth_get_block(req: Request, view: View) -> Response:
+    """``proxy/eth_getBlockByNumber`` (``tag`` hex or ``latest``; ``boolean=true`` for full txs)."""
+    tag = req.q("tag", default="latest")
+    try:
+        height = view.tip(ETHEREUM) if tag == "latest" else int(tag, 16)
+    except ValueError:
+        return json_response({"jsonrpc": "2.0", "id": 1, "error": {"code": -32602, "message": "invalid argument 0: "
+                              "hex string without 0x prefix"}})
+    if height > view.tip(ETHEREUM):
+        return _rpc(None)
+    clock = view.world.clocks[ETHEREUM]
+    txs = view.ix.evm_by_block.get(height, [])
+    full = req.q("boolean").lower() == "true"
+    return _rpc({
+        "number": hex(height), "hash": "0x" + clock.block_hash(ETHEREUM, height),
+        "parentHash": "0x" + clock.block_hash(ETHEREUM, height - 1), "timestamp": hex(clock.time_of(height)),
+        "gasLimit": hex(30_000_000), "gasUsed": hex(sum(t.gas_used for t in txs)), "baseFeePerGas": hex(10**9),
+        "miner": "0x95222290dd7278aa3ddd389cc1e1d165cc4bafe5",
+        "transactions": [_rpc_tx(t, view) for t in txs] if full else [t.hash for t in txs],
     })
 
 
@@ -372,4 +395,5 @@ ROUTES: dict[tuple[str, str], Callable[[Request, View], Response]] = {
     ("proxy", "eth_blockNumber"): eth_block_number,
     ("proxy", "eth_getTransactionByHash"): eth_get_transaction,
     ("proxy", "eth_getTransactionReceipt"): eth_get_receipt,
+    ("proxy", "eth_getBlockByNumber"): eth_get_block,
 }

@@ -168,26 +168,82 @@ def _page(req: Request, view: View, rows: list[Any], limit: int, order: str, sal
                           "meta": _meta(req, view, len(rows), offset, limit, salt, path)})
 
 
+def _event_rows(tx: TronTx, view: View) -> list[dict[str, Any]]:
+    """TronGrid event objects of one tx (Transfer events first, then the others), hex 0x addresses in results."""
+    base = {"block_number": tx.block, "block_timestamp": _ms(view, tx.block), "caller_contract_address": tx.to,
+            "contract_address": tx.to, "transaction_id": tx.txid}
+    data: list[dict[str, Any]] = []
+    for tr in tx.trc20:
+        f, t = "0x" + tron_to_hex(tr.from_)[2:], "0x" + tron_to_hex(tr.to)[2:]
+        data.append({**base, "event_index": tr.event_index, "event_name": "Transfer",
+                     "event": "Transfer(address indexed from, address indexed to, uint256 value)",
+                     "result": {"0": f, "1": t, "2": str(tr.value), "from": f, "to": t, "value": str(tr.value)},
+                     "result_type": {"from": "address", "to": "address", "value": "uint256"}})
+    for ev in tx.events:
+        res = {k: ("0x" + tron_to_hex(v)[2:] if v.startswith("T") else v) for k, v in ev.params}
+        data.append({**base, "event_index": ev.event_index, "event_name": ev.name,
+                     "event": f"{ev.name}(address _user)", "result": {"0": next(iter(res.values()), ""), **res},
+                     "result_type": {k: "address" for k, _ in ev.params}})
+    return data
+
+
 def events(view: View, txid: str) -> Response:
-    """``/v1/transactions/{id}/events`` (Transfer and other contract events, hex 0x addresses in results)."""
+    """``/v1/transactions/{id}/events``."""
     tx = view.ix.tron_by_id.get(txid.lower())
-    data = []
-    if tx is not None and view.tron_visible(tx.block):
-        base = {"block_number": tx.block, "block_timestamp": _ms(view, tx.block), "caller_contract_address": tx.to,
-                "contract_address": tx.to, "transaction_id": tx.txid}
-        for tr in tx.trc20:
-            f, t = "0x" + tron_to_hex(tr.from_)[2:], "0x" + tron_to_hex(tr.to)[2:]
-            data.append({**base, "event_index": tr.event_index, "event_name": "Transfer",
-                         "event": "Transfer(address indexed from, address indexed to, uint256 value)",
-                         "result": {"0": f, "1": t, "2": str(tr.value), "from": f, "to": t, "value": str(tr.value)},
-                         "result_type": {"from": "address", "to": "address", "value": "uint256"}})
-        for ev in tx.events:
-            res = {k: ("0x" + tron_to_hex(v)[2:] if v.startswith("T") else v) for k, v in ev.params}
-            data.append({**base, "event_index": ev.event_index, "event_name": ev.name,
-                         "event": f"{ev.name}(address _user)", "result": {"0": next(iter(res.values()), ""), **res},
-                         "result_type": {k: "address" for k, _ in ev.params}})
+    data = _event_rows(tx, view) if tx is not None and view.tron_visible(tx.block) else []
     return json_response({"data": data, "success": True, "meta": {"at": _ms(view, view.tip(TRON)),
                                                                   "page_size": len(data)}})
+
+
+def contract_events(req: Request, view: View, contract: str, path: str) -> Response:
+    """``/v1/contracts/{a}/events?event_name=`` with block-timestamp bounds and fingerprint paging."""
+    limit_s = req.q("limit", default="20")
+    if not limit_s.isdigit() or not 0 < int(limit_s) <= MAX_LIMIT:
+        return _err(f"limit must be between 1 and {MAX_LIMIT}")
+    name = req.q("event_name", "eventName")
+    lo, hi = req.q("min_block_timestamp", "minBlockTimestamp"), req.q("max_block_timestamp", "maxBlockTimestamp")
+    rows: list[dict[str, Any]] = []
+    for tx in view.ix.tron_by_addr.get(contract, []):
+        ms = _ms(view, tx.block)
+        if not view.tron_visible(tx.block) or (lo.isdigit() and ms < int(lo)) or (hi.isdigit() and ms > int(hi)):
+            continue
+        rows += [e for e in _event_rows(tx, view) if e["contract_address"] == contract
+                 and (not name or e["event_name"] == name)]
+    order = req.q("order_by", "orderBy", default="block_timestamp,desc")
+    return _page(req, view, rows, int(limit_s), order, f"ev:{contract}:{name}", path, lambda r: r)
+
+
+def account(view: View, addr: str) -> Response:
+    """``/v1/accounts/{a}``: TRX balance (sun) and TRC-20 balances; empty data for an unseen address."""
+    txs = [t for t in view.ix.tron_by_addr.get(addr, []) if view.tron_visible(t.block)]
+    moves = [(t, tr) for t, tr in view.ix.trc20_by_addr.get(addr, []) if view.tron_visible(t.block)]
+    if not txs and not moves:
+        return json_response({"data": [], "success": True, "meta": {"at": _ms(view, view.tip(TRON)), "page_size": 0}})
+    trx = sum((t.amount if t.to == addr else 0) - (t.amount + t.fee if t.owner == addr else 0) for t in txs)
+    tokens: dict[str, int] = {}
+    for _, tr in moves:
+        tokens[tr.contract] = tokens.get(tr.contract, 0) + (tr.value if tr.to == addr else 0) - (
+            tr.value if tr.from_ == addr else 0)
+    first = min([_ms(view, t.block) for t in txs] + [_ms(view, t.block) for t, _ in moves])
+    return json_response({"data": [{
+        "address": tron_to_hex(addr), "balance": max(0, trx), "create_time": first,
+        "trc20": [{c: str(max(0, v))} for c, v in tokens.items()],
+    }], "success": True, "meta": {"at": _ms(view, view.tip(TRON)), "page_size": 1}})
+
+
+def transaction_info(view: View, txid: str) -> Response:
+    """``/wallet/gettransactioninfobyid``: block, time, fee, logs; ``{}`` when unknown."""
+    tx = view.ix.tron_by_id.get(txid.lower())
+    if tx is None or not view.tron_visible(tx.block):
+        return json_response({})
+    info: dict[str, Any] = {"id": tx.txid, "fee": tx.fee, "blockNumber": tx.block,
+                            "blockTimeStamp": _ms(view, tx.block), "contractResult": [""],
+                            "receipt": {"net_usage": 345} if not tx.fee else {
+                                "energy_fee": tx.fee, "energy_usage_total": 64_285, "net_usage": 345,
+                                "result": "SUCCESS"}}
+    if tx.contract_type == "TriggerSmartContract":
+        info["contract_address"] = tron_to_hex(tx.to)
+    return json_response(info)
 
 
 def now_block(view: View) -> Response:
@@ -212,21 +268,36 @@ def handle(req: Request, view: View) -> Response:
             return _named(trc20_txs(req, view, addr, path), route)
         if not parts[4:]:
             return _named(account_txs(req, view, addr, path), route)
+    if parts[:2] == ["v1", "accounts"] and len(parts) == 3:
+        addr = to_base58(parts[2])
+        return _named(_err("Invalid address") if addr is None else account(view, addr), "trongrid:/v1/accounts/:a")
+    if parts[:2] == ["v1", "contracts"] and len(parts) == 4 and parts[3] == "events":
+        contract = to_base58(parts[2])
+        route = "trongrid:/v1/contracts/:a/events"
+        if contract is None:
+            return _named(_err("Invalid address"), route)
+        return _named(contract_events(req, view, contract, "/" + "/".join(parts)), route)
+    if parts == ["wallet", "gettransactioninfobyid"]:
+        return _named(transaction_info(view, _value(req)), "trongrid:/wallet/gettransactioninfobyid")
     if parts[:2] == ["v1", "transactions"] and len(parts) == 4 and parts[3] == "events":
         return _named(events(view, parts[2]), "trongrid:/v1/transactions/:id/events")
     if parts == ["wallet", "getnowblock"]:
         return _named(now_block(view), "trongrid:/wallet/getnowblock")
     if parts == ["wallet", "gettransactionbyid"]:
-        txid = req.q("value")
-        if req.body:
-            try:
-                txid = str(json.loads(req.body).get("value", ""))
-            except (ValueError, AttributeError):
-                return _named(_err("Invalid JSON"), "trongrid:/wallet/gettransactionbyid")
-        tx = view.ix.tron_by_id.get(txid.lower())
+        tx = view.ix.tron_by_id.get(_value(req).lower())
         body = tx_json(tx, view) if tx and view.tron_visible(tx.block) else {}
         return _named(json_response(body), "trongrid:/wallet/gettransactionbyid")
     return _named(_err("Not Found", 404), "trongrid:404")
+
+
+def _value(req: Request) -> str:
+    """The ``value`` parameter of a wallet call: JSON body (POST) or query string (GET)."""
+    if req.body:
+        try:
+            return str(json.loads(req.body).get("value", ""))
+        except (ValueError, AttributeError):
+            return ""
+    return req.q("value")
 
 
 def _named(resp: Response, endpoint: str) -> Response:
