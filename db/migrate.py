@@ -73,7 +73,7 @@ def upgrade_to_head(engine: Engine) -> None:
     try:
         # SQLite: take the write lock before reading the revision, so a second process waits and then
         # finds the schema at head; PostgreSQL: an advisory lock does the same.
-        with engine.begin() as conn:
+        with engine.execution_options(tracer_begin="BEGIN IMMEDIATE").begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
             current = MigrationContext.configure(conn).get_current_revision()

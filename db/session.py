@@ -168,11 +168,15 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Engine:
 
         url = Settings.load().database_url
     engine = make_engine(url)
-    check_connection(engine)
-    if migrate:
-        from db.migrate import upgrade_to_head
+    try:
+        check_connection(engine)
+        if migrate:
+            from db.migrate import upgrade_to_head
 
-        upgrade_to_head(engine)
+            upgrade_to_head(engine)
+    except StoreError:
+        engine.dispose()
+        raise
     return engine
 
 

@@ -12,7 +12,7 @@ import hashlib
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -73,20 +73,25 @@ def main(argv: list[str] | None = None) -> int:
         edges = [TraceEdge(t, t.amount, 1, ev, parent=f"ethereum:{t.from_address}", origin="ETH",
                            origin_amount=t.amount) for t in batch]
         timed("add_edges (batches of 1000)", args.n,
-              lambda: [store.add_edges(case_id, edges[i : i + 1000]) for i in range(0, len(edges), 1000)])
+              lambda: _each(lambda i: store.add_edges(case_id, edges[i : i + 1000]), range(0, len(edges), 1000)))
         timed("edges() read back", args.n, lambda: store.edges(case_id))
         items = [FrontierItem(Chain.ETHEREUM, t.to_address or "", "ETH", t.amount, 1) for t in batch[:5000]]
         timed("push_frontier (one atomic per 100)", len(items),
-              lambda: [_push(store, case_id, items[i : i + 100]) for i in range(0, len(items), 100)])
+              lambda: _each(lambda i: _push(store, case_id, items[i : i + 100]), range(0, len(items), 100)))
         archive = SqlResponseArchive(store)
         bodies = [(f"GET https://api.etherscan.io/v2/api?page={i}", b'{"status":"1","result":[]}' + str(i).encode())
                   for i in range(2000)]
-        timed("archive.put (one transaction each)", len(bodies), lambda: [
-            archive.put(ArchivedResponse(k, 200, b, hashlib.sha256(b).hexdigest(), time.time()), immutable=True)
-            for k, b in bodies])
+        responses = [ArchivedResponse(k, 200, b, hashlib.sha256(b).hexdigest(), time.time()) for k, b in bodies]
+        timed("archive.put (one transaction each)", len(bodies),
+              lambda: _each(lambda i: archive.put(responses[i], immutable=True), range(len(responses))))
         timed("archive.get_immutable", len(bodies), lambda: [archive.get_immutable(k) for k, _ in bodies])
         store.close()
     return 0
+
+
+def _each(fn: Callable[[int], None], indexes: Iterable[int]) -> None:
+    for i in indexes:
+        fn(i)
 
 
 def _push(store: Store, case_id: int, items: list[FrontierItem]) -> None:

@@ -435,6 +435,7 @@ class CaseParameters:
     address_budget: int = 5000
     busy_threshold: int = 1000
     match_instant: bool = False
+    demix: bool = True  # follow mixer withdrawals linked by heuristics, as a separate inferred layer
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,11 @@ def _deploy(w3: Web3, name: str, sender: str, *args: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def scenario(anvil_url: str) -> Scenario:
+    return deploy_scenario(anvil_url)
+
+
+def deploy_scenario(anvil_url: str) -> Scenario:
+    """Deploy the contracts and run the transactions (also used by tests/fixtures/evm_rpc/build_fixtures.py)."""
     w3 = Web3(HTTPProvider(anvil_url))
     accounts = list(w3.eth.accounts)
     hacker, a, b, relayer, c, poisoner = accounts[:6]

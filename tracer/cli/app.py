@@ -20,6 +20,7 @@ app = typer.Typer(
 
 # Each module registers its commands on ``app`` (or adds a sub-typer) when imported.
 COMMAND_MODULES: tuple[str, ...] = (
+    "tracer.cli.figures",
     "tracer.cli.info",
     "tracer.cli.sandbox",
     "tracer.cli.labels",

@@ -20,6 +20,7 @@ from tracer.engine.bridges import expand_bridge
 from tracer.engine.classify import Terminal, classify
 from tracer.engine.context import TraceContext
 from tracer.engine.deposit import detect_deposit
+from tracer.engine.mixers import demix_pool
 from tracer.engine.nodes import Contribution, Expansion, NodeKey
 from tracer.engine.ports import ProgressEvent, TraceRepository
 from tracer.engine.seeding import seed_contributions, stolen_inflows
@@ -106,7 +107,10 @@ class TraceEngine:
             if terminal is not None:
                 if terminal.category is Category.BRIDGE:
                     return expand_bridge(ctx, node, hop, incoming, terminal.service, _confidence(incoming))
-                return self._stop(node, hop, incoming, terminal, StopReason.LABELLED_SERVICE)
+                exp = self._stop(node, hop, incoming, terminal, StopReason.LABELLED_SERVICE)
+                if terminal.category is Category.MIXER and ctx.params.demix:
+                    demix_pool(ctx, node, hop, incoming, exp)
+                return exp
             if hop > ctx.params.max_hops:
                 return self._stop(node, hop, incoming, None, StopReason.HOP_LIMIT)
             if _below_min(ctx, incoming):

@@ -53,20 +53,38 @@ def flow_edges(doc: Doc) -> pd.DataFrame:
 
 
 def _layers(keys: list[str], edges: pd.DataFrame, depth: dict[str, int]) -> dict[str, int]:
-    """Longest-path layer of each node so every drawn edge points right (cycles capped by the node count)."""
+    """Longest-path layer of each node so every drawn edge points right; edges closing a cycle are ignored."""
+    succ: dict[str, list[str]] = defaultdict(list)
+    for r in edges.itertuples(index=False):
+        if r.source != r.target:
+            succ[str(r.source)].append(str(r.target))
+    order: list[str] = []  # reverse post-order of a DFS = a topological order of the acyclic part
+    state: dict[str, int] = {}
+    back: set[tuple[str, str]] = set()
+    for root in sorted(keys, key=lambda k: (depth.get(k, 0), k)):
+        if root in state:
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        state[root] = 1
+        while stack:
+            node, i = stack.pop()
+            nxt = sorted(set(succ[node]))
+            if i < len(nxt):
+                stack.append((node, i + 1))
+                child = nxt[i]
+                if state.get(child) == 1:
+                    back.add((node, child))
+                elif child not in state:
+                    state[child] = 1
+                    stack.append((child, 0))
+            else:
+                state[node] = 2
+                order.append(node)
     layer = {k: 0 for k in keys}
-    pairs = [(str(r.source), str(r.target)) for r in edges.itertuples(index=False)]
-    for _ in range(len(keys)):
-        changed = False
-        for a, b in pairs:
-            if layer[b] < layer[a] + 1:
-                layer[b] = layer[a] + 1
-                changed = True
-        if not changed:
-            break
-    for k in keys:  # isolated keys keep the engine's depth
-        if not any(k in p for p in pairs):
-            layer[k] = depth.get(k, 0)
+    for node in reversed(order):
+        for child in succ[node]:
+            if (node, child) not in back:
+                layer[child] = max(layer[child], layer[node] + 1)
     return layer
 
 
@@ -82,7 +100,8 @@ def graph_tables(doc: Doc, top: int = 15) -> tuple[pd.DataFrame, pd.DataFrame, p
     depth = {_key(a["chain"], a["address"]): int(a["depth"]) for a in doc["addresses"]}
     role = {_key(a["chain"], a["address"]): str(a["role"]) for a in doc["addresses"]}
     exits = {_key(e["chain"], e["address"]): e for e in doc["endpoints"]}
-    keep = (edges.kind != "transfer") | edges.target.isin(list(exits))
+    shown = [k for k, e in exits.items() if e.get("reason") != "fees"]  # fees stay with the payer, not an exit
+    keep = (edges.kind != "transfer") | edges.target.isin(shown)
     others = edges[~keep]
     drawn = pd.concat([edges[keep], others.head(top)]).sort_values(["usd", "source", "target"],
                                                                    ascending=[False, True, True], kind="stable")

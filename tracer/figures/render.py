@@ -57,6 +57,11 @@ class RenderResult:
     note: str | None = None
 
     @property
+    def messages(self) -> list[str]:
+        """Lines for the user (the static-image hint when images were skipped)."""
+        return [self.note] if self.note else []
+
+    @property
     def manifest(self) -> Path:
         """Path of the manifest (not listed in ``files``: it holds their hashes)."""
         return self.out_dir / "manifest.json"
@@ -141,7 +146,7 @@ def render_case(doc: Mapping[str, Any], out_dir: Path, *, static: bool = True, t
             written = [w for w in written if not w.endswith(tuple(f".{f}" for f in STATIC_FORMATS))]
     if reason is not None:
         note = STATIC_HINT.format(reason=reason)
-        log.warning("%s", note)
+        log.info("%s", note)
     files = {name: _sha256(out_dir / name) for name in sorted(set(written))}
     _write_text(out_dir / "manifest.json", json.dumps(manifest(doc, files, note), indent=2, sort_keys=True) + "\n")
     return RenderResult(out_dir=out_dir, files=files, static=reason is None, note=note)

@@ -5,27 +5,18 @@ from __future__ import annotations
 from eth_abi import encode
 from eth_utils import keccak
 
-TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
+# Re-exported so story modules need one import for every encoding.
+from tracer.sandbox.codec import TRANSFER_TOPIC, ZERO_ADDRESS, selector, topic_address  # noqa: F401
+
 TORNADO_DEPOSIT_TOPIC = "0x" + keccak(text="Deposit(bytes32,uint32,uint256)").hex()
 TORNADO_WITHDRAWAL_TOPIC = "0x" + keccak(text="Withdrawal(address,bytes32,address,uint256)").hex()
 THOR_DEPOSIT_TOPIC = "0x" + keccak(text="Deposit(address,address,uint256,string)").hex()
 THOR_TRANSFER_OUT_TOPIC = "0x" + keccak(text="TransferOut(address,address,address,uint256,string)").hex()
-ZERO_ADDRESS = "0x" + "00" * 20
-
-
-def selector(signature: str) -> str:
-    """4-byte function selector as 0x-hex."""
-    return "0x" + keccak(text=signature)[:4].hex()
 
 
 def calldata(signature: str, types: list[str], args: list[object]) -> str:
     """selector || abi-encoded args."""
     return selector(signature) + encode(types, args).hex()
-
-
-def topic_address(addr: str) -> str:
-    """An address left-padded to a 32-byte topic."""
-    return "0x" + "00" * 12 + addr[2:].lower()
 
 
 def deposit_with_expiry(vault: str, asset: str, amount: int, memo: str, expiration: int) -> str:

@@ -63,28 +63,3 @@ class Ids:
     def tron(self) -> str:
         """A TRON base58check address (0x41 prefix, starts with ``T``)."""
         return self._unique(base58.b58encode_check(b"\x41" + self._bytes(20)).decode())
-
-
-def tron_to_hex(addr: str) -> str:
-    """Base58 ``T…`` -> 21-byte hex ``41…`` (the form inside java-tron raw_data)."""
-    return bytes(base58.b58decode_check(addr)).hex()
-
-
-def btc_script(address: str | None, op_return: bytes | None = None) -> tuple[str, str, str]:
-    """(scriptpubkey hex, asm, esplora type) for an address or an OP_RETURN payload."""
-    if address is None:
-        data = op_return or b""
-        return "6a" + bytes([len(data)]).hex() + data.hex(), f"OP_RETURN OP_PUSHBYTES_{len(data)} {data.hex()}", "op_return"
-    if address.startswith("bc1"):
-        ver, prog = bech32.decode("bc", address)
-        assert ver is not None and prog is not None
-        p = bytes(prog).hex()
-        if ver == 0:
-            return "0014" + p, f"OP_0 OP_PUSHBYTES_20 {p}", "v0_p2wpkh"
-        return "5120" + p, f"OP_PUSHNUM_1 OP_PUSHBYTES_32 {p}", "v1_p2tr"
-    h = bytes(base58.b58decode_check(address))[1:].hex()
-    return (
-        "76a914" + h + "88ac",
-        f"OP_DUP OP_HASH160 OP_PUSHBYTES_20 {h} OP_EQUALVERIFY OP_CHECKSIG",
-        "p2pkh",
-    )

@@ -8,7 +8,7 @@ from typing import Any
 import base58
 import bech32
 
-from tracer.sandbox.generator.ids import btc_script
+from tracer.sandbox.codec import btc_script
 from tracer.sandbox.server.common import Request, Response, View, json_response, text_response
 from tracer.sandbox.world import BITCOIN, BtcTx
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tracer.sandbox.generator.abi import TRANSFER_TOPIC, selector, topic_address
+from tracer.sandbox.codec import TRANSFER_TOPIC, selector, topic_address
 from tracer.sandbox.server.common import Request, Response, View, json_response
 from tracer.sandbox.world import ETHEREUM, EvmLog, EvmTx, InternalCall, TokenTransfer
 

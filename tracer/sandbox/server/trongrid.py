@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import base58
 
-from tracer.sandbox.generator.ids import tron_to_hex
+from tracer.sandbox.codec import tron_to_hex
 from tracer.sandbox.server.common import (
     Request,
     Response,
