@@ -19,7 +19,8 @@ Public API (stable; every adapter's tests use it)::
 pairs sorted by key, e.g. ``GET_v2_api__action-txlist__address-0xab…__chainid-1__module-account.json``.
 Secret parameters (``apikey``, ``TRON-PRO-API-KEY``, any ``x_cg_*``) are left out; a value longer than 64
 characters becomes the first 12 hex digits of its sha1; characters other than ``[A-Za-z0-9._,-]`` become
-``_``. JSON-RPC POSTs use ``rpc.<method>_<params as compact JSON, same sanitising>.json``.
+``_``. JSON-RPC POSTs use ``rpc.<method>_<params>.json``: scalar params joined by ``_``
+(``rpc.eth_getBlockByNumber_0x4_false.json``), otherwise their compact sorted JSON (usually hashed).
 
 **Envelope**: ``{"request": {"method", "url", "params"}, "response": {"status", "headers", "body"}}``;
 ``body`` is the parsed JSON; a body that is not JSON (HTML error page, truncated JSON) is kept verbatim in
@@ -71,7 +72,11 @@ def fixture_key(method: str, url: str, params: Mapping[str, Any] | Iterable[tupl
     JSON-RPC POST (a single call).
     """
     if method.upper() == "POST" and isinstance(body, dict) and "method" in body:
-        flat = json.dumps(body.get("params", []), separators=(",", ":"), sort_keys=True)
+        rpc_params = body.get("params") or []
+        if all(isinstance(p, str | int | bool) or p is None for p in rpc_params):
+            flat = "_".join(json.dumps(p).strip('"') for p in rpc_params)  # ["0x4", false] -> 0x4_false
+        else:
+            flat = json.dumps(rpc_params, separators=(",", ":"), sort_keys=True)
         return f"rpc.{_part(str(body['method']))}_{_part(flat)}.json"
     split = urlsplit(url)
     pairs = list(parse_qsl(split.query, keep_blank_values=True))
@@ -160,7 +165,14 @@ def _timeout_seconds(timeout: Any) -> float | None:
     return float(timeout) if isinstance(timeout, int | float) else None
 
 
-class FixtureTransport(BaseAdapter):
+class _LocalTransport(BaseAdapter):
+    """A transport holding no connections."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class FixtureTransport(_LocalTransport):
     """Answers every request from ``root_dir/<fixture_key>``; raises :class:`FixtureMissing` otherwise."""
 
     def __init__(self, root_dir: Path | str) -> None:
@@ -180,10 +192,6 @@ class FixtureTransport(BaseAdapter):
         if delay and limit is not None and delay > limit:
             raise requests.ReadTimeout(f"fixture {key} stalls {delay}s beyond the {limit}s timeout")
         return _response(request, status, headers, _rpc_id(body, raw))
-
-    def close(self) -> None:
-        """Nothing to release."""
-
 
 def session_with(transport: BaseAdapter) -> requests.Session:
     """A Session whose http:// and https:// requests all go to ``transport``."""
@@ -213,7 +221,7 @@ class ScriptExhausted(AssertionError):
     """The code made more requests than the script planned."""
 
 
-class ScriptedTransport(BaseAdapter):
+class ScriptedTransport(_LocalTransport):
     """Answers requests with a fixed list of responses in order (429 then 200, NOTOK then OK, ...).
 
     An item that is an exception instance is raised instead (e.g. ``requests.ConnectionError()``).
@@ -254,9 +262,6 @@ class ScriptedTransport(BaseAdapter):
             headers.setdefault("content-type", "application/json")
         return _response(request, item.status, headers, _rpc_id(body, raw))
 
-    def close(self) -> None:
-        """Nothing to release."""
-
 
 def make_envelope(method: str, url: str, params: Mapping[str, Any], status: int, headers: Mapping[str, str],
                   raw: bytes, body: Any = None) -> Envelope:
@@ -268,7 +273,10 @@ def make_envelope(method: str, url: str, params: Mapping[str, Any], status: int,
         response["body"] = json.loads(text)
     except ValueError:
         response["body_text"] = text
-    clean_url = url.split("?", 1)[0]
+    split = urlsplit(url)
+    # a loopback server's port changes every run: keep it out of the file so re-recording diffs stay clean
+    netloc = split.hostname or "" if split.hostname in ("127.0.0.1", "localhost") else split.netloc
+    clean_url = f"{split.scheme}://{netloc}{split.path}"
     kept = {k: v for k, v in params.items() if not is_secret(k)}
     request: dict[str, Any] = {"method": method.upper(), "url": clean_url, "params": kept}
     if body is not None:

@@ -144,20 +144,25 @@ class LabelStore:
             return [Label(chains[c], a, lab, categories[cat], src, conf, ent, prog, _aware(vf), _aware(vt), ver)
                     for c, a, lab, cat, src, conf, ent, prog, vf, vt, ver in session.execute(query)]
 
-    def find(self, chain: Chain, address: str) -> list[Label]:
-        """Labels of one address in active sets; base58 addresses also match their lower-cased form."""
-        keys = {address, address.lower()}
-        query = _label_query().where(LabelSetRow.active.is_(True), LabelRow.chain == chain.value,
-                                     LabelRow.address.in_(keys))
+    def find(self, chain: Chain, address: str, *, case_insensitive: bool = False) -> list[Label]:
+        """Labels of one address in active sets; also its lower-cased form (case-folded OFAC keys).
+
+        ``case_insensitive`` matches any case (for a lower-cased base58 address typed by a user); it scans
+        the chain's labels instead of using the index, so it is meant for the CLI, not for tracing.
+        """
+        match = func.lower(LabelRow.address) == address.lower() if case_insensitive else \
+            LabelRow.address.in_({address, address.lower()})
+        query = _label_query().where(LabelSetRow.active.is_(True), LabelRow.chain == chain.value, match)
         return self._labels(query)
 
     def search(self, text: str, limit: int = 200) -> list[Label]:
         """Labels whose label, entity or program contains ``text`` (case-insensitive), active sets only."""
-        pattern = f"%{text.lower()}%"
+        # Escape LIKE wildcards so "%" or "_" in the search text match literally.
+        escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        columns = (LabelRow.label, LabelRow.entity, LabelRow.program, LabelRow.address)
         query = _label_query().where(LabelSetRow.active.is_(True), or_(
-            func.lower(LabelRow.label).like(pattern), func.lower(LabelRow.entity).like(pattern),
-            func.lower(LabelRow.program).like(pattern), func.lower(LabelRow.address).like(pattern),
-        )).limit(limit)
+            *(func.lower(column).like(pattern, escape="\\") for column in columns))).limit(limit)
         return self._labels(query)
 
     def count(self) -> int:

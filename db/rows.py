@@ -35,7 +35,7 @@ def transfer_values(t: Transfer) -> dict[str, object]:
         "block_number": t.block_number, "timestamp": t.timestamp, "from_address": t.from_address,
         "to_address": t.to_address, "asset_symbol": t.asset.symbol, "asset_contract": t.asset.contract,
         "asset_decimals": t.asset.decimals, "amount": t.amount,
-        "flags": ",".join(sorted(f.value for f in t.flags)),
+        "flags": ",".join(sorted(f.value for f in t.flags)), "fee": t.fee,
     }
 
 
@@ -45,7 +45,8 @@ def row_to_transfer(row: TransferRow) -> Transfer:
     flags = frozenset(TransferFlag(f) for f in row.flags.split(",") if f)
     return Transfer(chain, row.tx_hash, row.idx, TransferKind(row.kind),
                     Asset(chain, row.asset_symbol, row.asset_contract, row.asset_decimals),
-                    row.from_address, row.to_address, row.amount, row.block_number, utc(row.timestamp), flags)
+                    row.from_address, row.to_address, row.amount, row.block_number, utc(row.timestamp), flags,
+                    row.fee or 0)
 
 
 def evidence_values(e: Evidence) -> dict[str, object]:

@@ -9,6 +9,7 @@ from chains.addresses import canonical_address
 from chains.base import Capability, ChainAdapter, transfer_sort_key
 from chains.etherscan import parse
 from chains.etherscan.client import BALANCEMULTI_MAX, EtherscanClient
+from chains.tokens import verified_token
 from tracer.model import Chain, ChainTx, Direction, Transfer, TransferFlag, TransferKind
 
 
@@ -83,10 +84,33 @@ class EtherscanAdapter(ChainAdapter):
             transfers.append(parse.internal_item_to_transfer(row, self.chain, tx_hash))
         if receipt is not None and success:
             logs = [dict(log, transactionHash=tx_hash, blockNumber=hex(block)) for log in receipt.get("logs") or []]
-            transfers.extend(parse.logs_to_token_transfers(logs, self.chain, when))
+            metadata = self._token_metadata(logs, block)
+            transfers.extend(parse.logs_to_token_transfers(logs, self.chain, when, metadata))
         return ChainTx(chain=self.chain, tx_hash=tx_hash, block_number=block, timestamp=when, from_address=src,
                        to_address=to_address, fee=fee, success=success,
                        transfers=tuple(sorted(transfers, key=transfer_sort_key)), input_data=raw.get("input"))
+
+    def _token_metadata(self, logs: list[dict[str, object]], block: int) -> dict[str, tuple[str, int]]:
+        """Symbol and decimals of unverified tokens in a receipt, from that block's tokentx rows.
+
+        Receipts carry no symbol; without it a look-alike "USDT" could not be flagged FAKE_TOKEN here while
+        the same transfer from ``transfers_of`` is. One tokentx call per unverified contract.
+        """
+        out: dict[str, tuple[str, int]] = {}
+        for log in logs:
+            topics = [str(t) for t in log.get("topics") or []]  # type: ignore[attr-defined]
+            contract = str(log.get("address", "")).lower()
+            if (len(topics) != 3 or topics[0].lower() != parse.TRANSFER_TOPIC or contract in out
+                    or verified_token(self.chain, contract) is not None):
+                continue
+            # the sender's tokentx in that block lists the transfer (the recipient's when it is a mint)
+            party = topics[1] if int(topics[1], 16) != 0 else topics[2]
+            sender = canonical_address(self.chain, "0x" + party[-40:])
+            out[contract] = ("", 0)
+            for row in self.client.tokentx(sender, block, block, final_block=self.final_block, contract=contract):
+                out[contract] = (str(row.get("tokenSymbol", "")), parse.to_int(row.get("tokenDecimal")))
+                break
+        return {c: m for c, m in out.items() if m[0]}
 
     def latest_block(self) -> int:
         """The chain tip."""

@@ -9,8 +9,9 @@
   per call, sorted ascending; when a call is full, the rows of its last block are held back and the next
   call starts at that block, so a block cut by the page limit is read whole and nothing is duplicated
   (the adapter still de-duplicates by transfer id as a safety net). Only a single block holding at least
-  ``offset`` rows falls back to ``page=2, 3, ...`` of the query starting at that block.
-  "Result window is too large" therefore cannot happen (it would raise ``BadResponse``);
+  ``offset`` rows falls back to ``page=2, 3, ...`` of the query starting at that block. "Result window is
+  too large" can therefore only happen for one block holding more than 10,000 rows of one address; it
+  raises ``BadResponse`` naming the request;
 * a call whose ``endblock`` is at or below ``final_block`` is ``immutable``: answered from the archive when
   present.
 """

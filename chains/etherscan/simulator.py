@@ -72,8 +72,10 @@ class EtherscanSimulator:
         if page * offset > self.max_window:
             return _notok("Result window is too large, PageNo x Offset size must be less than or equal to "
                           f"{self.max_window}", None)
+        contract = params.get("contractaddress", "").lower()
         rows = [r for r in self.histories.get(action, {}).get(address, [])
-                if start <= int(r["blockNumber"]) <= end]
+                if start <= int(r["blockNumber"]) <= end
+                and (not contract or str(r.get("contractAddress", "")).lower() == contract)]
         rows.sort(key=lambda r: int(r["blockNumber"]))  # stable: keeps the order within a block
         chunk = rows[(page - 1) * offset: page * offset]
         return _ok([dict(r) for r in chunk]) if chunk else _notok("No transactions found", [])

@@ -164,3 +164,15 @@ def test_missing_fixture_is_reported(fixture_server: object) -> None:
         assert server.missing == ["GET_v2_api__action-txlist__module-account.json"]
     finally:
         server.stop()
+
+
+def test_spoof_token_is_flagged_in_the_whole_transaction_too(etherscan_over: EtherscanFactory) -> None:
+    spoof = "0xb679d7c0b5bc706d7e054393be20c16af38f47ef02365b49bd8dff128ede3f5d"
+    adapter, server = etherscan_over("bybit_hop2_poisoning")
+    from_history = {t.id: t for t in adapter.transfers_of(HOP2) if t.tx_hash == spoof}
+    tx = adapter.transaction(spoof)
+    assert tx is not None
+    tokens = [t for t in tx.transfers if t.kind is TransferKind.TOKEN]
+    assert [t.id for t in tokens] == list(from_history)
+    assert tokens[0].asset.symbol == "ЕТН..." and TransferFlag.FAKE_TOKEN in tokens[0].flags
+    assert any("contractaddress-0x2a120e7f2f1d8ffd173ed17aa5089f11206b5177" in k for k in server.requests)

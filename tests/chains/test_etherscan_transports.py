@@ -156,3 +156,45 @@ def test_recording_transport_redacts_keys(tmp_path: Path, etherscan_over: Ethers
     replay = EtherscanClient(session_with(FixtureTransport(tmp_path)), "https://api.etherscan.io/v2/api",
                              api_key="OTHER", rate=0, page_size=5)
     assert list(EtherscanAdapter(replay, Chain.ETHEREUM).transfers_of(HOP1)) == transfers
+
+
+def test_scalar_actions_and_get_logs_paging() -> None:
+    log = {"address": "0xdac17f958d2ee523a2206206994597c13d831ec7", "topics": [], "data": "0x",
+           "transactionHash": "0x" + "aa" * 32, "logIndex": "0x0"}
+    transport = ScriptedTransport([
+        ScriptedResponse(body={"status": "1", "message": "OK", "result": "9251482"}),
+        ScriptedResponse(body={"status": "1", "message": "OK", "result": "40000000000000000000"}),
+        ScriptedResponse(body={"status": "1", "message": "OK", "result": "135499"}),
+        ScriptedResponse(body={"jsonrpc": "2.0", "id": 83, "result": "0x14e4b3d"}),
+        # getLogs, 2-row pages: blocks 0x10, 0x11 (full) -> restart at 0x11 -> 0x11, 0x12 (full) -> 0x12
+        ScriptedResponse(body={"status": "1", "message": "OK", "result": [log | {"blockNumber": "0x10"},
+                                                                        log | {"blockNumber": "0x11"}]}),
+        ScriptedResponse(body={"status": "1", "message": "OK", "result": [log | {"blockNumber": "0x11"},
+                                                                        log | {"blockNumber": "0x12"}]}),
+        ScriptedResponse(body={"status": "1", "message": "OK", "result": [log | {"blockNumber": "0x12"}]}),
+    ])
+    client = EtherscanClient(session_with(transport), "https://api.etherscan.io/v2/api", api_key="K", rate=0,
+                             chain_id=56, page_size=2, retry=RetryPolicy(max_attempts=1), sleep=no_sleep)
+    assert client.block_by_time(1_578_638_524, "before") == 9_251_482
+    assert client.balance(HOP1) == 40 * 10**18
+    assert client.tokenbalance("0x55d398326f99059ff775485246999027b3197955", HOP1) == 135_499
+    assert client.block_number() == 0x14E4B3D
+    logs = list(client.get_logs(16, 20, topics={0: "0xddf252ad"}))
+    assert [g["blockNumber"] for g in logs] == ["0x10", "0x11", "0x12"]
+    assert all("chainid=56" in url and "apikey=K" in url for url in transport.requests)
+    assert "fromBlock=17" in transport.requests[5] and "fromBlock=18" in transport.requests[6]
+
+
+def test_serve_fixtures_over_loopback() -> None:
+    from chains.testing import serve_fixtures
+
+    base_url, stop = serve_fixtures(ETHERSCAN_FIXTURES / "daily_cap")
+    try:
+        client = EtherscanClient(requests.Session(), base_url + "/v2/api", api_key="K", rate=0, page_size=5,
+                                 sleep=no_sleep)
+        from tracer.errors import QuotaExhausted
+
+        with pytest.raises(QuotaExhausted, match="Max daily"):
+            list(client.txlist(HOP1))
+    finally:
+        stop()

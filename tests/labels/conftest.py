@@ -1,4 +1,4 @@
-"""Label test fixtures: real SQLite stores (migrated by db.session.open_database) and the shared data folder."""
+"""Label test fixtures: real SQLite stores, migrated by db.session.open_database."""
 
 from __future__ import annotations
 
@@ -9,16 +9,6 @@ import pytest
 
 from db.labels import LabelStore
 from db.session import open_database
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-OFAC_OLD = DATA / "ofac_entities" / "sanctioned-addresses_2025-03-18_pre_tornado_delisting.json"
-OFAC_NEW = DATA / "ofac_entities" / "sanctioned-addresses_2026-08-22.json"
-
-
-def need_data() -> None:
-    """Skip when the shared data folder is not next to the repo."""
-    if not DATA.is_dir():
-        pytest.skip(f"shared data folder not found at {DATA}")
 
 
 @pytest.fixture

@@ -47,8 +47,8 @@ def test_bundled_set_covers_the_required_groups() -> None:
     assert sum(1 for label in labels if label.category is Category.BRIDGE) > 500
     assert sum(1 for label in labels if label.category is Category.EXCHANGE) > 2000
     ronin = [label for label in labels if label.label.lower().startswith("ronin bridge exploiter")]
-    assert len({label.address for label in ronin}) == 9  # exploiters 1-9 (OFAC-listed ones also "sanctioned")
-    assert {label.category for label in ronin} == {Category.HACKER, Category.SANCTIONED}
+    assert len({label.address for label in ronin}) == 9  # exploiters 1-9
+    assert {label.category for label in ronin} == {Category.HACKER}  # heist + OFAC tags: the hacker is followed
     delisted = [label for label in labels if label.valid_to is not None]
     assert len(delisted) == 90 and {label.valid_to.date().isoformat() for label in delisted if label.valid_to} == \
         {"2025-03-21"}

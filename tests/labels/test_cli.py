@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.labels.conftest import OFAC_NEW, OFAC_OLD, need_data
+from tests.labels.helpers import OFAC_NEW, OFAC_OLD, need_data
 from tracer.cli.app import app
 from tracer.cli.common import STATE
 
@@ -83,3 +83,9 @@ def test_install_bundled_then_lookup(cli_db: Path) -> None:
     assert json.loads(out)["imported"] > 5000
     code, out = invoke("labels", "show", "ethereum:0xD37BbE5744D730a1d98d8DC97c42F0Ca46aD7146")
     assert code == 0 and "THORChain ETH router" in out and "source=curated@" in out
+    code, out = invoke("labels", "show", "ethereum:0xd90e2f925DA726b50C4Ed8D0Fb90Ad053324F31b")
+    assert code == 0 and "TORNADO CASH" in out and "valid_to=2025-03-21" in out and "mixer" in out
+    code, out = invoke("labels", "show", "bitcoin:0xnonsense")
+    assert code == 1 and "invalid bitcoin address '0xnonsense'" in out
+    code, out = invoke("labels", "show", "bitcoin:1jhdqhkbziim1cb4hyuh2pbzebbg6z2trf")  # case-folded form
+    assert code == 0 and "SINBAD" in out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from db.labels import LabelStore
-from tests.labels.conftest import OFAC_NEW, OFAC_OLD, need_data
+from tests.labels.helpers import OFAC_NEW, OFAC_OLD, need_data
 from tracer.labels.diff import diff_labels
 from tracer.labels.importer import import_file, parse_file
 from tracer.model import Chain

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from db.labels import LabelStore
-from tests.labels.conftest import DATA, OFAC_NEW, need_data
+from tests.labels.helpers import DATA, OFAC_NEW, need_data
 from tracer.errors import LabelImportError
 from tracer.labels.importer import import_file, parse_file
 from tracer.labels.normalise import CONFIDENCE_NAMES, category_of, chain_of_currency, confidence_value
@@ -123,3 +123,34 @@ def test_category_normalisation() -> None:
     assert category_of(["binance"]) is Category.EXCHANGE
     assert category_of(["phish-hack"], "Ronin Bridge Exploiter 1") is Category.HACKER
     assert category_of(["something-new"]) is Category.OTHER
+    assert category_of(["heist", "ofac-sanctions-lists"]) is Category.HACKER  # followed, not a stop
+    assert category_of(["tornado-cash", "ofac-sanctions-lists"]) is Category.MIXER
+
+
+def test_search_is_case_insensitive_and_treats_wildcards_literally(tmp_path: Path, store: LabelStore) -> None:
+    rows = (f"ethereum,0x{'01' * 20},Fake_Phishing1,scam,s,0.2,,\n"
+            f"ethereum,0x{'02' * 20},FakePhishing2,scam,s,0.2,LAZARUS GROUP,DPRK3\n")
+    import_file(store, write(tmp_path, "s.csv", HEADER + rows))
+    assert [label.label for label in store.search("e_p")] == ["Fake_Phishing1"]
+    assert [label.label for label in store.search("fakep")] == ["FakePhishing2"]
+    assert [label.label for label in store.search("lazarus")] == ["FakePhishing2"]
+    assert [label.label for label in store.search("dprk3")] == ["FakePhishing2"]
+    assert store.search("100%") == []
+
+
+def test_malformed_ofac_json_and_tagpack_name_the_line(tmp_path: Path, store: LabelStore) -> None:
+    ofac = write(tmp_path, "sdn.json", '{"metadata": {"sdnListDate": "08/20/2026"},\n "addresses": {\n'
+                 '  "0x098b716b8aaf21512996dc57eb0615e2383e2f96": {"type": "Digital Currency Address - ETH", '
+                 '"entries": [{"entity": "LAZARUS GROUP", "program": "DPRK3", "uid": "1"}]},\n'
+                 '  "0x12": {"type": "Digital Currency Address - ETH", "entries": [{"entity": "X"}]}\n }}\n')
+    with pytest.raises(LabelImportError, match=r"sdn\.json:4 field 'address': invalid ethereum address '0x12'"):
+        import_file(store, ofac)
+    pack = write(tmp_path, "pack.yaml", "title: t\ncurrency: BTC\nconfidence: forensic\nlabel: x\ntags:\n"
+                 "- address: 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa\n- address: 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb\n")
+    with pytest.raises(LabelImportError, match=r"pack\.yaml:7 field 'address': invalid bitcoin address"):
+        import_file(store, pack)
+    pack = write(tmp_path, "conf.yaml", "title: t\ncurrency: BTC\nconfidence: pretty_sure\ntags:\n"
+                 "- address: 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa\n")
+    with pytest.raises(LabelImportError, match=r"conf\.yaml:5 field 'confidence': unknown confidence 'pretty_sure'"):
+        import_file(store, pack)
+    assert store.count() == 0 and store.sets() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from db.labels import LabelStore
-from tests.labels.conftest import OFAC_NEW, need_data
+from tests.labels.helpers import OFAC_NEW, need_data
 from tracer.labels.importer import import_file
 from tracer.labels.index import LabelIndex, load_index
 from tracer.model import Category, Chain, Label, LabelLookup
@@ -52,7 +52,7 @@ def test_case_folded_ofac_bitcoin_keys_match_the_real_address(store: LabelStore)
     # A SINBAD address from the list, looked up in its real (case-preserved) form.
     found = index.labels_of(Chain.BITCOIN, "1JHdQHkBZiim1cb4hyUh2PbzEbbg6z2TrF")
     assert [label.entity for label in found] == ["SINBAD"]
-    assert found[0].source == "sanctioned-addresses" and found[0].source_version.startswith("2026-08-20+")
+    assert found[0].source == "sanctioned-addresses" and (found[0].source_version or "").startswith("2026-08-20+")
     assert store.find(Chain.BITCOIN, "1JHdQHkBZiim1cb4hyUh2PbzEbbg6z2TrF")[0].entity == "SINBAD"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from db.labels import LabelStore
-from tests.labels.conftest import DATA, need_data
+from tests.labels.helpers import DATA, need_data
 from tracer.errors import LabelImportError
 from tracer.labels.bundled import case_hints
 from tracer.labels.importer import import_file

@@ -117,3 +117,16 @@ def test_unknown_scale_rejected() -> None:
 
     with pytest.raises(ValueError, match="unknown scale"):
         generate_world(1, "huge")
+
+
+def test_midgard_pending_until_the_payout_is_visible(server: SandboxServer, world: World) -> None:
+    url = f"{server.urls()['midgard']}/v2/actions"
+    straddling = [a for a in world.thor_actions if a.visible_block > world.tip(a.visible_chain, 1)
+                  and world.index.evm_by_hash[a.in_legs[0].txid].block <= world.tip(ETHEREUM, 1)]
+    assert straddling
+    txid = straddling[0].in_legs[0].txid
+    before = requests.get(url, params={"txid": txid}, timeout=10).json()["actions"][0]
+    assert before["status"] == "pending" and before["out"] == []
+    server.set_phase(2)
+    after = requests.get(url, params={"txid": txid}, timeout=10).json()["actions"][0]
+    assert after["status"] == "success" and after["out"][0]["coins"][0]["asset"] == "BTC.BTC"

@@ -12,7 +12,9 @@ import bech32
 from eth_abi import decode
 from eth_utils import is_checksum_address, to_checksum_address
 
+from chains.addresses import is_valid_address
 from tests.sandbox.helpers import Generated
+from tracer.model import Chain
 from tracer.sandbox.generator import generate_world
 from tracer.sandbox.generator.abi import selector
 from tracer.sandbox.generator.context import THOR_ROUTER
@@ -42,9 +44,10 @@ def _valid_evm(a: str) -> bool:
 
 
 def _valid_btc(a: str) -> bool:
-    if a.startswith("bc1"):
-        ver, prog = bech32.decode("bc", a)
-        return ver is not None and prog is not None and len(prog) in (20, 32)
+    if a.startswith("bc1"):  # BIP-173 constant for v0, BIP-350 (bech32m) for v1, checked by hand
+        data = [bech32.CHARSET.find(c) for c in a[3:]]
+        const = bech32.bech32_polymod(bech32.bech32_hrp_expand("bc") + data)
+        return const == (1 if data[0] == 0 else 0x2BC830A3) and len(a) in (42, 62)
     raw = base58.b58decode_check(a)  # raises on a bad checksum
     return len(raw) == 21 and raw[0] == 0
 
@@ -59,13 +62,14 @@ def test_every_address_and_hash_is_valid(world: World) -> None:
     evm |= {a for tx in world.evm_txs for c in tx.internal for a in (c.from_, c.to)}
     evm |= {a for tx in world.evm_txs for t in tx.token_transfers for a in (t.from_, t.to, t.contract)}
     assert all(_valid_evm(a) for a in evm), [a for a in evm if not _valid_evm(a)][:3]
+    assert all(is_valid_address(Chain.ETHEREUM, a) for a in evm)  # the project's own validator agrees
     btc = {i.address for tx in world.btc_txs for i in tx.vin} | {
         o.address for tx in world.btc_txs for o in tx.vout if o.address}
-    assert all(_valid_btc(a) for a in btc)
+    assert all(_valid_btc(a) and is_valid_address(Chain.BITCOIN, a) for a in btc)
     assert {a[:4] for a in btc} >= {"bc1q", "bc1p"} and any(a.startswith("1") for a in btc)
     tron = {a for tx in world.tron_txs for a in (tx.owner, tx.to)} | {
         a for tx in world.tron_txs for t in tx.trc20 for a in (t.from_, t.to)}
-    assert all(_valid_tron(a) for a in tron)
+    assert all(_valid_tron(a) and is_valid_address(Chain.TRON, a) for a in tron)
     hashes = [tx.hash for tx in world.evm_txs]
     assert all(len(h) == 66 and int(h, 16) >= 0 for h in hashes) and len(set(hashes)) == len(hashes)
     txids = [tx.txid for tx in world.btc_txs] + [tx.txid for tx in world.tron_txs]
@@ -219,3 +223,17 @@ def test_truth_and_labels_files(generated: Generated, tmp_path: Path) -> None:
     assert all(0 <= float(r[5]) <= 1 for r in rows[1:])
     deposit_addrs = {e.address for e in truth.exits if e.service == "Exchange X"}
     assert not deposit_addrs & {r[1] for r in rows[1:]}  # deposit addresses are found by behaviour
+
+
+def test_exits_per_phase(generated: Generated) -> None:
+    _, truth, _ = generated
+    late = [e for e in truth.exits if e.phase == 2]
+    held = truth.phase1_holdings
+    assert late and held and {(e.chain, e.address) for e in held} <= set(truth.dormant)
+    for chain in (ETHEREUM, TRON):
+        asset = "ETH" if chain == ETHEREUM else next(e.asset for e in late if e.chain == TRON)
+        phase1 = sum(e.amount for e in truth.exits_for_phase(1) if e.chain == chain and e.asset == asset)
+        phase2 = sum(e.amount for e in truth.exits_for_phase(2) if e.chain == chain and e.asset == asset)
+        gas_later = sum(h.amount for h in held if h.chain == chain) - sum(
+            e.amount for e in late if e.chain == chain)
+        assert phase1 == phase2 + gas_later and gas_later >= 0

@@ -55,12 +55,12 @@ def figures_command(
         doc = _load_export(case, from_export)
         result = render_case(doc, out, static=not no_static, top_flows=top,
                              progress=lambda msg: console.print(f"  {msg}") if STATE.verbose else None)
+        if result.note:  # one line on stderr, also with --json
+            console.print(result.note, soft_wrap=True, markup=False)
         if json_out:
             print_json({"out_dir": str(result.out_dir), "static": result.static, "note": result.note,
                         "files": dict(result.files)})
             return
         stdout.print(f"wrote {len(result.files)} files + manifest.json to {result.out_dir}")
-        if result.note:
-            console.print(result.note, soft_wrap=True)
 
     run(body)

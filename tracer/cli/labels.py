@@ -67,13 +67,13 @@ def import_command(
             for item in data["sets"]:  # type: ignore[attr-defined]
                 state = "imported" if item["created"] else "already present"
                 stdout.print(f"{summary.path}: {state} {item['count']} labels as {item['source']} "
-                             f"version {item['version']} ({summary.format})", soft_wrap=True)
+                             f"version {item['version']} ({summary.format})", soft_wrap=True, markup=False)
             for reason, count in sorted(summary.skipped.items()):
-                stdout.print(f"  skipped {count}: {reason}")
+                stdout.print(f"  skipped {count}: {reason}", markup=False)
             for reason, count in sorted(summary.notes.items()):
-                stdout.print(f"  note {count}: {reason}")
+                stdout.print(f"  note {count}: {reason}", markup=False)
             if summary.case_unknown:
-                stdout.print(f"  {summary.case_unknown} base58 addresses kept lower-cased (matched case-insensitively)")
+                stdout.print(f"  {summary.case_unknown} base58 addresses kept lower-cased (matched case-insensitively)", markup=False)
 
     run(body)
 
@@ -87,6 +87,7 @@ def diff_command(
     limit: int = typer.Option(50, "--limit", help="Addresses listed per side in text output (0 = all)."),
 ) -> None:
     """Addresses added and removed between two versions of a label list, with entity names and programs."""
+    from tracer.labels.bundled import case_hints
     from tracer.labels.diff import diff_labels
     from tracer.labels.importer import parse_file
 
@@ -100,17 +101,18 @@ def diff_command(
         path = Path(value)
         if not path.exists():
             fatal(f"file not found: {value} (use --source NAME to compare stored versions)")
-        return list(parse_file(path)[0].labels)
+        return list(parse_file(path, case_hints=case_hints())[0].labels)
 
     def body() -> None:
         result = diff_labels(side(old), side(new))
         if json_out:
             print_json(result.as_dict())
             return
-        stdout.print(f"added {len(result.added)}, removed {len(result.removed)}, unchanged {result.unchanged}")
+        stdout.print(f"added {len(result.added)}, removed {len(result.removed)}, unchanged {result.unchanged}", markup=False)
         for title, entries, by_entity in (("removed", result.removed, result.removed_by_entity()),
                                           ("added", result.added, result.added_by_entity())):
-            stdout.print(f"{title} by entity: " + "; ".join(f"{k} {v}" for k, v in by_entity.items()), soft_wrap=True)
+            stdout.print(f"{title} by entity: " + "; ".join(f"{k} {v}" for k, v in by_entity.items()), soft_wrap=True,
+                         markup=False)
             for entry in entries[: limit or None]:
                 sign = "-" if title == "removed" else "+"
                 stdout.print(f"{sign} {entry.chain.value}:{entry.address}  {', '.join(entry.entities)}  "
@@ -132,12 +134,18 @@ def _print_labels(labels: list[Label], json_out: bool) -> None:
         print_json([_label_dict(label) for label in labels])
         return
     if not labels:
-        stdout.print("no labels")
+        stdout.print("no labels", markup=False)
     for label in labels:
         # markup=False: label text comes from third-party files and may contain [brackets] or HTML.
         stdout.print(f"{label.chain.value}:{label.address}  {label.category.value:16} {label.confidence:.2f}  "
                      f"{label.label}  entity={label.entity or '-'} program={label.program or '-'}  "
-                     f"source={label.source}@{label.source_version}", soft_wrap=True, markup=False)
+                     f"source={label.source}@{label.source_version}{_validity(label)}", soft_wrap=True, markup=False)
+
+
+def _validity(label: Label) -> str:
+    parts = [f"{name}={value:%Y-%m-%d}" for name, value in (("valid_from", label.valid_from),
+                                                            ("valid_to", label.valid_to)) if value is not None]
+    return "  " + " ".join(parts) if parts else ""
 
 
 @labels_app.command("show")
@@ -145,6 +153,8 @@ def show_command(target: str = typer.Argument(..., help="CHAIN:ADDRESS"),
                  json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """Every label of one address, with source, version, confidence and entity."""
     from chains.addresses import canonical_address
+    from tracer.errors import InvalidAddress
+    from tracer.labels.parsers.base import is_case_folded
 
     def body() -> None:
         prefix, sep, raw = target.partition(":")
@@ -152,11 +162,14 @@ def show_command(target: str = typer.Argument(..., help="CHAIN:ADDRESS"),
             fatal("expected CHAIN:ADDRESS, e.g. ethereum:0xd90e2f925da726b50c4ed8d0fb90ad053324f31b", 2)
         chain = _chain(prefix)
         assert chain is not None
+        folded = False
         try:
             address = canonical_address(chain, raw)
-        except Exception:  # a lower-cased base58 address: look it up as given (stored case-folded)
-            address = raw.strip()
-        _print_labels(_store().find(chain, address), json_out)
+        except InvalidAddress as exc:
+            if not is_case_folded(chain, raw.strip()):
+                fatal(str(exc))
+            address, folded = raw.strip(), True  # a lower-cased base58 address (as in OFAC entity files)
+        _print_labels(_store().find(chain, address, case_insensitive=folded), json_out)
 
     run(body)
 
@@ -189,13 +202,13 @@ def sets_command(json_out: bool = typer.Option(False, "--json", help="Print as J
 @labels_app.command("activate")
 def activate_command(source: str, version: str | None = typer.Argument(None)) -> None:
     """Use a label set (one version, or all versions) in lookups."""
-    run(lambda: stdout.print(f"activated {_store().set_active(source, version, True)} set(s)"))
+    run(lambda: stdout.print(f"activated {_store().set_active(source, version, True)} set(s)", markup=False))
 
 
 @labels_app.command("deactivate")
 def deactivate_command(source: str, version: str | None = typer.Argument(None)) -> None:
     """Stop using a label set (one version, or all versions) in lookups."""
-    run(lambda: stdout.print(f"deactivated {_store().set_active(source, version, False)} set(s)"))
+    run(lambda: stdout.print(f"deactivated {_store().set_active(source, version, False)} set(s)", markup=False))
 
 
 @labels_app.command("install-bundled")
@@ -209,6 +222,6 @@ def install_bundled_command(json_out: bool = typer.Option(False, "--json", help=
             print_json(summary.as_dict())
             return
         stdout.print(f"bundled set: {summary.imported} labels imported in {len(summary.sets)} sets "
-                     f"({'new' if summary.created else 'already present'})")
+                     f"({'new' if summary.created else 'already present'})", markup=False)
 
     run(body)

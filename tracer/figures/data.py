@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from statistics import median
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -56,6 +57,11 @@ class Tx:
     confidence: float
     rule: str
     usd: Decimal | None
+
+
+def records(frame: pd.DataFrame) -> list[Any]:
+    """Rows of a table as attribute objects (``r.value``); typed ``Any`` like the cells they hold."""
+    return [SimpleNamespace(**{str(k): v for k, v in row.items()}) for row in frame.to_dict("records")]
 
 
 def parse_time(value: str) -> datetime:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from tracer.figures import style
+from tracer.figures.data import records
 
 _SYMBOLS = {"ethereum": "circle", "bitcoin": "square", "tron": "diamond"}
 _MAX_LABEL = 17
@@ -20,7 +23,7 @@ def _truncate(text: str) -> str:
     return text if len(text) <= _MAX_LABEL else text[:_MAX_LABEL - 1] + "…"
 
 
-def node_text(row: pd.Series) -> str:
+def node_text(row: Mapping[Any, Any]) -> str:
     """Short on-figure label: exits by category and service, seeds and services by label, others by address."""
     if row["role"] == "endpoint" and row["category"] in _EXIT_NAMES:
         if not row["label"]:
@@ -31,7 +34,7 @@ def node_text(row: pd.Series) -> str:
     return style.esc(style.short_address(str(row["address"])))
 
 
-def _fill(row: pd.Series) -> str:
+def _fill(row: Mapping[Any, Any]) -> str:
     if row["role"] == "endpoint" and row["category"] in style.CATEGORY_COLOURS:
         return style.CATEGORY_COLOURS[str(row["category"])]
     if row["category"] in ("victim", "hacker") or row["role"] == "seed":
@@ -45,11 +48,11 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
 
     ``hover_labels`` maps node key -> every label of the address (escaped here) for the interactive hover.
     """
-    pos = {str(r.key): (int(r.layer), -int(r.slot)) for r in nodes.itertuples(index=False)}
+    pos = {str(r.key): (int(r.layer), -int(r.slot)) for r in records(nodes)}
     top = max((float(v) for v in edges.usd), default=1.0) or 1.0
     fig = go.Figure()
     mid_x, mid_y, mid_text = [], [], []
-    for r in edges.itertuples(index=False):
+    for r in records(edges):
         (x0, y0), (x1, y1) = pos[str(r.source)], pos[str(r.target)]
         cross = r.kind != "transfer"
         fig.add_trace(go.Scatter(
@@ -70,8 +73,8 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
             name=f"{style.esc(str(chain))} address", showlegend=False,
             marker={"symbol": _SYMBOLS.get(str(chain), "circle"),
                     "size": [10 + 12 * math.sqrt(float(v) / vmax) for v in part.usd_in],
-                    "color": [_fill(row) for _, row in part.iterrows()], "line": {"color": "#333333", "width": 1}},
-            text=[node_text(row) for _, row in part.iterrows()],
+                    "color": [_fill(row) for row in part.to_dict("records")], "line": {"color": "#333333", "width": 1}},
+            text=[node_text(row) for row in part.to_dict("records")],
             textposition=["top center" if int(v) % 2 == 0 else "bottom center" for v in part.layer],
             textfont={"size": style.MIN_FONT_PX},
             customdata=[style.esc(hover_labels.get(str(k), "")) for k in part.key],
@@ -92,7 +95,7 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
     cap = style.caption(case, "USD at transfer time; width ∝ value; dashed E3–E4, dotted E5; blue = cross-chain",
                         as_of)
     layout = style.base_layout(f"Flow of funds by hop — {style.esc(case)}", cap, height=680, bottom=150)
-    for r in rest.itertuples(index=False):
+    for r in records(rest):
         layout["annotations"].append({
             "text": f"+{int(r.flows)} smaller flow(s), {style.usd_text(Decimal(r.usd))}", "x": int(r.layer),
             "y": -rows - 0.7, "xref": "x", "yref": "y", "showarrow": False, "font": {"size": style.MIN_FONT_PX,

@@ -8,7 +8,16 @@ from typing import Any
 
 import pandas as pd
 
-from tracer.figures.data import ZERO, Doc, address_labels, exit_category, transfers, unit_prices, value_usd
+from tracer.figures.data import (
+    ZERO,
+    Doc,
+    address_labels,
+    exit_category,
+    records,
+    transfers,
+    unit_prices,
+    value_usd,
+)
 
 _EVIDENCE_ORDER = ("E1", "E2", "E3", "E4", "E5")
 _CHAIN_ORDER = {"ethereum": 0, "bitcoin": 1, "tron": 2}
@@ -55,7 +64,7 @@ def flow_edges(doc: Doc) -> pd.DataFrame:
 def _layers(keys: list[str], edges: pd.DataFrame, depth: dict[str, int]) -> dict[str, int]:
     """Longest-path layer of each node so every drawn edge points right; edges closing a cycle are ignored."""
     succ: dict[str, list[str]] = defaultdict(list)
-    for r in edges.itertuples(index=False):
+    for r in records(edges):
         if r.source != r.target:
             succ[str(r.source)].append(str(r.target))
     order: list[str] = []  # reverse post-order of a DFS = a topological order of the acyclic part
@@ -80,7 +89,7 @@ def _layers(keys: list[str], edges: pd.DataFrame, depth: dict[str, int]) -> dict
             else:
                 state[node] = 2
                 order.append(node)
-    layer = {k: 0 for k in keys}
+    layer = dict.fromkeys(keys, 0)
     for node in reversed(order):
         for child in succ[node]:
             if (node, child) not in back:
@@ -109,7 +118,7 @@ def graph_tables(doc: Doc, top: int = 15) -> tuple[pd.DataFrame, pd.DataFrame, p
     keys = sorted(set(drawn.source) | set(drawn.target))
     layer = _layers(keys, drawn, depth)
     usd_in: dict[str, Decimal] = defaultdict(Decimal)
-    for r in edges.itertuples(index=False):
+    for r in records(edges):
         usd_in[str(r.target)] += Decimal(r.usd)
     rows = []
     for key in keys:
@@ -127,7 +136,7 @@ def graph_tables(doc: Doc, top: int = 15) -> tuple[pd.DataFrame, pd.DataFrame, p
         r["slot"] = slots[r["layer"]]
         slots[r["layer"]] += 1
     agg: dict[int, list[Any]] = defaultdict(lambda: [0, ZERO])
-    for r in rest.itertuples(index=False):
+    for r in records(rest):
         a = agg[layer.get(str(r.target), depth.get(str(r.target), 0))]
         a[0] += 1
         a[1] += Decimal(r.usd)

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tracer.figures import style
+from tracer.figures.data import records
 from tracer.figures.stages import STAGES, UNACCOUNTED
 
 _STAGE_X = (0.001, 0.2, 0.41, 0.62, 0.83)
@@ -18,7 +19,7 @@ _END_X = 0.999  # invisible sink: puts the exit labels right of their nodes, cle
 def _node_order(links: pd.DataFrame) -> list[tuple[str, str]]:
     """(stage, name) nodes, per stage by descending value, 'unaccounted' last, exits in category order."""
     values: dict[tuple[str, str], Decimal] = {}
-    for r in links.itertuples(index=False):
+    for r in records(links):
         values[(str(r.target_stage), str(r.target))] = values.get((str(r.target_stage), str(r.target)),
                                                                   Decimal(0)) + Decimal(r.value)
     nodes: list[tuple[str, str]] = [(STAGES[0], "stolen")]
@@ -36,7 +37,7 @@ def _node_order(links: pd.DataFrame) -> list[tuple[str, str]]:
 def node_values(links: pd.DataFrame) -> dict[tuple[str, str], Decimal]:
     """Value through each (stage, node): what enters it (the theft node: what leaves it)."""
     out: dict[tuple[str, str], Decimal] = {}
-    for r in links.itertuples(index=False):
+    for r in records(links):
         key = (str(r.target_stage), str(r.target))
         out[key] = out.get(key, Decimal(0)) + Decimal(r.value)
         if r.source_stage == STAGES[0]:
@@ -74,13 +75,13 @@ def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str
         xs.append(_STAGE_X[STAGES.index(stage)])
     link_colours = [
         style.rgba(style.CATEGORY_COLOURS.get(str(r.category), style.GREY), style.EVIDENCE_OPACITY[str(r.evidence)])
-        for r in links.itertuples(index=False)
+        for r in records(links)
     ]
-    sources = [index[(str(r.source_stage), str(r.source))] for r in links.itertuples(index=False)]
-    targets = [index[(str(r.target_stage), str(r.target))] for r in links.itertuples(index=False)]
-    flow = [float(r.value) for r in links.itertuples(index=False)]
+    sources = [index[(str(r.source_stage), str(r.source))] for r in records(links)]
+    targets = [index[(str(r.target_stage), str(r.target))] for r in records(links)]
+    flow = [float(r.value) for r in records(links)]
     hover = ["%{source.label} → %{target.label}<br>%{customdata}<extra></extra>"] * len(flow)
-    custom = [style.esc(f"{r.category}, evidence {r.evidence}") for r in links.itertuples(index=False)]
+    custom = [style.esc(f"{r.category}, evidence {r.evidence}") for r in records(links)]
     end = len(nodes)
     for (stage, name), i in index.items():
         if stage == STAGES[-1]:

@@ -23,6 +23,7 @@ from tracer.figures.data import (
     counted_endpoints,
     exit_category,
     extra_unaccounted,
+    records,
     stolen_usd,
     transfers,
     unit_prices,
@@ -167,7 +168,7 @@ def sankey_links(doc: Doc) -> pd.DataFrame:
     """
     flows = flows_table(doc)
     out: dict[tuple[str, str, str, str, str, str], Decimal] = defaultdict(Decimal)
-    for r in flows.itertuples(index=False):
+    for r in records(flows):
         nodes = ("stolen", str(r.swap), str(r.venue), str(r.chain), str(r.category))
         for i in range(len(STAGES) - 1):
             out[(STAGES[i], nodes[i], STAGES[i + 1], nodes[i + 1], str(r.category), str(r.evidence))] += Decimal(

@@ -27,7 +27,7 @@ def browser_path() -> str | None:
     try:
         from choreographer.browsers.chromium import Chromium
 
-        found = Chromium.find_browser()
+        found = Chromium.find_browser(skip_local=False)
     except Exception:  # noqa: BLE001 - any failure of the lookup means "use PATH"
         found = None
     if found:

@@ -33,7 +33,7 @@ class LabelIndex:
         self._folded: dict[Key, list[Label]] = defaultdict(list)
         self._cluster_of: dict[Key, str] = {}
         self._members: dict[str, list[Key]] = {}
-        self._cluster_cache: dict[str, list[Label]] = {}
+        self._cluster_cache: dict[str, list[tuple[Key, Label]]] = {}
         self.add_all(labels)
 
     def __len__(self) -> int:
@@ -83,17 +83,18 @@ class LabelIndex:
     def _cluster_labels(self, cluster: str, exclude: Key) -> list[Label]:
         cached = self._cluster_cache.get(cluster)
         if cached is None:
-            cached = []
-            for member in self._members.get(cluster, ()):
-                for label in self.own_labels(*member):
-                    cached.append(dataclasses.replace(
-                        label,
-                        confidence=min(label.confidence * self.cluster_factor, self.cluster_cap),
-                        source=f"{label.source} (via cluster {cluster}: {member[1]})",
-                    ))
+            cached = [
+                (member, dataclasses.replace(
+                    label,
+                    confidence=min(label.confidence * self.cluster_factor, self.cluster_cap),
+                    source=f"{label.source} (via cluster {cluster}: {member[1]})",
+                ))
+                for member in self._members.get(cluster, ())
+                for label in self.own_labels(*member)
+            ]
             self._cluster_cache[cluster] = cached
         # A member's own labels are already present; drop their "via cluster" copies.
-        return [label for label in cached if not label.source.endswith(f": {exclude[1]})")]
+        return [label for member, label in cached if member != exclude]
 
 
 _BASE58_CHAINS = frozenset({Chain.BITCOIN, Chain.TRON})

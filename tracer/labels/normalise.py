@@ -68,10 +68,12 @@ _EXCHANGE_TAGS = frozenset({
 })
 _INSTANT_EXCHANGE_NAMES = ("fixedfloat", "changenow", "sideshift", "simpleswap", "exch.", "exolix", "stealthex")
 
-# When several words apply, the most specific / most severe wins.
+# When several words apply, the one that matters most for tracing wins: the launderer's own address (hacker)
+# is followed by the engine, a service stops the trace, and "sanctioned" comes after them (a sanctioned mixer
+# is still a mixer; the OFAC sets carry the sanction itself as separate labels).
 _PRIORITY: tuple[Category, ...] = (
-    Category.SANCTIONED, Category.HACKER, Category.MIXER, Category.COINJOIN, Category.INSTANT_EXCHANGE,
-    Category.BRIDGE, Category.EXCHANGE, Category.DEPOSIT, Category.OTC, Category.SCAM, Category.DEX,
+    Category.HACKER, Category.MIXER, Category.COINJOIN, Category.INSTANT_EXCHANGE,
+    Category.BRIDGE, Category.EXCHANGE, Category.DEPOSIT, Category.OTC, Category.SANCTIONED, Category.SCAM, Category.DEX,
     Category.GAMBLING, Category.MINING, Category.ISSUER, Category.SERVICE, Category.DEFI, Category.WALLET,
     Category.VICTIM, Category.OTHER,
 )

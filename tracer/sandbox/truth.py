@@ -97,6 +97,16 @@ class Truth:
     launderer: tuple[tuple[str, str], ...]  # (chain, address)
     dormant: tuple[tuple[str, str], ...]  # (chain, address) that move only in phase 2
     noise: tuple[tuple[str, tuple[str, ...]], ...]  # (kind, ids) e.g. dust_txs, poisoning_addresses
+    phase1_holdings: tuple[Exit, ...] = ()  # where phase-2 movers' value rests while only phase 1 is visible
+
+    def exits_for_phase(self, phase: int) -> tuple[Exit, ...]:
+        """The exits a perfect tracer sees when only ``phase``'s blocks are visible.
+
+        In phase 1 the value that moves later still sits (unspent) at the dormant wallets.
+        """
+        if phase >= 2:
+            return self.exits
+        return tuple(e for e in self.exits if e.phase <= phase) + self.phase1_holdings
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; amounts become decimal strings."""
@@ -146,6 +156,7 @@ class TruthRecorder:
     dormant: dict[tuple[str, str], None] = field(default_factory=dict)
     noise: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     labels: dict[tuple[str, str], LabelRow] = field(default_factory=dict)
+    phase1_holdings: list[Exit] = field(default_factory=list)
 
     def inflow(self, chain: str, asset: str, kind: str, amount: int) -> None:
         """Value entering the launderer set."""

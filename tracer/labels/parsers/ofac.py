@@ -74,7 +74,9 @@ def parse_ofac_entities(text: str, path: str, hints: ParseHints, data: dict[str,
     if not isinstance(addresses, dict):
         raise out.fail(None, "addresses", "expected an object of address records")
     for key, record in addresses.items():
-        line = line_of(text, f'"{key}"')
+        line = None  # found only when needed: scanning a 400 kB file per key is quadratic
+        if not isinstance(record, dict) or not record.get("entries") or not isinstance(record.get("type"), str):
+            line = line_of(text, f'"{key}"')
         if not isinstance(record, dict) or not isinstance(record.get("entries"), list):
             raise out.fail(line, "entries", "each address needs a list of entries")
         kind = str(record.get("type", ""))
@@ -93,7 +95,7 @@ def parse_ofac_entities(text: str, path: str, hints: ParseHints, data: dict[str,
         seen: set[str] = set()
         for entry in record["entries"]:
             if not isinstance(entry, dict) or not entry.get("entity"):
-                raise out.fail(line, "entity", "each entry needs an entity name")
+                raise out.fail(line_of(text, f'"{key}"'), "entity", "each entry needs an entity name")
             entity = str(entry["entity"])
             uid = entry.get("uid")
             label = f"OFAC SDN: {entity}" + (f" (uid {uid})" if uid else "")
@@ -127,4 +129,4 @@ def _repair_case(out: Collector, chain: Chain, key: str, line: int | None) -> st
         if out.lenient:
             out.skip(f"invalid {chain.value} address")
             return None
-        raise out.fail(line, "address", str(exc)) from exc
+        raise out.fail(line or line_of(out.text, f'"{key.lower()}"'), "address", str(exc)) from exc

@@ -127,5 +127,6 @@ def generate_world(seed: int = 7, scale: str = "demo") -> tuple[World, Truth, tu
         exits=tuple(rec.exits), cross_chain=tuple(rec.cross_chain), mixer_pairs=tuple(rec.mixer_pairs),
         flows=rec.flows(), launderer=tuple(rec.launderer), dormant=tuple(rec.dormant),
         noise=tuple((k, tuple(v)) for k, v in sorted(rec.noise.items())),
+        phase1_holdings=tuple(rec.phase1_holdings),
     )
     return world, truth, tuple(rec.labels.values())

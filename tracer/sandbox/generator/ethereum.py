@@ -14,6 +14,7 @@ from tracer.sandbox.generator.context import (
     WEI,
     Ctx,
 )
+from tracer.sandbox.truth import Exit
 from tracer.sandbox.world import ETHEREUM
 
 ROLES = ("thor", "thor", "thor", "thor", "thor_special", "exch", "exch", "tornado100", "tornado10",
@@ -100,6 +101,7 @@ def drain_simple(ctx: Ctx, addr: str, role: str, n: int) -> None:
     if role == "dormant_move":
         ctx.truth.dormant[(ETHEREUM, addr)] = None
         ts = ctx.phase1_end + 2 * DAY + n * HOUR
+        ctx.truth.phase1_holdings.append(Exit(ETHEREUM, addr, None, None, "unspent", ETH, ctx.eth.balance[addr], 1))
     else:
         ts = drain_time(ctx, n)
     to_exchange_deposit(ctx, addr, ts, others=2)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-import base58
-import bech32
 from eth_utils import to_checksum_address
+
+from chains.addresses import btc_p2pkh, btc_p2tr, btc_p2wpkh, tron_from_bytes
 
 
 class Ids:
@@ -46,20 +46,16 @@ class Ids:
 
     def p2wpkh(self) -> str:
         """A native-segwit v0 P2WPKH address (bech32, real checksum)."""
-        addr = bech32.encode("bc", 0, self._bytes(20))
-        assert addr is not None
-        return self._unique(addr)
+        return self._unique(btc_p2wpkh(self._bytes(20)))
 
     def p2tr(self) -> str:
         """A taproot P2TR address (bech32m, real checksum)."""
-        addr = bech32.encode("bc", 1, self._bytes(32))
-        assert addr is not None
-        return self._unique(addr)
+        return self._unique(btc_p2tr(self._bytes(32)))
 
     def p2pkh(self) -> str:
         """A legacy base58check P2PKH address (version byte 0x00)."""
-        return self._unique(base58.b58encode_check(b"\x00" + self._bytes(20)).decode())
+        return self._unique(btc_p2pkh(self._bytes(20)))
 
     def tron(self) -> str:
         """A TRON base58check address (0x41 prefix, starts with ``T``)."""
-        return self._unique(base58.b58encode_check(b"\x41" + self._bytes(20)).decode())
+        return self._unique(tron_from_bytes(self._bytes(20)))

@@ -74,6 +74,12 @@ def services(ctx: Ctx) -> None:
         e.balance[user2] += 50 * WEI
         e.genesis[user2] += 50 * WEI
         thorchain.swap(ctx, user2, t + 600, ctx.rng.randint(1, 40) * WEI, launderer=False)
+    # A swap whose inbound lands just before the phase-1 tip and its payout just after: Midgard shows it
+    # "pending" (no out legs) in phase 1 and "success" in phase 2.
+    late = ctx.ids.evm()
+    e.balance[late] += 10 * WEI
+    e.genesis[late] += 10 * WEI
+    thorchain.swap(ctx, late, ctx.phase1_end - 120, 5 * WEI, launderer=False)
 
 
 def tokens() -> list[Token]:

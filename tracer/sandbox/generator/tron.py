@@ -13,7 +13,7 @@ from tracer.sandbox.generator.context import (
     Ctx,
 )
 from tracer.sandbox.generator.ethereum import SIMPLE_GAS, spendable
-from tracer.sandbox.truth import CrossChainPair
+from tracer.sandbox.truth import CrossChainPair, Exit
 from tracer.sandbox.world import ETHEREUM, TRON
 
 EXCH_FEE_BPS = 50
@@ -79,6 +79,7 @@ def off_ramp(ctx: Ctx, dest: str, usdt: int, ts: int, variant: int) -> None:
         ctx.truth.dormant[(TRON, parked)] = None
         _send(ctx, ts + 2 * HOUR, dest, parked, usdt - part)
         t2 = ctx.phase1_end + 3 * DAY
+        ctx.truth.phase1_holdings.append(Exit(TRON, parked, None, None, "unspent", USDT_TRON_KEY, usdt - part, 1))
         ctx.tron.trx(t2 - 600, ctx.ids.tron(), parked, 30_000_000)
         tx2 = _send(ctx, t2, parked, a["otc1"], usdt - part)
         ctx.exit(TRON, a["otc1"], OTC, "otc", "cashed_out", USDT_TRON_KEY, usdt - part, t2, tx2)

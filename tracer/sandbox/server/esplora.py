@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import base58
-import bech32
-
+from chains.addresses import is_valid_address
+from tracer.model import Chain
 from tracer.sandbox.codec import btc_script
 from tracer.sandbox.server.common import Request, Response, View, json_response, text_response
 from tracer.sandbox.world import BITCOIN, BtcTx
@@ -24,15 +23,8 @@ def rate_limited() -> Response:
 
 
 def valid_address(a: str) -> bool:
-    """Checksum-valid mainnet P2WPKH/P2WSH/P2TR (bech32/bech32m) or base58 P2PKH/P2SH."""
-    if a.lower().startswith("bc1"):
-        ver, prog = bech32.decode("bc", a)
-        return ver is not None and prog is not None
-    try:
-        raw = base58.b58decode_check(a)
-    except ValueError:
-        return False
-    return len(raw) == 21 and raw[0] in (0, 5)
+    """Checksum-valid mainnet address (bech32 v0, bech32m v1+, base58 P2PKH/P2SH)."""
+    return is_valid_address(Chain.BITCOIN, a)
 
 
 def _status(tx: BtcTx, view: View) -> dict[str, Any]:

@@ -6,9 +6,16 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tracer.sandbox.codec import TRANSFER_TOPIC, selector, topic_address
 from tracer.sandbox.server.common import Request, Response, View, json_response
-from tracer.sandbox.world import ETHEREUM, EvmLog, EvmTx, InternalCall, TokenTransfer
+from tracer.sandbox.server.etherscan_rows import (
+    all_logs,
+    internal_row,
+    log_row,
+    rpc_tx,
+    token_row,
+    tx_row,
+)
+from tracer.sandbox.world import ETHEREUM, EvmTx
 
 BAD_CHAIN = ("Missing or unsupported chainid parameter (required for v2 api), please see chainlist for the list "
              "of supported chainids")
@@ -21,24 +28,6 @@ WINDOW_TOO_LARGE = ("Result window is too large, PageNo x Offset size must be le
                     f"{MAX_RECORDS}")
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 HASH_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
-FUNCTION_NAMES = {
-    selector(sig): pretty
-    for sig, pretty in (
-        ("depositWithExpiry(address,address,uint256,string,uint256)",
-         "depositWithExpiry(address vault, address asset, uint256 amount, string memo, uint256 expiration)"),
-        ("transferOut(address,address,uint256,string)",
-         "transferOut(address to, address asset, uint256 amount, string memo)"),
-        ("deposit(bytes32)", "deposit(bytes32 _commitment)"),
-        ("withdraw(bytes,bytes32,bytes32,address,address,uint256,uint256)",
-         "withdraw(bytes _proof, bytes32 _root, bytes32 _nullifierHash, address _recipient, address _relayer, "
-         "uint256 _fee, uint256 _refund)"),
-        ("transfer(address,uint256)", "transfer(address _to, uint256 _value)"),
-        ("transferFrom(address,address,uint256)", "transferFrom(address _from, address _to, uint256 _value)"),
-        ("exchange(int128,int128,uint256,uint256)", "exchange(int128 i, int128 j, uint256 dx, uint256 min_dy)"),
-    )
-}
-
-
 def _env(status: str, message: str, result: Any) -> Response:
     return json_response({"status": status, "message": message, "result": result})
 
@@ -99,54 +88,6 @@ def _page(req: Request, rows: list[Any], empty: str) -> Response:
 def _address(req: Request, name: str = "address") -> str | None:
     a = req.q(name)
     return a.lower() if ADDRESS_RE.match(a) else None
-
-
-def _common(tx: EvmTx, view: View) -> dict[str, str]:
-    return {
-        "blockNumber": str(tx.block),
-        "timeStamp": str(view.time_of(ETHEREUM, tx.block)),
-        "hash": tx.hash,
-    }
-
-
-def tx_row(tx: EvmTx, view: View) -> dict[str, str]:
-    """One ``txlist`` row."""
-    method = tx.input[:10] if len(tx.input) >= 10 else "0x"
-    return {
-        **_common(tx, view), "nonce": str(tx.nonce), "blockHash": "0x" + view.world.clocks[ETHEREUM].block_hash(
-            ETHEREUM, tx.block), "transactionIndex": str(tx.tx_index), "from": tx.from_, "to": tx.to,
-        "value": str(tx.value), "gas": str(tx.gas_limit), "gasPrice": str(tx.gas_price),
-        "isError": "1" if tx.is_error else "0", "txreceipt_status": "0" if tx.is_error else "1", "input": tx.input,
-        "contractAddress": "", "cumulativeGasUsed": str(tx.gas_used * (tx.tx_index + 1)),
-        "gasUsed": str(tx.gas_used), "confirmations": str(view.tip(ETHEREUM) - tx.block + 1), "methodId": method,
-        "functionName": FUNCTION_NAMES.get(method, ""),
-    }
-
-
-def internal_row(tx: EvmTx, call: InternalCall, view: View, with_hash: bool = True) -> dict[str, str]:
-    """One ``txlistinternal`` row (rows looked up by txhash carry neither hash nor traceId, like the real API)."""
-    row = {
-        "blockNumber": str(tx.block), "timeStamp": str(view.time_of(ETHEREUM, tx.block)), "from": call.from_,
-        "to": call.to, "value": str(call.value), "contractAddress": "", "input": "", "type": call.call_type,
-        "gas": str(max(0, tx.gas_limit - 21_000)), "gasUsed": "0", "isError": "0", "errCode": "",
-    }
-    if with_hash:
-        row = {**row, "hash": tx.hash, "traceId": call.trace_id}
-    return row
-
-
-def token_row(tx: EvmTx, tt: TokenTransfer, view: View) -> dict[str, str]:
-    """One ``tokentx`` row."""
-    tok = view.ix.tokens.get(tt.contract)
-    return {
-        **_common(tx, view), "nonce": str(tx.nonce), "blockHash": "0x" + view.world.clocks[ETHEREUM].block_hash(
-            ETHEREUM, tx.block), "from": tt.from_, "contractAddress": tt.contract, "to": tt.to,
-        "value": str(tt.value), "tokenName": tok.name if tok else "", "tokenSymbol": tok.symbol if tok else "",
-        "tokenDecimal": str(tok.decimals) if tok else "0", "transactionIndex": str(tx.tx_index),
-        "gas": str(tx.gas_limit), "gasPrice": str(tx.gas_price), "gasUsed": str(tx.gas_used),
-        "cumulativeGasUsed": str(tx.gas_used * (tx.tx_index + 1)), "input": "deprecated",
-        "confirmations": str(view.tip(ETHEREUM) - tx.block + 1),
-    }
 
 
 def _in_range(items: Iterable[tuple[EvmTx, Any]], lo: int, hi: int) -> list[tuple[EvmTx, Any]]:
@@ -241,12 +182,6 @@ def tokenbalance(req: Request, view: View) -> Response:
     return _env("1", "OK", str(bal))
 
 
-def _all_logs(tx: EvmTx) -> list[EvmLog]:
-    logs = [EvmLog(t.contract, (TRANSFER_TOPIC, topic_address(t.from_), topic_address(t.to)),
-                   "0x" + t.value.to_bytes(32, "big").hex(), t.log_index) for t in tx.token_transfers]
-    return sorted(logs + list(tx.logs), key=lambda lg: lg.log_index)
-
-
 def get_logs(req: Request, view: View) -> Response:
     """``logs/getLogs`` filtered by address and topics (and/or per ``topicX_Y_opr``)."""
     address = req.q("address").lower()
@@ -264,17 +199,17 @@ def get_logs(req: Request, view: View) -> Response:
         if not lo <= tx.block <= hi or tx.hash in seen:
             continue
         seen.add(tx.hash)
-        for lg in _all_logs(tx):
+        for lg in all_logs(tx):
             if address and lg.address != address:
                 continue
             if not _topics_match(req, topics, lg.topics):
                 continue
-            rows.append(_log_row(tx, lg, view))
+            rows.append(log_row(tx, lg, view))
     if address:  # logs emitted by a contract are not only in txs sent *to* it: scan the rest too
         for tx in view.world.evm_txs:
             if tx.hash in seen or not lo <= tx.block <= hi:
                 continue
-            rows.extend(_log_row(tx, lg, view) for lg in _all_logs(tx)
+            rows.extend(log_row(tx, lg, view) for lg in all_logs(tx)
                         if lg.address == address and _topics_match(req, topics, lg.topics))
         rows.sort(key=lambda r: (int(r["blockNumber"], 16), int(r["transactionIndex"], 16), int(r["logIndex"], 16)))
     return _page(req, rows, "No records found")
@@ -291,16 +226,6 @@ def _topics_match(req: Request, want: dict[int, str], have: tuple[str, ...]) -> 
         op = req.q(f"topic{i_prev}_{i}_opr", default="and")
         ok = (ok or r) if op == "or" else (ok and r)
     return ok
-
-
-def _log_row(tx: EvmTx, lg: EvmLog, view: View) -> dict[str, Any]:
-    return {
-        "address": lg.address, "topics": list(lg.topics), "data": lg.data, "blockNumber": hex(tx.block),
-        "blockHash": "0x" + view.world.clocks[ETHEREUM].block_hash(ETHEREUM, tx.block),
-        "timeStamp": hex(view.time_of(ETHEREUM, tx.block)), "gasPrice": hex(tx.gas_price),
-        "gasUsed": hex(tx.gas_used), "logIndex": hex(lg.log_index), "transactionHash": tx.hash,
-        "transactionIndex": hex(tx.tx_index),
-    }
 
 
 def getblocknobytime(req: Request, view: View) -> Response:
@@ -329,19 +254,10 @@ def _visible_tx(req: Request, view: View) -> EvmTx | None:
     return tx if tx and view.eth_visible(tx.block) else None
 
 
-def _rpc_tx(tx: EvmTx, view: View) -> dict[str, Any]:
-    bh = "0x" + view.world.clocks[ETHEREUM].block_hash(ETHEREUM, tx.block)
-    return {
-        "blockHash": bh, "blockNumber": hex(tx.block), "from": tx.from_, "gas": hex(tx.gas_limit),
-        "gasPrice": hex(tx.gas_price), "hash": tx.hash, "input": tx.input, "nonce": hex(tx.nonce), "to": tx.to,
-        "transactionIndex": hex(tx.tx_index), "value": hex(tx.value), "type": "0x0", "chainId": "0x1",
-    }
-
-
 def eth_get_transaction(req: Request, view: View) -> Response:
     """``proxy/eth_getTransactionByHash`` (JSON-RPC shape, hex quantities)."""
     tx = _visible_tx(req, view)
-    return _rpc(None if tx is None else _rpc_tx(tx, view))
+    return _rpc(None if tx is None else rpc_tx(tx, view))
 
 
 def eth_get_block(req: Request, view: View) -> Response:
@@ -362,7 +278,7 @@ def eth_get_block(req: Request, view: View) -> Response:
         "parentHash": "0x" + clock.block_hash(ETHEREUM, height - 1), "timestamp": hex(clock.time_of(height)),
         "gasLimit": hex(30_000_000), "gasUsed": hex(sum(t.gas_used for t in txs)), "baseFeePerGas": hex(10**9),
         "miner": "0x95222290dd7278aa3ddd389cc1e1d165cc4bafe5",
-        "transactions": [_rpc_tx(t, view) for t in txs] if full else [t.hash for t in txs],
+        "transactions": [rpc_tx(t, view) for t in txs] if full else [t.hash for t in txs],
     })
 
 
@@ -374,7 +290,7 @@ def eth_get_receipt(req: Request, view: View) -> Response:
     bh = "0x" + view.world.clocks[ETHEREUM].block_hash(ETHEREUM, tx.block)
     logs = [{"address": lg.address, "topics": list(lg.topics), "data": lg.data, "blockNumber": hex(tx.block),
              "blockHash": bh, "transactionHash": tx.hash, "transactionIndex": hex(tx.tx_index),
-             "logIndex": hex(lg.log_index), "removed": False} for lg in _all_logs(tx)]
+             "logIndex": hex(lg.log_index), "removed": False} for lg in all_logs(tx)]
     return _rpc({
         "blockHash": bh, "blockNumber": hex(tx.block), "contractAddress": None, "from": tx.from_, "to": tx.to,
         "cumulativeGasUsed": hex(tx.gas_used * (tx.tx_index + 1)), "effectiveGasPrice": hex(tx.gas_price),

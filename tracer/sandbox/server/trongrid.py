@@ -217,7 +217,7 @@ def account(view: View, addr: str) -> Response:
     """``/v1/accounts/{a}``: TRX balance (sun) and TRC-20 balances; empty data for an unseen address."""
     txs = [t for t in view.ix.tron_by_addr.get(addr, []) if view.tron_visible(t.block)]
     moves = [(t, tr) for t, tr in view.ix.trc20_by_addr.get(addr, []) if view.tron_visible(t.block)]
-    if not txs and not moves:
+    if not txs:  # never received TRX nor sent anything: not activated, TronGrid answers an empty list
         return json_response({"data": [], "success": True, "meta": {"at": _ms(view, view.tip(TRON)), "page_size": 0}})
     trx = sum((t.amount if t.to == addr else 0) - (t.amount + t.fee if t.owner == addr else 0) for t in txs)
     tokens: dict[str, int] = {}

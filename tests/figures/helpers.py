@@ -1,0 +1,41 @@
+"""Helpers for the figure tests: the sample path, Chromium detection, a stdlib PNG reader."""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+SAMPLE = Path(__file__).parents[1] / "fixtures" / "exports" / "sample_case.json"
+
+
+def chromium_missing() -> str | None:
+    """Why static export cannot run here, or None."""
+    from tracer.figures.static import static_unavailable_reason
+
+    return static_unavailable_reason()
+
+
+requires_chromium = pytest.mark.skipif(chromium_missing() is not None and not os.environ.get("TRACER_REQUIRE_CHROMIUM"),
+                                       reason="Chromium not installed (apt-get install -y chromium)")
+
+
+def png_info(path: Path) -> tuple[int, int, int]:
+    """(width, height, distinct byte values in the decoded scanlines) of an 8-bit RGB(A) PNG, stdlib only."""
+    blob = path.read_bytes()
+    assert blob[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width, height = 8, b"", 0, 0
+    while pos < len(blob):
+        (length,) = struct.unpack(">I", blob[pos:pos + 4])
+        kind = blob[pos + 4:pos + 8]
+        body = blob[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    return width, height, len(set(raw[:: max(1, len(raw) // 200_000)]))
