@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from db.models import LabelRow, LabelSetRow
@@ -89,9 +90,7 @@ class LabelStore:
                         # Core executemany on the table: no ORM bookkeeping per row.
                         session.connection().execute(insert(LabelRow), chunk)
                     results.append(StoredSet(_info(row), created=True))
-        except StoreError:
-            raise
-        except Exception as exc:  # SQLAlchemyError and driver errors: one line, nothing stored
+        except SQLAlchemyError as exc:  # the transaction rolled back: nothing stored
             raise StoreError(f"label import failed, nothing stored: {type(exc).__name__}: {exc}".splitlines()[0]) from exc
         return results
 

@@ -41,8 +41,8 @@ class EtherscanAdapter(ChainAdapter):
         for item in self.client.txlist(addr, start, until_block, final_block=final):
             t = parse.txlist_item_to_transfer(item, self.chain)
             merged.setdefault(t.id, t)
-        for internal in self.client.txlistinternal(addr, start, until_block, final_block=final):
-            t = parse.internal_item_to_transfer(internal, self.chain)
+        internals = self.client.txlistinternal(addr, start, until_block, final_block=final)
+        for t in parse.internal_items_to_transfers(internals, self.chain):
             merged.setdefault(t.id, t)
         for t in parse.tokentx_items_to_transfers(self.client.tokentx(addr, start, until_block, final_block=final), self.chain):
             merged.setdefault(t.id, t)
@@ -77,11 +77,13 @@ class EtherscanAdapter(ChainAdapter):
         transfers = [Transfer(chain=self.chain, tx_hash=tx_hash, index=parse.NATIVE_INDEX, kind=TransferKind.NATIVE,
                               asset=self.chain.native, from_address=src, to_address=to_address, amount=value,
                               block_number=block, timestamp=when, flags=frozenset(flags), fee=fee)]
+        rows = []
         for item in self.client.internal_by_hash(tx_hash, immutable=final):
             row = dict(item)
             row.setdefault("blockNumber", str(block))
             row.setdefault("timeStamp", str(int(when.timestamp())))
-            transfers.append(parse.internal_item_to_transfer(row, self.chain, tx_hash))
+            rows.append(row)
+        transfers.extend(parse.internal_items_to_transfers(rows, self.chain, tx_hash))
         if receipt is not None and success:
             logs = [dict(log, transactionHash=tx_hash, blockNumber=hex(block)) for log in receipt.get("logs") or []]
             metadata = self._token_metadata(logs, block)

@@ -4,7 +4,9 @@ Transfer indexes (``Transfer.index`` must be unique within a tx and the same whi
 was fetched for):
 
 * native top-level value: ``-1``;
-* internal transfers: :func:`internal_index` of the ``traceId`` (``"0_1_1"``), a 30-bit digest;
+* internal transfers: :func:`internal_index` -- a digest of (from, to, value) times 64 plus the occurrence number
+  among identical internal transfers of that tx. Not the ``traceId``: by-txhash ``txlistinternal`` rows (used by
+  ``transaction()``) carry none, so a traceId-based index gave one transfer two ids (Bybit replay test);
 * token transfers: ``tokentx`` rows carry **no logIndex**, and their position within a tx differs between
   the sender's and the receiver's history (each list only holds the rows touching that address). So the
   index is :func:`token_index` -- a digest of (contract, from, to, value) times 64 plus the occurrence
@@ -35,9 +37,11 @@ def _digest(text: str, bits: int) -> int:
     return int(hashlib.sha1(text.encode("utf-8")).hexdigest(), 16) >> (160 - bits)
 
 
-def internal_index(trace_id: str) -> int:
-    """Stable index of an internal transfer from its trace path (``"0_1"``; web3 ``traceAddress`` joined by _)."""
-    return _digest("trace:" + trace_id, 30)
+def internal_index(from_address: str | None, to_address: str | None, amount: int, occurrence: int = 0) -> int:
+    """Stable index of an internal transfer, the same from every source (address lists, by-txhash, RPC traces)."""
+    if not 0 <= occurrence <= _MAX_OCCURRENCE:
+        raise ValueError(f"more than {_MAX_OCCURRENCE + 1} identical internal transfers in one tx")
+    return _digest(f"internal|{from_address or ''}|{to_address or ''}|{amount}", 24) * 64 + occurrence
 
 
 def token_index(contract: str, from_address: str | None, to_address: str | None, amount: int,
@@ -93,15 +97,28 @@ def txlist_item_to_transfer(item: Row, chain: Chain) -> Transfer:
                     flags=_flags(amount, failed), fee=to_int(item.get("gasUsed")) * to_int(item.get("gasPrice")))
 
 
-def internal_item_to_transfer(item: Row, chain: Chain, tx_hash: str | None = None) -> Transfer:
+def internal_item_to_transfer(item: Row, chain: Chain, tx_hash: str | None = None, occurrence: int = 0) -> Transfer:
     """A ``txlistinternal`` row -> an internal native transfer. By-txhash rows omit ``hash``: pass it."""
     amount = to_int(item.get("value"))
+    src, dst = _addr(chain, item.get("from")), _addr(chain, item.get("to"))
     return Transfer(chain=chain, tx_hash=str(item.get("hash") or tx_hash or "").lower(),
-                    index=internal_index(str(item.get("traceId", ""))), kind=TransferKind.INTERNAL,
-                    asset=chain.native, from_address=_addr(chain, item.get("from")),
-                    to_address=_addr(chain, item.get("to")), amount=amount,
+                    index=internal_index(src, dst, amount, occurrence), kind=TransferKind.INTERNAL,
+                    asset=chain.native, from_address=src, to_address=dst, amount=amount,
                     block_number=to_int(item["blockNumber"]), timestamp=timestamp(item["timeStamp"]),
                     flags=_flags(amount, item.get("isError") == "1"))
+
+
+def internal_items_to_transfers(items: Iterable[Row], chain: Chain, tx_hash: str | None = None) -> list[Transfer]:
+    """Convert txlistinternal rows, numbering identical rows of one tx so they stay distinct."""
+    seen: dict[tuple[str, int], int] = {}
+    out: list[Transfer] = []
+    for item in items:
+        first = internal_item_to_transfer(item, chain, tx_hash)
+        key = (first.tx_hash, first.index)
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        out.append(first if occurrence == 0 else internal_item_to_transfer(item, chain, tx_hash, occurrence))
+    return out
 
 
 def token_asset(chain: Chain, contract: str, symbol: str | None, decimals: int | None) -> tuple[Asset, bool]:

@@ -18,7 +18,7 @@ from tracer.model import Chain, Transfer, TransferFlag, TransferKind
 _VALUE_CALLS = {"call", None}  # delegatecall/staticcall/callcode never move the caller's value
 
 
-def trace_to_transfer(trace: Mapping[str, Any], chain: Chain, when: datetime) -> Transfer | None:
+def trace_to_transfer(trace: Mapping[str, Any], chain: Chain, when: datetime, occurrence: int = 0) -> Transfer | None:
     """A ``trace_filter`` / ``trace_transaction`` entry -> native (top-level) or internal transfer.
 
     None for traces that move no value (nested zero-value calls, delegate/static calls, rewards).
@@ -48,7 +48,9 @@ def trace_to_transfer(trace: Mapping[str, Any], chain: Chain, when: datetime) ->
     if trace.get("error"):
         flags.add(TransferFlag.FAILED)
     return Transfer(chain=chain, tx_hash=str(trace["transactionHash"]).lower(),
-                    index=NATIVE_INDEX if top else internal_index("_".join(str(p) for p in path)),
+                    index=NATIVE_INDEX if top else internal_index(
+                        canonical_address(chain, src) if src else None, canonical_address(chain, dst) if dst else None,
+                        amount, occurrence),
                     kind=TransferKind.NATIVE if top else TransferKind.INTERNAL, asset=chain.native,
                     from_address=canonical_address(chain, src) if src else None,
                     to_address=canonical_address(chain, dst) if dst else None, amount=amount,

@@ -10,6 +10,7 @@ from chains.etherscan.client import classify
 from chains.etherscan.parse import (
     internal_index,
     internal_item_to_transfer,
+    internal_items_to_transfers,
     log_to_token_transfer,
     token_index,
     tokentx_items_to_transfers,
@@ -53,14 +54,18 @@ def test_contract_creation_failed_and_zero_value() -> None:
     assert created.flags == {TransferFlag.FAILED, TransferFlag.ZERO_VALUE} and not created.followable
 
 
-def test_internal_row_index_from_trace_id() -> None:
+def test_internal_row_index_is_the_same_by_address_and_by_txhash() -> None:
+    """Regression: by-txhash rows carry no traceId; the index must not depend on it (Bybit replay found two ids)."""
     row = {"blockNumber": "1", "timeStamp": "1", "hash": "0x" + "aa" * 32, "from": "0x" + "11" * 20,
            "to": "0x" + "22" * 20, "value": "5", "traceId": "0_1_1", "isError": "0"}
     t = internal_item_to_transfer(row, Chain.ETHEREUM)
-    assert t.kind is TransferKind.INTERNAL and t.index == internal_index("0_1_1") != internal_index("0_1")
+    assert t.kind is TransferKind.INTERNAL and t.index == internal_index("0x" + "11" * 20, "0x" + "22" * 20, 5)
     assert 0 <= t.index < 2**31
-    by_hash = internal_item_to_transfer({k: v for k, v in row.items() if k != "hash"}, Chain.ETHEREUM, "0xAB")
-    assert by_hash.tx_hash == "0xab"
+    by_hash = internal_item_to_transfer({k: v for k, v in row.items() if k not in ("hash", "traceId")},
+                                        Chain.ETHEREUM, "0x" + "AA" * 32)
+    assert by_hash.id == t.id
+    twice = internal_items_to_transfers([row, row], Chain.ETHEREUM)
+    assert len({x.id for x in twice}) == 2
 
 
 def test_token_indexes_are_stable_and_distinct() -> None:

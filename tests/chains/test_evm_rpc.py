@@ -137,7 +137,7 @@ def test_mixer_withdrawal_is_an_internal_transfer(scenario: Scenario) -> None:
     adapter = make_adapter(scenario.url)
     received = list(adapter.transfers_of(scenario.c))
     assert [(t.kind, t.from_address, t.amount, t.index) for t in received] == [
-        (TransferKind.INTERNAL, scenario.pool, ETH, internal_index("0"))]
+        (TransferKind.INTERNAL, scenario.pool, ETH, internal_index(scenario.pool, scenario.c, ETH))]
     pool_out = list(adapter.transfers_of(scenario.pool, direction="out"))  # type: ignore[arg-type]
     assert [t.id for t in pool_out] == [t.id for t in received]
     tx = adapter.transaction(scenario.txs["withdraw"][0])

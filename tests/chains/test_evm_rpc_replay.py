@@ -24,7 +24,8 @@ def test_mixer_recipient_history_replays() -> None:
     received = list(adapter().transfers_of(FACTS["c"], until_block=FACTS["tip"]))
     withdraw_hash, withdraw_block = FACTS["txs"]["withdraw"]
     assert [(t.tx_hash, t.kind, t.index, t.from_address, t.amount, t.block_number) for t in received] == [
-        (withdraw_hash, TransferKind.INTERNAL, internal_index("0"), FACTS["pool"], ETH, withdraw_block)]
+        (withdraw_hash, TransferKind.INTERNAL, internal_index(FACTS["pool"], FACTS["c"], ETH), FACTS["pool"], ETH,
+         withdraw_block)]
 
 
 def test_token_history_replays_with_flags() -> None:

@@ -101,3 +101,12 @@ def test_annex_has_every_transfer_with_explorer_links(sample_doc: dict[str, Any]
     assert by_chain["bitcoin"].startswith("https://mempool.space/tx/")
     assert by_chain["tron"].startswith("https://tronscan.org/#/transaction/")
     assert (annex.to_label == "Uniswap V3: USDT-WETH").any()
+
+
+def test_amount_and_stolen_captions(sample_doc: dict[str, Any]) -> None:
+    from tracer.figures.render import stolen_text
+
+    assert data.fmt_amount(Decimal("10000")) == "10,000"
+    assert data.fmt_amount(Decimal("1499.990")) == "1,499.99"
+    assert data.fmt_amount(Decimal("0.00001")) == "0"
+    assert stolen_text(sample_doc) == "10,000 ETH + 500,000 USDT ($28.0M)"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.labels.helpers import OFAC_NEW, OFAC_OLD, need_data
+from tests.labels.helpers import DATA, OFAC_NEW, OFAC_OLD, need_data
 from tracer.cli.app import app
 from tracer.cli.common import STATE
 
@@ -89,3 +89,14 @@ def test_install_bundled_then_lookup(cli_db: Path) -> None:
     assert code == 1 and "invalid bitcoin address '0xnonsense'" in out
     code, out = invoke("labels", "show", "bitcoin:1jhdqhkbziim1cb4hyuh2pbzebbg6z2trf")  # case-folded form
     assert code == 0 and "SINBAD" in out
+
+
+def test_skip_invalid_imports_a_defective_real_file_and_counts(cli_db: Path) -> None:
+    need_data()
+    path = DATA / "labels/dawsbot_eth_labels/mainnet_phish-hack_all.csv"
+    code, out = invoke("labels", "import", str(path))
+    assert code == 1 and f"{path}:1009 field 'address'" in out.replace("\n", "") and "1.4390191554254E+48" in out
+    code, out = invoke("labels", "import", str(path), "--skip-invalid", "--json")
+    summary = json.loads(out)[0]
+    assert code == 0 and summary["imported"] == 5588 and summary["skipped"] == {"invalid ethereum address": 6}
+    assert summary["sets"][0]["source"] == "mainnet_phish-hack_all"

@@ -237,3 +237,11 @@ def test_exits_per_phase(generated: Generated) -> None:
         gas_later = sum(h.amount for h in held if h.chain == chain) - sum(
             e.amount for e in late if e.chain == chain)
         assert phase1 == phase2 + gas_later and gas_later >= 0
+
+
+def test_large_scale_is_consistent() -> None:
+    world, truth, _ = generate_world(3, "large")
+    assert all(f.balanced for f in truth.flows)
+    assert len(truth.mixer_pairs) > 100 and len([p for p in truth.cross_chain if p.kind == "bridge"]) > 30
+    hot = dict(truth.noise)["busy_addresses"][0].split(":", 1)[1]
+    assert len(world.index.evm_by_addr[hot]) > 10_000

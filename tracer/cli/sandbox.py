@@ -26,6 +26,7 @@ def serve(
     scale: str = typer.Option("demo", "--scale", help="demo (small) or large (benchmarks)."),
     faults: float = typer.Option(0.0, "--faults", help="Fraction of requests answered with a fault (0..1)."),
     fault_seed: int = typer.Option(0, "--fault-seed", help="Seed of the fault sequence."),
+    stall: float = typer.Option(30.0, "--stall", help="Seconds a 'stall' fault holds the answer back."),
     phase: int = typer.Option(1, "--phase", help="Start in phase 1 or 2 (phase 2 reveals later blocks)."),
     truth: Path | None = typer.Option(None, "--truth", help="Where to write truth.json."),
     labels: Path | None = typer.Option(None, "--labels", help="Where to write the label CSV."),
@@ -40,7 +41,7 @@ def serve(
 
     def body() -> None:
         sb = start_sandbox(seed, scale, phase=phase, port=port, truth_path=truth, labels_path=labels,
-                           faults=FaultPlan(faults, seed=fault_seed) if faults else None)
+                           faults=FaultPlan(faults, seed=fault_seed, stall_seconds=stall) if faults else None)
         for name, url in sb.env().items():
             stdout.print(f"export {name}={url}", soft_wrap=True)
         stdout.print(f"# truth:  {sb.truth_path}", soft_wrap=True)
@@ -49,12 +50,12 @@ def serve(
         stdout.print(f"# control: {sb.server.base_url}/__sandbox/phase?n=2 | /__sandbox/stats | /__sandbox/faults",
                      soft_wrap=True)
         stop = threading.Event()
+        # Explicit handlers: Ctrl-C works even where SIGINT was inherited as ignored (background jobs).
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
             while not stop.wait(0.5):
                 pass
-        except KeyboardInterrupt:
-            pass
         finally:
             sb.stop()
             stdout.print("# sandbox stopped")

@@ -13,7 +13,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from tracer.figures.data import as_of, records
+from tracer.figures.data import as_of
 
 _FORMULA_START = ("=", "+", "-", "@")
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
@@ -36,8 +36,8 @@ def write_annex_xlsx(annex: pd.DataFrame, path: Path, doc: Mapping[str, Any]) ->
     for cell in ws[1]:
         cell.font = Font(bold=True)
     link_col = columns.index("explorer_url") + 1 if "explorer_url" in columns else None
-    for row in records(annex):
-        ws.append([_cell(v) for v in row])
+    for row in annex.to_dict("records"):
+        ws.append([_cell(row[c]) for c in columns])
         if link_col is not None:
             cell = ws.cell(row=ws.max_row, column=link_col)
             if cell.value:

@@ -231,5 +231,12 @@ def _symbol(asset: str) -> str:
 
 
 def _fmt_amount(value: Decimal) -> str:
-    text = f"{value:,.4f}".rstrip("0").rstrip(".")
-    return text or "0"
+    return fmt_amount(value)
+
+
+def fmt_amount(value: Decimal, places: int = 4) -> str:
+    """``1,499.99`` / ``10,000`` / ``0.0001``: thousands separators, at most ``places`` decimals, no trailing 0s."""
+    text = f"{value:,.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"

@@ -94,7 +94,7 @@ def build_figures(doc: Mapping[str, Any], top_flows: int = 15) -> list[Figure]:
 
 def stolen_text(doc: Mapping[str, Any]) -> str:
     """``10,000 ETH + 500,000 USDT ($28.0M)``."""
-    parts = [f"{Decimal(s['amount']):,f}".rstrip("0").rstrip(".") + " " + str(s["asset"]).split("@", 1)[0]
+    parts = [f"{data.fmt_amount(Decimal(s['amount']))} {str(s['asset']).split('@', 1)[0]}"
              for s in doc["summary"]["stolen"]]
     return f"{' + '.join(parts)} ({style.usd_text(data.stolen_usd(doc))})"
 
