@@ -114,3 +114,23 @@ def test_commingled_wallet_models_differ_but_conserve(tmp_path: Path, model: Tai
     else:
         assert ends[addr("bob")] == E // 6
     _ = ETH
+
+
+def test_seed_swap_proceeds_are_not_counted_twice(tmp_path: Path) -> None:
+    """Regression (sandbox demo): stETH swapped to ETH by the seed itself was seeded as new ETH loot."""
+    steth = Asset(Chain.ETHEREUM, "stETH", "0xae7ab96520de3a18e5e111b5eaab095312d7fe84", 18)
+    b = Book()
+    b.send("victim", "exploiter", 30 * E)
+    b.send("victim", "exploiter", 10 * E, steth, kind=TransferKind.TOKEN, index=1)
+    tx = "0x" + "cd" * 32
+    b.send("exploiter", "curve", 10 * E, steth, tx=tx, kind=TransferKind.TOKEN, index=2)
+    b.send("curve", "exploiter", 9 * E, tx=tx, kind=TransferKind.INTERNAL, index=3)
+    b.send("exploiter", "binance", 39 * E)
+    repo, stolen, _ = run(b, {"binance": ("Binance", Category.EXCHANGE), "curve": ("Curve", Category.DEX)}, tmp_path)
+    assert stolen == {"ETH": 30 * E, steth.key: 10 * E}
+    ends = repo.endpoints(1)
+    for origin, amount in stolen.items():
+        assert sum(e.origin_amount for e in ends if e.origin == origin) == amount
+    at_binance = {e.origin: e for e in ends if e.address == addr("binance")}
+    assert at_binance["ETH"].origin_amount == 30 * E and at_binance[steth.key].origin_amount == 10 * E
+    assert sum(e.amount for e in at_binance.values()) == 39 * E

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from tracer.engine.context import TraceContext
 from tracer.engine.nodes import Contribution, Expansion, NodeKey
@@ -37,11 +38,15 @@ def expand_account(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequenc
     for t in history:
         by_tx[t.tx_hash].append(t)
     known = {t.id for t in history}
+    # The same transfer read from two sources must not count twice: match by content when ids differ.
+    by_content = {_content(t): t for t in history}
     taint_in: dict[tuple[str, str], list[Contribution]] = defaultdict(list)  # (asset key, origin) -> contributions
     extra: dict[str, Transfer] = {}
     for c in incoming:
         if c.parent == str(node):
             continue  # a swap leg this node's own ledger produced last time: it is re-derived below
+        if c.transfer.id not in known and _content(c.transfer) in by_content:
+            c = replace(c, transfer=by_content[_content(c.transfer)])
         taint_in[(c.transfer.asset.key, c.origin)].append(c)
         if c.transfer.id not in known:
             extra[c.transfer.id] = c.transfer  # arrived through a link (bridge payout) or missing from history
@@ -162,6 +167,10 @@ def _drop_outputs_of(exp: Expansion, key: tuple[str, str]) -> None:
                                     and c.transfer.from_address == exp.node.address
                                     and c.transfer.asset.key == asset_key)]
     exp.endpoints[:] = [e for e in exp.endpoints if not (e.origin == origin and e.asset.key == asset_key)]
+
+
+def _content(t: Transfer) -> tuple[str, str, str, str | None, str | None, int]:
+    return (t.tx_hash, t.kind.value, t.asset.key, t.from_address, t.to_address, t.amount)
 
 
 def _kind_order(t: Transfer) -> int:

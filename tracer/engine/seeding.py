@@ -13,7 +13,7 @@ from datetime import datetime
 from chains.base import ChainAdapter, UtxoAdapter
 from tracer.engine.nodes import THEFT_PARENT, Contribution, NodeKey
 from tracer.engine.utxo import output_transfer
-from tracer.model import Direction, Evidence, EvidenceClass, Transfer
+from tracer.model import Evidence, EvidenceClass, Transfer
 
 SEED_DUST_FRACTION_NUM = 1
 SEED_DUST_FRACTION_DEN = 1_000  # an inflow under 0.1% of the largest inflow of its asset is dust, not loot
@@ -40,9 +40,12 @@ def stolen_inflows(adapter: ChainAdapter, node: NodeKey, *, tx_hash: str | None,
                 continue  # change coming back is not new loot
             candidates.extend(output_transfer(tx, o.index) for o in tx.outputs if o.address == node.address)
     else:
-        candidates = [t for t in adapter.transfers_of(node.address, direction=Direction.IN, since_block=since_block,
-                                                      until_block=until_block)
-                      if t.to_address == node.address and t.from_address != node.address]
+        history = list(adapter.transfers_of(node.address, since_block=since_block, until_block=until_block))
+        # Value coming back in a tx where the seed itself sends value (a swap's proceeds, a refund) is the loot
+        # changing form, already counted in the asset that went out -- not new loot.
+        own_txs = {t.tx_hash for t in history if t.from_address == node.address and t.amount > 0 and not t.flags}
+        candidates = [t for t in history if t.to_address == node.address and t.from_address != node.address
+                      and t.tx_hash not in own_txs]
     if since_time is not None:
         candidates = [t for t in candidates if t.timestamp >= since_time]
     return drop_noise(candidates)

@@ -87,32 +87,136 @@ def transfers(doc: Doc) -> list[Tx]:
     ]
 
 
-def unit_prices(doc: Doc) -> dict[str, Decimal]:
-    """USD per whole unit of each asset: the median of usd/amount over priced transfers, endpoints, stolen rows."""
+@dataclass(frozen=True)
+class Valuation:
+    """How the figures put different assets on one scale.
+
+    With prices in the export (``priced``) the unit is USD: transfers and endpoints keep their own ``usd`` and
+    other amounts use the median USD per unit seen in the export. Without them the unit is the stolen asset
+    itself ("ETH-equivalent"): every stolen asset counts 1:1 and assets reached through a bridge or swap are
+    valued at the rate that link implies (value in / amount out).
+    """
+
+    prices: Mapping[str, Decimal]
+    priced: bool
+    unit: str
+
+    def of(self, asset: str, amount: Decimal, usd: Decimal | None = None) -> Decimal:
+        """Value of ``amount`` whole units (``usd``, when priced and known, wins); unvalued assets give 0."""
+        if self.priced and usd is not None:
+            return usd
+        return amount * self.prices.get(asset, ZERO)
+
+    def text(self, value: Decimal | float) -> str:
+        """``$27.5M`` or ``5,998 ETH-eq``."""
+        if self.priced:
+            return style_usd(value)
+        return f"{fmt_amount(Decimal(str(round(float(value), 2))), 0 if abs(float(value)) >= 100 else 2)} {self.unit}"
+
+    @property
+    def label(self) -> str:
+        """Column/axis unit name."""
+        return "USD" if self.priced else self.unit
+
+
+def _usd_prices(doc: Doc) -> dict[str, Decimal]:
+    """USD per whole unit seen in the export: median usd/amount (transfers: usd is for the tainted share)."""
     samples: dict[str, list[Decimal]] = defaultdict(list)
-    rows: Iterable[Mapping[str, Any]] = [*doc["transfers"], *doc["endpoints"], *doc["summary"].get("stolen", [])]
-    for row in rows:
+    for t in doc["transfers"]:
+        taint = Decimal(t["taint_amount"])
+        if t.get("usd") is not None and taint > 0:
+            samples[t["asset"]].append(Decimal(t["usd"]) / taint)
+    for row in [*doc["endpoints"], *doc["summary"].get("stolen", [])]:
         amount = Decimal(row["amount"])
-        if row.get("usd") is not None and amount > 0:
+        if row.get("usd") is not None and amount > 0 and not row.get("origins"):
             samples[row["asset"]].append(Decimal(row["usd"]) / amount)
     return {asset: median(values) for asset, values in samples.items()}
 
 
-def value_usd(asset: str, amount: Decimal, usd: Decimal | None, prices: Mapping[str, Decimal]) -> Decimal:
-    """USD of an amount: the given value, else amount x unit price, else 0 (unpriced assets carry no width)."""
-    if usd is not None:
-        return usd
-    return amount * prices.get(asset, ZERO)
+def valuation(doc: Doc) -> Valuation:
+    """The case's common value scale (see :class:`Valuation`)."""
+    stolen = doc["summary"]["stolen"]
+    if stolen and all(s.get("usd") is not None for s in stolen):
+        return Valuation(_usd_prices(doc), True, "USD")
+    prices: dict[str, Decimal] = {str(s["asset"]): Decimal(1) for s in stolen}
+    by_tx: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    for t in doc["transfers"]:
+        by_tx[(t["chain"], t["tx_hash"])].append(t)
+    for _ in range(len(doc["links"]) + 1):  # propagate rates along chains of links until nothing changes
+        changed = False
+        for link in doc["links"]:
+            if not link.get("to_tx"):
+                continue
+            payout = [t for t in by_tx[(link["to_chain"], link["to_tx"])]
+                      if t["to"] == (link.get("to_address") or t["to"]) and t["asset"] not in prices]
+            entry = [t for t in by_tx[(link["from_chain"], link["from_tx"])] if t not in payout]
+            if not payout or not entry or any(t["asset"] not in prices for t in entry):
+                continue
+            value_in = sum((Decimal(t["taint_amount"]) * prices[t["asset"]] for t in entry), ZERO)
+            for asset in sorted({t["asset"] for t in payout}):
+                out = sum((Decimal(t["taint_amount"]) for t in payout if t["asset"] == asset), ZERO)
+                if out > 0:
+                    prices[asset] = value_in / out
+                    changed = True
+        if not changed:
+            break
+    symbol = str(max(stolen, key=lambda s: Decimal(s["amount"]))["asset"]).split("@", 1)[0] if stolen else "unit"
+    return Valuation(prices, False, f"{symbol}-eq")
+
+
+def unit_prices(doc: Doc) -> dict[str, Decimal]:
+    """Value per whole unit of each asset on the case's scale (:func:`valuation`)."""
+    return dict(valuation(doc).prices)
+
+
+def endpoint_value(e: Mapping[str, Any], v: Valuation, origin_scale: Mapping[str, Decimal]) -> Decimal:
+    """An endpoint's value: its usd, else its stolen-origin amounts (exact), else amount x unit price."""
+    if v.priced and e.get("usd") is not None:
+        return Decimal(e["usd"])
+    origins = e.get("origins") or {}
+    if origins and all(o in origin_scale for o in origins):
+        return sum((Decimal(amount) * origin_scale[o] * v.prices.get(o, ZERO) for o, amount in origins.items()),
+                   ZERO)
+    return v.of(e["asset"], Decimal(e["amount"]))
+
+
+def origin_scales(doc: Doc) -> dict[str, Decimal]:
+    """Whole units per base unit of each stolen origin, from conservation: endpoints + pending = stolen."""
+    base: dict[str, Decimal] = defaultdict(Decimal)
+    for e in doc["endpoints"]:
+        for o, amount in (e.get("origins") or {}).items():
+            base[o] += Decimal(amount)
+    pending = {u["asset"]: Decimal(u["amount"]) for u in doc["summary"].get("unaccounted", [])
+               if u["reason"] == "pending"}
+    out: dict[str, Decimal] = {}
+    for s in doc["summary"]["stolen"]:
+        if base.get(s["asset"]):
+            out[s["asset"]] = (Decimal(s["amount"]) - pending.get(s["asset"], ZERO)) / base[s["asset"]]
+    return out
+
+
+def stolen_value(doc: Doc, v: Valuation | None = None) -> Decimal:
+    """Total stolen value on the case's scale."""
+    v = v or valuation(doc)
+    return sum((v.of(s["asset"], Decimal(s["amount"]), None if s.get("usd") is None else Decimal(s["usd"]))
+                for s in doc["summary"]["stolen"]), ZERO)
 
 
 def stolen_usd(doc: Doc) -> Decimal:
-    """Total stolen value in USD (summary.stolen, unpriced rows valued at the derived unit price)."""
-    prices = unit_prices(doc)
-    return sum(
-        (value_usd(s["asset"], Decimal(s["amount"]), None if s.get("usd") is None else Decimal(s["usd"]), prices)
-         for s in doc["summary"]["stolen"]),
-        ZERO,
-    )
+    """Total stolen value (USD when the export is priced)."""
+    return stolen_value(doc)
+
+
+def style_usd(value: Decimal | float) -> str:
+    """Compact USD: ``$27.5M``, ``$499k``, ``$960``."""
+    x = float(value)
+    if abs(x) >= 1e9:
+        return f"${x / 1e9:.2f}B"
+    if abs(x) >= 1e6:
+        return f"${x / 1e6:.1f}M"
+    if abs(x) >= 1e3:
+        return f"${x / 1e3:.0f}k"
+    return f"${x:,.0f}"
 
 
 def address_labels(doc: Doc) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
@@ -182,25 +286,26 @@ def annex_table(doc: Doc) -> pd.DataFrame:
 
 
 def summary_table(doc: Doc) -> pd.DataFrame:
-    """Endpoints by exit category, status and chain (+ unaccounted rows and a total), reconciled to 100 %."""
-    prices = unit_prices(doc)
+    """Endpoints by exit category, status and chain (+ unaccounted rows and a total), reconciled to 100 %.
+
+    ``value`` is on the case's scale (:func:`valuation`: USD when the export is priced).
+    """
+    v, scales = valuation(doc), origin_scales(doc)
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
     for e in counted_endpoints(doc):
         key = (exit_category(e), str(e["reason"] if exit_category(e) == "unaccounted" else e["status"]),
                str(e["chain"]))
-        g = groups.setdefault(key, {"amounts": defaultdict(Decimal), "usd": ZERO, "addresses": set(), "conf": []})
+        g = groups.setdefault(key, {"amounts": defaultdict(Decimal), "value": ZERO, "addresses": set(), "conf": []})
         g["amounts"][e["asset"]] += Decimal(e["amount"])
-        g["usd"] += value_usd(e["asset"], Decimal(e["amount"]), None if e.get("usd") is None else Decimal(e["usd"]),
-                              prices)
+        g["value"] += endpoint_value(e, v, scales)
         g["addresses"].add(e["address"])
         g["conf"].append(float(e.get("confidence", 1.0)))
     for u in extra_unaccounted(doc):
         key = ("unaccounted", str(u["reason"]), "")
-        g = groups.setdefault(key, {"amounts": defaultdict(Decimal), "usd": ZERO, "addresses": set(), "conf": []})
+        g = groups.setdefault(key, {"amounts": defaultdict(Decimal), "value": ZERO, "addresses": set(), "conf": []})
         g["amounts"][u["asset"]] += Decimal(u["amount"])
-        g["usd"] += value_usd(u["asset"], Decimal(u["amount"]), None if u.get("usd") is None else Decimal(u["usd"]),
-                              prices)
-    total = sum((g["usd"] for g in groups.values()), ZERO)
+        g["value"] += v.of(u["asset"], Decimal(u["amount"]), None if u.get("usd") is None else Decimal(u["usd"]))
+    total = sum((g["value"] for g in groups.values()), ZERO)
     order = {c: i for i, c in enumerate(("exchange", "OTC", "instant exchange", "mixer", "frozen", "dormant",
                                          "unknown", "unaccounted"))}
     rows = []
@@ -208,20 +313,20 @@ def summary_table(doc: Doc) -> pd.DataFrame:
         rows.append({
             "category": category, "status": status, "chain": chain,
             "amount": "; ".join(f"{_fmt_amount(v)} {_symbol(a)}" for a, v in sorted(g["amounts"].items())),
-            "usd": g["usd"].quantize(Decimal("0.01")),
-            "percent": (g["usd"] * 100 / total).quantize(Decimal("0.1")) if total else ZERO,
+            "value": g["value"].quantize(Decimal("0.01")),
+            "percent": (g["value"] * 100 / total).quantize(Decimal("0.1")) if total else ZERO,
             "addresses": len(g["addresses"]),
             "min_confidence": min(g["conf"]) if g["conf"] else None,
         })
     rows.append({"category": "total", "status": "", "chain": "", "amount": "",
-                 "usd": total.quantize(Decimal("0.01")), "percent": Decimal("100.0") if total else ZERO,
+                 "value": total.quantize(Decimal("0.01")), "percent": Decimal("100.0") if total else ZERO,
                  "addresses": sum(r["addresses"] for r in rows), "min_confidence": None})
     for e in doc["endpoints"]:  # E5 continuations: shown for the analyst, never added to the total
         if e.get("inferred"):
             rows.append({"category": f"inferred {exit_category(e)}", "status": str(e["status"]),
                          "chain": str(e["chain"]), "amount": f"{_fmt_amount(Decimal(e['amount']))} "
                                                              f"{_symbol(e['asset'])}",
-                         "usd": None, "percent": None, "addresses": 1,
+                         "value": None, "percent": None, "addresses": 1,
                          "min_confidence": float(e.get("confidence", 0.0))})
     return pd.DataFrame(rows)
 

@@ -21,13 +21,14 @@ from tracer.figures.data import (
     Doc,
     Tx,
     counted_endpoints,
+    endpoint_value,
     exit_category,
     extra_unaccounted,
+    origin_scales,
     records,
-    stolen_usd,
+    stolen_value,
     transfers,
-    unit_prices,
-    value_usd,
+    valuation,
 )
 
 STAGES: tuple[str, ...] = ("Theft", "Swaps", "Mixers & bridges", "Chains", "Exits")
@@ -65,7 +66,7 @@ class _Tracer:
     """Memoised backward allocation over the export's transfer graph."""
 
     def __init__(self, doc: Doc) -> None:
-        self.prices = unit_prices(doc)
+        self.valuation = valuation(doc)
         self.incoming: dict[tuple[str, str, str], list[Tx]] = defaultdict(list)
         self.by_tx: dict[tuple[str, str], list[Tx]] = defaultdict(list)
         for t in transfers(doc):
@@ -82,8 +83,7 @@ class _Tracer:
         self.stack: set[tuple[str, str, str]] = set()
 
     def weight(self, t: Tx) -> Decimal:
-        return value_usd(t.asset, t.taint, None if t.usd is None or t.amount == 0 else t.usd * t.taint / t.amount,
-                         self.prices)
+        return self.valuation.of(t.asset, t.taint, t.usd)  # export usd is for the tainted share
 
     def mix_at(self, chain: str, address: str, asset: str) -> Mix:
         """Route mix of the value of ``asset`` held by an address."""
@@ -132,32 +132,31 @@ def _combine(parts: list[tuple[Decimal, Mix]]) -> Mix:
 
 
 def flows_table(doc: Doc) -> pd.DataFrame:
-    """One row per (exit, chain, route) share: USD at exit and the same value rescaled to the stolen total.
+    """One row per (exit, chain, route) share: the exit's value and the same value rescaled to the stolen total.
 
-    Columns: category, chain, swap, venue, evidence, usd_exit, value (USD, scaled so all rows sum to the stolen
-    value). Endpoints stopped by a trace limit are routed to the 'unaccounted' exit along their real path;
+    Columns: category, chain, swap, venue, evidence, value_exit (the endpoint's own value), value (scaled so all
+    rows sum to the stolen value); both on the case's scale (:func:`tracer.figures.data.valuation`). Endpoints stopped by a trace limit are routed to the 'unaccounted' exit along their real path;
     unaccounted value with no endpoint (pending) runs through 'unaccounted' nodes in every column; inferred (E5)
     continuations are left out -- the exit before them already holds that value.
     """
     tracer = _Tracer(doc)
+    v, scales = tracer.valuation, origin_scales(doc)
     rows: list[dict[str, Any]] = []
     for e in counted_endpoints(doc):
-        usd = value_usd(e["asset"], Decimal(e["amount"]), None if e.get("usd") is None else Decimal(e["usd"]),
-                        tracer.prices)
+        value = endpoint_value(e, v, scales)
         for route, share in sorted(tracer.mix_at(e["chain"], e["address"], e["asset"]).items(),
                                    key=lambda kv: (kv[0].swap, kv[0].venue, kv[0].evidence)):
             rows.append({"category": exit_category(e), "chain": e["chain"], "swap": route.swap,
-                         "venue": route.venue, "evidence": route.evidence, "usd_exit": usd * share})
+                         "venue": route.venue, "evidence": route.evidence, "value_exit": value * share})
     for u in extra_unaccounted(doc):
-        usd = value_usd(u["asset"], Decimal(u["amount"]), None if u.get("usd") is None else Decimal(u["usd"]),
-                        tracer.prices)
+        value = v.of(u["asset"], Decimal(u["amount"]), None if u.get("usd") is None else Decimal(u["usd"]))
         rows.append({"category": UNACCOUNTED, "chain": UNACCOUNTED, "swap": UNACCOUNTED, "venue": UNACCOUNTED,
-                     "evidence": "E1", "usd_exit": usd})
-    traced = sum((r["usd_exit"] for r in rows), ZERO)
-    stolen = stolen_usd(doc) or traced
+                     "evidence": "E1", "value_exit": value})
+    traced = sum((r["value_exit"] for r in rows), ZERO)
+    stolen = stolen_value(doc, v) or traced
     for r in rows:
-        r["value"] = r["usd_exit"] * stolen / traced if traced else ZERO
-    return pd.DataFrame(rows, columns=["category", "chain", "swap", "venue", "evidence", "usd_exit", "value"])
+        r["value"] = r["value_exit"] * stolen / traced if traced else ZERO
+    return pd.DataFrame(rows, columns=["category", "chain", "swap", "venue", "evidence", "value_exit", "value"])
 
 
 def sankey_links(doc: Doc) -> pd.DataFrame:
