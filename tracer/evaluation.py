@@ -3,7 +3,11 @@
 Value is compared in USD at one fixed price per asset (the world's opening prices), so ETH, stETH, BTC and USDT
 exits add up. The truth records every layer (a THORChain inbound is an exit "bridged" and its BTC payout goes
 on); a bridged exit whose cross-chain pair is in the truth is a pass-through, not a final exit. Exits that
-happen only in a later phase are still unspent holdings when the case is traced before that phase.
+happen only in a later phase are still unspent holdings when the case is traced before that phase. Value paid
+out by an instant exchange from its own wallets is not provably the deposited value: the proven trace ends
+"dark" at the deposit (the truth records that too), and exits on chains reached only through such payouts are
+the inferred layer, scored apart (``inferred_truth_usd``). Likewise value that crossed a mixer pool before its
+exit (``via: "mixer"``) is provably "mixed"; where it really went is what demixing infers.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ class Evaluation:
     noise_followed: list[str] = field(default_factory=list)
     busy_expanded: list[str] = field(default_factory=list)
     conservation_error: float = 0.0
+    inferred_truth_usd: Decimal = Decimal(0)
+    inferred_found_usd: Decimal = Decimal(0)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -43,7 +49,8 @@ class Evaluation:
                 "exit_address_recall": round(self.exit_address_recall, 6),
                 "cross_chain": f"{self.cross_chain_found}/{self.cross_chain_total}",
                 "noise_followed": self.noise_followed, "busy_expanded": self.busy_expanded,
-                "conservation_error": self.conservation_error}
+                "conservation_error": self.conservation_error,
+                "inferred_truth_usd": str(self.inferred_truth_usd), "inferred_found_usd": str(self.inferred_found_usd)}
 
 
 def usd_of(asset_key: str, amount: Decimal) -> Decimal:
@@ -55,6 +62,8 @@ def evaluate(doc: Mapping[str, Any], truth: Mapping[str, Any], phase: int = 1) -
     """Score an export document against ``truth.json``."""
     ev = Evaluation()
     bridged_pairs = {p["from_tx"] for p in truth["cross_chain"]}
+    proven_chains = {p["to_chain"] for p in truth["cross_chain"] if p["kind"] == "bridge"} | {"ethereum"}
+    payout_only = {p["to_chain"] for p in truth["cross_chain"] if p["kind"] == "instant_exchange"} - proven_chains
     exit_usd_by_address: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for e in truth["exits"]:
         status = e["status"]
@@ -62,13 +71,21 @@ def evaluate(doc: Mapping[str, Any], truth: Mapping[str, Any], phase: int = 1) -
             continue
         if int(e.get("phase", 1)) > phase:
             status = "unspent"
+        elif e.get("via") == "mixer":
+            status = "mixed"  # the pool broke the link: provably, the value is "mixed" (demixing is inferred)
         symbol = e["asset"].split("@")[0]
         value = usd_of(e["asset"], Decimal(int(e["amount"])).scaleb(-DECIMALS.get(symbol, 18)))
+        if e["chain"] in payout_only:
+            ev.inferred_truth_usd += value
+            continue
         ev.truth_usd[status] = ev.truth_usd.get(status, Decimal(0)) + value
         exit_usd_by_address[(e["chain"], e["address"])] += value
     ours_by_address: set[tuple[str, str]] = set()
     for p in doc["endpoints"]:
-        if p.get("inferred") or p["reason"] == "fees":
+        if p.get("inferred"):
+            ev.inferred_found_usd += usd_of(p["asset"], Decimal(p["amount"]))
+            continue
+        if p["reason"] == "fees":
             continue
         value = usd_of(p["asset"], Decimal(p["amount"]))
         ev.found_usd[p["status"]] = ev.found_usd.get(p["status"], Decimal(0)) + value

@@ -7,6 +7,9 @@ Rules follow the public detectors:
 * Wasabi 2.x: WalletWasabi ``SmartTransaction`` ``_isWasabi2Cj`` (>= 50 inputs, > 80% of outputs in the standard
   denomination set). The extra output-ordering check of the source is not reproduced.
 * Generic: BlockSci ``isCoinjoin`` (citp/BlockSci ``src/heuristics/tx_identification.cpp``).
+* Multi-denomination: WabiSabi-style rounds smaller than Wasabi 2's 50-input rule, or whose equal outputs are not
+  exactly the standard set (e.g. a fork's own denominations): many inputs from many owners, and most outputs in
+  groups of >= 3 equal values. Batched exchange payouts fail it (one or two inputs; distinct amounts).
 
 The Wasabi 2 standard denominations are generated as in WalletWasabi ``StandardDenomination``: powers of 2,
 powers of 3 and 2x powers of 3, and the 1-2-5 series of powers of 10, in satoshi. Assumed bounds (not copied
@@ -75,6 +78,7 @@ class CoinJoinKind(StrEnum):
     WASABI2 = "wasabi2"
     JOINMARKET = "joinmarket"
     GENERIC = "generic"
+    MULTIDENOM = "multidenom"
 
 
 CONFIDENCE: dict[CoinJoinKind, float] = {
@@ -83,6 +87,7 @@ CONFIDENCE: dict[CoinJoinKind, float] = {
     CoinJoinKind.WASABI2: 0.9,
     CoinJoinKind.JOINMARKET: 0.7,  # equal+change shape also fits some batched payments
     CoinJoinKind.GENERIC: 0.5,
+    CoinJoinKind.MULTIDENOM: 0.75,
 }
 
 
@@ -163,6 +168,26 @@ def _joinmarket(tx: ChainTx, values: list[int]) -> CoinJoinResult | None:
     return _result(tx, CoinJoinKind.JOINMARKET, value, equal, f"{n} equal + {n} change outputs")
 
 
+MULTIDENOM_MIN_INPUT_OWNERS = 10
+MULTIDENOM_MIN_OUTPUTS = 10
+MULTIDENOM_MIN_GROUP = 3
+MULTIDENOM_MIN_SHARE = 0.6
+
+
+def _multidenom(tx: ChainTx, values: list[int]) -> CoinJoinResult | None:
+    """Many owners in, most outputs in equal-value groups of at least three (several denominations)."""
+    owners = {i.address for i in tx.inputs if i.address}
+    if len(owners) < MULTIDENOM_MIN_INPUT_OWNERS or len(values) < MULTIDENOM_MIN_OUTPUTS:
+        return None
+    counts = Counter(v for v in values if v not in DUST_VALUES_SAT)
+    grouped = {v for v, c in counts.items() if c >= MULTIDENOM_MIN_GROUP}
+    equal = [o.index for o in tx.outputs if o.amount in grouped]
+    if len(grouped) < 2 or len(equal) < MULTIDENOM_MIN_SHARE * len(values):
+        return None
+    return _result(tx, CoinJoinKind.MULTIDENOM, None, equal,
+                   f"{len(owners)} input owners, {len(equal)}/{len(values)} outputs in {len(grouped)} equal groups")
+
+
 def _generic(tx: ChainTx, values: list[int]) -> CoinJoinResult | None:
     """BlockSci ``isCoinjoin``: p = (outputs + 1) // 2 participants, the top output value occurs exactly p times."""
     if len(tx.inputs) < 2 or len(values) < 3:
@@ -183,7 +208,7 @@ def detect_coinjoin(tx: ChainTx, *, generic: bool = True) -> CoinJoinResult | No
     if not tx.chain.is_utxo or not tx.inputs:
         return None
     values = [o.amount for o in tx.outputs]
-    for check in (_whirlpool, _wasabi2, _wasabi1, _joinmarket):
+    for check in (_whirlpool, _wasabi2, _wasabi1, _joinmarket, _multidenom):
         found = check(tx, values)
         if found is not None:
             return found

@@ -67,7 +67,7 @@ def test_svgs_carry_category_names_units_and_as_of(package: Path) -> None:
         text = svg.read_text()
         assert "as of 2025-03-03 12:00 UTC" in text, svg.name
         assert "Units:" in text, svg.name
-    assert "$28.0M · 100.0%" in sankey
+    assert "$28.0M · 100%" in sankey
     assert "stolen 10,000 ETH + 500,000 USDT ($28.0M)" in sankey
 
 

@@ -38,7 +38,7 @@ def test_inferred_continuations_are_not_counted(sample_doc: dict[str, Any]) -> N
     table = data.summary_table(sample_doc)
     inferred = table[table.category.str.startswith("inferred")]
     assert list(inferred.category) == ["inferred frozen", "inferred OTC"]
-    assert inferred.usd.isna().all()
+    assert inferred.value.isna().all()
 
 
 def test_routes_follow_swap_and_bridge(sample_doc: dict[str, Any]) -> None:
@@ -48,7 +48,7 @@ def test_routes_follow_swap_and_bridge(sample_doc: dict[str, Any]) -> None:
     assert set(btc.evidence) <= {"E2", "E3"}  # bridge is E2, the peel-chain change outputs E3
     # The 319,000 USDT swap feeds h0's ETH pool: 116 of its 10,116 ETH, so every ETH route carries that share.
     okx = flows[(flows.category == "exchange") & (flows.chain == "ethereum")]
-    swapped = Decimal(okx[okx.swap == "Uniswap V3"].usd_exit.sum()) / Decimal(okx.usd_exit.sum())
+    swapped = Decimal(okx[okx.swap == "Uniswap V3"].value_exit.sum()) / Decimal(okx.value_exit.sum())
     assert abs(swapped - Decimal(319000) / (Decimal(319000) + Decimal(27500000))) < Decimal("0.0005")
     tornado = flows[flows.venue == "Tornado Cash"]
     assert set(tornado.category) == {"mixer"}
@@ -57,7 +57,7 @@ def test_routes_follow_swap_and_bridge(sample_doc: dict[str, Any]) -> None:
 def test_daily_routes_and_wallets(sample_doc: dict[str, Any]) -> None:
     daily = series.daily_routes(sample_doc)
     first = daily[daily.date == "2025-02-21"].set_index("route")
-    assert first.loc["theft", "usd"] == Decimal("28000000.00")
+    assert first.loc["theft", "value"] == Decimal("28000000.00")
     assert first.loc["swap", "transfers"] == 2
     assert daily.transfers.sum() == len(sample_doc["transfers"])
     assert set(daily.route) <= set(series.ROUTES)
@@ -86,7 +86,7 @@ def test_summary_reconciles_to_its_total(sample_doc: dict[str, Any]) -> None:
     table = data.summary_table(sample_doc)
     counted = table[~table.category.str.startswith("inferred") & (table.category != "total")]
     total = table[table.category == "total"].iloc[0]
-    assert sum(counted.usd) == total.usd == Decimal("28000680.52")
+    assert sum(counted.value) == total.value == Decimal("28000680.52")
     assert abs(sum(counted.percent) - Decimal(100)) <= Decimal("0.3")
     assert set(counted.category) == {"exchange", "OTC", "instant exchange", "mixer", "frozen", "dormant", "unknown",
                                      "unaccounted"}

@@ -67,8 +67,9 @@ def test_wasabi2_standard_denominations() -> None:
     r = detect_coinjoin(tx(inputs, outputs))
     assert r is not None and r.kind is CoinJoinKind.WASABI2 and r.denomination is None
     assert len(r.equal_outputs) == 140
-    # fewer than 50 inputs: not Wasabi 2
-    assert detect_coinjoin(tx(inputs[:40], outputs), generic=False) is None
+    # fewer than 50 inputs: not Wasabi 2 -- but still a CoinJoin by the multi-denomination rule
+    small = detect_coinjoin(tx(inputs[:40], outputs), generic=False)
+    assert small is not None and small.kind is CoinJoinKind.MULTIDENOM
 
 
 def test_joinmarket_equal_plus_change() -> None:
@@ -99,3 +100,18 @@ def test_generic_blocksci_rule() -> None:
     r = detect_coinjoin(tx([600_000, 700_000, 800_000], [500_000] * 3 + [190_000, 290_000]))
     assert r is not None and r.kind in {CoinJoinKind.GENERIC, CoinJoinKind.JOINMARKET}
     assert r.denomination == 500_000
+
+
+def test_multidenomination_round_below_wasabi2_size() -> None:
+    """Regression (sandbox demo): a 23-input round with fee-adjusted equal groups was followed as a payment."""
+    groups = [995_000] * 3 + [4_996_500] * 4 + [10_000_000] * 8 + [20_000_000] * 10 + [50_000_000] * 3
+    change = [2_782_786, 1_234_567, 7_654_321]
+    found = detect_coinjoin(tx([60_000_000] * 23, groups + change))
+    assert found is not None and found.kind is CoinJoinKind.MULTIDENOM
+    assert len(found.equal_outputs) == len(groups)
+    # counter-example: a 12-input batch whose payouts repeat only in pairs is not a CoinJoin
+    pairs = [1_000_000 + 5_000 * (i // 2) for i in range(24)]
+    assert detect_coinjoin(tx([30_000_000] * 12, pairs), generic=False) is None
+    # counter-example: few input owners (one wallet's many UTXOs) paying equal amounts is a batch, not a CoinJoin
+    same_owner = tx([60_000_000] * 23, groups + change, in_addr=["bc1qhotwallet"] * 23)
+    assert detect_coinjoin(same_owner, generic=False) is None

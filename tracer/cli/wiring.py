@@ -22,6 +22,7 @@ from chains.trongrid.adapter import TronGridAdapter
 from chains.trongrid.client import TronGridClient
 from db.archive import SqlResponseArchive
 from db.labels import LabelStore
+from db.prices import PriceTable
 from db.store import Store
 from tracer import __version__
 from tracer.config import Settings
@@ -86,6 +87,9 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     mclient = MidgardClient(session, settings.midgard_url, rate=settings.midgard_rate, archive=archive,
                             timeout=timeout)
     clients.append(mclient.http)
+    prices = PriceTable(store)
+    if prices.count() == 0:
+        prices.import_bundled()  # daily USD closes shipped with the package (CoinGecko via sablier, MIT)
     label_store = LabelStore(store.engine)
     return Wiring(store, adapters, MidgardResolver(mclient), load_index(label_store),
                   label_store.active_versions(), clients)

@@ -7,7 +7,7 @@ price derived from the export's own priced rows. Amounts stay ``Decimal`` until 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -111,7 +111,14 @@ class Valuation:
         """``$27.5M`` or ``5,998 ETH-eq``."""
         if self.priced:
             return style_usd(value)
-        return f"{fmt_amount(Decimal(str(round(float(value), 2))), 0 if abs(float(value)) >= 100 else 2)} {self.unit}"
+        x = float(value)
+        if abs(x) >= 1e6:
+            return f"{x / 1e6:.1f}M {self.unit}"
+        if abs(x) >= 1e4:
+            return f"{x / 1e3:.0f}k {self.unit}"
+        if abs(x) >= 1e3:
+            return f"{x / 1e3:.1f}k {self.unit}"
+        return f"{fmt_amount(Decimal(str(round(x, 2))), 0 if abs(x) >= 100 else 2)} {self.unit}"
 
     @property
     def label(self) -> str:

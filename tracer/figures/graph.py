@@ -15,14 +15,13 @@ from tracer.figures.data import (
     exit_category,
     records,
     transfers,
-    unit_prices,
-    value_usd,
+    valuation,
 )
 
 _EVIDENCE_ORDER = ("E1", "E2", "E3", "E4", "E5")
 _CHAIN_ORDER = {"ethereum": 0, "bitcoin": 1, "tron": 2}
-NODE_COLUMNS = ["key", "chain", "address", "layer", "slot", "role", "category", "label", "usd_in"]
-EDGE_COLUMNS = ["source", "target", "kind", "service", "usd", "transfers", "evidence"]
+NODE_COLUMNS = ["key", "chain", "address", "layer", "slot", "role", "category", "label", "value_in"]
+EDGE_COLUMNS = ["source", "target", "kind", "service", "value", "transfers", "evidence"]
 
 
 def _key(chain: str, address: str) -> str:
@@ -31,20 +30,19 @@ def _key(chain: str, address: str) -> str:
 
 def flow_edges(doc: Doc) -> pd.DataFrame:
     """Every (chain, from, to) flow summed in USD (tainted share), plus one edge per cross-chain link."""
-    prices = unit_prices(doc)
+    v = valuation(doc)
     sums: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [ZERO, 0, "E1"])
     by_tx: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for t in transfers(doc):
         by_tx[(t.chain, t.tx_hash)].append(t)
         if not t.sender or not t.receiver or t.sender == t.receiver or t.taint <= 0:
             continue
-        usd = None if t.usd is None or t.amount == 0 else t.usd * t.taint / t.amount
         s = sums[(_key(t.chain, t.sender), _key(t.chain, t.receiver))]
-        s[0] += value_usd(t.asset, t.taint, usd, prices)
+        s[0] += v.of(t.asset, t.taint, t.usd)
         s[1] += 1
         s[2] = max(s[2], t.evidence, key=_EVIDENCE_ORDER.index)
-    rows = [{"source": a, "target": b, "kind": "transfer", "service": "", "usd": v[0], "transfers": v[1],
-             "evidence": v[2]} for (a, b), v in sums.items()]
+    rows = [{"source": a, "target": b, "kind": "transfer", "service": "", "value": x[0], "transfers": x[1],
+             "evidence": x[2]} for (a, b), x in sums.items()]
     for link in doc["links"]:
         if link["from_chain"] == link["to_chain"] or not link.get("to_tx"):
             continue  # swaps and mixer deposits are already drawn as transfers
@@ -53,11 +51,11 @@ def flow_edges(doc: Doc) -> pd.DataFrame:
                   if t.sender and t.receiver == (link.get("to_address") or t.receiver)]
         if not entry or not payout:
             continue
-        usd = sum((value_usd(t.asset, t.taint, t.usd, prices) for t in payout), ZERO)
+        value = sum((v.of(t.asset, t.taint, t.usd) for t in payout), ZERO)
         rows.append({"source": _key(entry[0].chain, entry[0].receiver or ""),
                      "target": _key(payout[0].chain, payout[0].sender or ""), "kind": str(link["kind"]),
-                     "service": str(link["service"]), "usd": usd, "transfers": 0, "evidence": str(link["evidence"])})
-    rows.sort(key=lambda r: (-r["usd"], r["source"], r["target"]))
+                     "service": str(link["service"]), "value": value, "transfers": 0, "evidence": str(link["evidence"])})
+    rows.sort(key=lambda r: (-r["value"], r["source"], r["target"]))
     return pd.DataFrame(rows, columns=EDGE_COLUMNS)
 
 
@@ -89,7 +87,7 @@ def _layers(keys: list[str], edges: pd.DataFrame, depth: dict[str, int]) -> dict
             else:
                 state[node] = 2
                 order.append(node)
-    layer = dict.fromkeys(keys, 0)
+    layer = {k: depth.get(k, 0) for k in keys}  # the engine's hop depth is a lower bound
     for node in reversed(order):
         for child in succ[node]:
             if (node, child) not in back:
@@ -97,29 +95,30 @@ def _layers(keys: list[str], edges: pd.DataFrame, depth: dict[str, int]) -> dict
     return layer
 
 
-def graph_tables(doc: Doc, top: int = 15) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def graph_tables(doc: Doc, top: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(nodes, drawn edges, aggregated rest) for the flow graph.
 
-    Drawn: every flow into an endpoint (so each exit is shown and labelled), every cross-chain link and the
-    ``top`` largest other flows. The other flows are summed per target layer into the third table
-    (columns: layer, flows, usd).
+    Drawn: the ``top`` largest flows and every cross-chain link. Every other flow is summed by the layer and
+    exit category of its target into the third table (columns: layer, category, flows, addresses, value), drawn
+    as one labelled group per row. Network fees are left out (they are in the summary as unaccounted).
     """
     edges = flow_edges(doc)
     labels = address_labels(doc)
     depth = {_key(a["chain"], a["address"]): int(a["depth"]) for a in doc["addresses"]}
     role = {_key(a["chain"], a["address"]): str(a["role"]) for a in doc["addresses"]}
     exits = {_key(e["chain"], e["address"]): e for e in doc["endpoints"]}
-    shown = [k for k, e in exits.items() if e.get("reason") != "fees"]  # fees stay with the payer, not an exit
-    keep = (edges.kind != "transfer") | edges.target.isin(shown)
-    others = edges[~keep]
-    drawn = pd.concat([edges[keep], others.head(top)]).sort_values(["usd", "source", "target"],
-                                                                   ascending=[False, True, True], kind="stable")
-    rest = others.iloc[top:]
+    fees = [k for k, e in exits.items() if e.get("reason") == "fees"]
+    edges = edges[~edges.target.isin(fees)]
+    links = edges[edges.kind != "transfer"]
+    flows = edges[edges.kind == "transfer"]
+    drawn = pd.concat([flows.head(top), links]).sort_values(["value", "source", "target"],
+                                                           ascending=[False, True, True], kind="stable")
+    rest = flows.iloc[top:]
     keys = sorted(set(drawn.source) | set(drawn.target))
     layer = _layers(keys, drawn, depth)
-    usd_in: dict[str, Decimal] = defaultdict(Decimal)
+    value_in: dict[str, Decimal] = defaultdict(Decimal)
     for r in records(edges):
-        usd_in[str(r.target)] += Decimal(r.usd)
+        value_in[str(r.target)] += Decimal(r.value)
     rows = []
     for key in keys:
         chain, address = key.split(":", 1)
@@ -129,17 +128,23 @@ def graph_tables(doc: Doc, top: int = 15) -> tuple[pd.DataFrame, pd.DataFrame, p
         service = (endpoint or {}).get("service") or (found[0]["label"] if found else "")
         rows.append({"key": key, "chain": chain, "address": address, "layer": layer[key], "slot": 0,
                      "role": role.get(key, "intermediate"), "category": category, "label": str(service or ""),
-                     "usd_in": usd_in[key]})
-    rows.sort(key=lambda r: (r["layer"], _CHAIN_ORDER.get(r["chain"], 9), -r["usd_in"], r["address"]))
+                     "value_in": value_in[key]})
+    rows.sort(key=lambda r: (r["layer"], _CHAIN_ORDER.get(r["chain"], 9), -r["value_in"], r["address"]))
     slots: dict[int, int] = defaultdict(int)
     for r in rows:
         r["slot"] = slots[r["layer"]]
         slots[r["layer"]] += 1
-    agg: dict[int, list[Any]] = defaultdict(lambda: [0, ZERO])
+    agg: dict[tuple[int, str], list[Any]] = defaultdict(lambda: [0, set(), ZERO])
     for r in records(rest):
-        a = agg[layer.get(str(r.target), depth.get(str(r.target), 0))]
+        target = str(r.target)
+        src_layer = layer.get(str(r.source), depth.get(str(r.source), 0))
+        where = max(layer.get(target, depth.get(target, 0)), src_layer + 1)
+        category = exit_category(exits[target]) if target in exits else "intermediate"
+        a = agg[(where, category)]
         a[0] += 1
-        a[1] += Decimal(r.usd)
-    rest_rows = [{"layer": k, "flows": v[0], "usd": v[1]} for k, v in sorted(agg.items())]
+        a[1].add(target)
+        a[2] += Decimal(r.value)
+    rest_rows = [{"layer": k[0], "category": k[1], "flows": v[0], "addresses": len(v[1]), "value": v[2]}
+                 for k, v in sorted(agg.items())]
     return (pd.DataFrame(rows, columns=NODE_COLUMNS), drawn.reset_index(drop=True),
-            pd.DataFrame(rest_rows, columns=["layer", "flows", "usd"]))
+            pd.DataFrame(rest_rows, columns=["layer", "category", "flows", "addresses", "value"]))

@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
-from tracer.figures import data, graph, series, stages, style
+from tracer.figures import data, graph, series, stages
 from tracer.figures.annex import write_annex_xlsx
 from tracer.figures.flowgraph import build_flowgraph
 from tracer.figures.sankey import build_sankey
@@ -69,7 +69,7 @@ class RenderResult:
 
 def build_figures(doc: Mapping[str, Any], top_flows: int = 15) -> list[Figure]:
     """Every figure of the package with its data tables (pure: no I/O)."""
-    case, as_of = str(doc["case"]), data.as_of(doc)
+    case, as_of, v = str(doc["case"]), data.as_of(doc), data.valuation(doc)
     links = stages.sankey_links(doc)
     daily, holders = series.daily_routes(doc), series.holding_wallets(doc)
     nodes, edges, rest = graph.graph_tables(doc, top=top_flows)
@@ -77,13 +77,14 @@ def build_figures(doc: Mapping[str, Any], top_flows: int = 15) -> list[Figure]:
              for a in doc["addresses"]}
     table = data.summary_table(doc)
     figures = [
-        Figure("sankey", build_sankey(links, case=case, as_of=as_of, stolen_text=stolen_text(doc)),
+        Figure("sankey", build_sankey(links, case=case, as_of=as_of, stolen_text=stolen_text(doc), valuation=v),
                {"sankey": links}),
-        Figure("timeline", build_timeline(daily, holders, case=case, as_of=as_of),
+        Figure("timeline", build_timeline(daily, holders, case=case, as_of=as_of, valuation=v),
                {"timeline_daily": daily, "timeline_wallets": holders}),
-        Figure("flowgraph", build_flowgraph(nodes, edges, rest, case=case, as_of=as_of, hover_labels=hover),
+        Figure("flowgraph", build_flowgraph(nodes, edges, rest, case=case, as_of=as_of, hover_labels=hover,
+                                          valuation=v),
                {"flowgraph_nodes": nodes, "flowgraph_edges": edges, "flowgraph_rest": rest}),
-        Figure("summary", build_summary(table, case=case, as_of=as_of), {"summary": table}),
+        Figure("summary", build_summary(table, case=case, as_of=as_of, valuation=v), {"summary": table}),
     ]
     for fig in figures:
         # Fixed trace uids: plotly.js would otherwise draw random ones into the SVG class names.
@@ -96,7 +97,8 @@ def stolen_text(doc: Mapping[str, Any]) -> str:
     """``10,000 ETH + 500,000 USDT ($28.0M)``."""
     parts = [f"{data.fmt_amount(Decimal(s['amount']))} {str(s['asset']).split('@', 1)[0]}"
              for s in doc["summary"]["stolen"]]
-    return f"{' + '.join(parts)} ({style.usd_text(data.stolen_usd(doc))})"
+    v = data.valuation(doc)
+    return f"{' + '.join(parts)} ({v.text(data.stolen_value(doc, v))})"
 
 
 def render_case(doc: Mapping[str, Any], out_dir: Path, *, static: bool = True, top_flows: int = 15,
@@ -178,6 +180,7 @@ def manifest(doc: Mapping[str, Any], files: Mapping[str, str], note: str | None)
         "seeds": doc.get("seeds", []),
         "stolen": doc["summary"]["stolen"],
         "figures": list(FIGURES),
+        "value_unit": data.valuation(doc).label,
         "static_images": note is None,
         "note": note,
         "files": dict(files),

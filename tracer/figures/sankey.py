@@ -9,10 +9,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tracer.figures import style
-from tracer.figures.data import records
+from tracer.figures.data import Valuation, records
 from tracer.figures.stages import STAGES, UNACCOUNTED
 
 _STAGE_X = (0.001, 0.2, 0.41, 0.62, 0.83)
+_MAX_NAME = 18  # node names wider than the gap to the next column would run over it
 _END_X = 0.999  # invisible sink: puts the exit labels right of their nodes, clear of the chain labels
 
 
@@ -50,17 +51,19 @@ def _display_name(stage: str, name: str) -> str:
         return "Stolen"
     if name.islower():  # our own category/chain words; service names keep their spelling (eXch)
         return name[:1].upper() + name[1:]
-    return name
+    return name if len(name) <= _MAX_NAME else name[:_MAX_NAME - 1] + "…"
 
 
 def _percent(value: Decimal, total: Decimal) -> str:
     if not total:
         return "–"
     pct = value * 100 / total
-    return "<0.1%" if 0 < pct < Decimal("0.05") else f"{pct:.1f}%"
+    if 0 < pct < Decimal("0.05"):
+        return "<0.1%"
+    return f"{pct:.0f}%" if pct >= 10 else f"{pct:.1f}%"  # short: labels must fit between columns
 
 
-def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str) -> go.Figure:
+def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str, valuation: Valuation) -> go.Figure:
     """The stage Sankey figure from :func:`tracer.figures.stages.sankey_links` output."""
     nodes = _node_order(links)
     index = {n: i for i, n in enumerate(nodes)}
@@ -69,7 +72,7 @@ def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str
     labels, colours, xs = [], [], []
     for stage, name in nodes:
         v = values.get((stage, name), Decimal(0))
-        labels.append(f"{style.esc(_display_name(stage, name))}<br>{style.usd_text(v)} · {_percent(v, total)}")
+        labels.append(f"{style.esc(_display_name(stage, name))}<br>{valuation.text(v)} · {_percent(v, total)}")
         colour = style.CATEGORY_COLOURS.get(name, style.STAGE_COLOUR) if stage == STAGES[-1] else style.STAGE_COLOUR
         colours.append(style.CATEGORY_COLOURS["unaccounted"] if name == UNACCOUNTED else colour)
         xs.append(_STAGE_X[STAGES.index(stage)])
@@ -96,7 +99,7 @@ def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str
     xs.append(_END_X)
     sankey = go.Sankey(
         arrangement="snap",
-        valueformat="$,.0f",
+        valueformat="$,.0f" if valuation.priced else ",.2f",
         node={"label": labels, "color": colours, "x": xs, "pad": 34, "thickness": 14,
               "line": {"color": "white", "width": 0}},
         link={"source": sources, "target": targets, "value": flow, "color": link_colours, "customdata": custom,
@@ -111,9 +114,11 @@ def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str
         if cat in present:
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=style.esc(cat),
                                      marker={"size": 12, "symbol": "square", "color": style.CATEGORY_COLOURS[cat]}))
-    cap = style.caption(case, f"USD at theft-day prices; each column sums to the stolen {stolen_text}", as_of,
+    units = ("USD at theft-day prices" if valuation.priced else
+             f"{valuation.unit} (unpriced: stolen assets 1:1, others at the case's bridge/swap rates)")
+    cap = style.caption(case, units, as_of, f"Each column sums to the stolen {stolen_text}; "
                         "links: opaque E1–E2, medium E3–E4, faint E5")
-    layout = style.base_layout(f"Where the stolen funds went — {style.esc(case)}", cap, height=680, bottom=120)
+    layout = style.base_layout(f"Where the stolen funds went — {style.esc(case)}", cap, height=700, bottom=140)
     layout.update({
         "xaxis": {"visible": False}, "yaxis": {"visible": False},
         "legend": {"orientation": "h", "x": 0, "y": 0.06, "yanchor": "top", "font": {"size": style.MIN_FONT_PX}},

@@ -17,8 +17,7 @@ from tracer.figures.data import (
     address_labels,
     exit_category,
     transfers,
-    unit_prices,
-    value_usd,
+    valuation,
 )
 
 ROUTES: tuple[str, ...] = (
@@ -27,6 +26,7 @@ ROUTES: tuple[str, ...] = (
 _LINK_ROUTE = {"swap": "swap", "bridge": "bridge", "mixer": "mixer", "instant_exchange": "instant exchange",
                "deposit": "exchange"}
 DEFAULT_HOLDING_USD = Decimal(100)
+DEFAULT_HOLDING_UNITS = Decimal("0.01")
 
 
 def route_of(t: Tx, links_in: Mapping[tuple[str, str], Mapping[str, Any]],
@@ -45,32 +45,35 @@ def route_of(t: Tx, links_in: Mapping[tuple[str, str], Mapping[str, Any]],
 
 
 def daily_routes(doc: Doc) -> pd.DataFrame:
-    """USD moved per UTC day and route (columns: date, route, usd, transfers), tainted share of each transfer."""
-    prices = unit_prices(doc)
+    """Value moved per UTC day and route (columns: date, route, value, transfers), tainted share of each transfer.
+
+    ``value`` is on the case's scale (:func:`tracer.figures.data.valuation`: USD when the export is priced).
+    """
+    v = valuation(doc)
     links_in = {(lk["from_chain"], lk["from_tx"]): lk for lk in doc["links"]}
     links_out = {(lk["to_chain"], lk["to_tx"]): lk for lk in doc["links"] if lk.get("to_tx")}
     exits = {(e["chain"], e["address"]): exit_category(e) for e in doc["endpoints"]}
     victims = {key for key, labels in address_labels(doc).items() if any(lb["category"] == "victim" for lb in labels)}
     sums: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [ZERO, 0])
     for t in transfers(doc):
-        usd = None if t.usd is None or t.amount == 0 else t.usd * t.taint / t.amount
         key = (t.timestamp.date().isoformat(), route_of(t, links_in, links_out, exits, victims))
-        sums[key][0] += value_usd(t.asset, t.taint, usd, prices)
+        sums[key][0] += v.of(t.asset, t.taint, t.usd)  # export usd is for the tainted share
         sums[key][1] += 1
     rank = {r: i for i, r in enumerate(ROUTES)}
-    rows = [{"date": d, "route": r, "usd": v[0].quantize(Decimal("0.01")), "transfers": v[1]}
-            for (d, r), v in sorted(sums.items(), key=lambda kv: (kv[0][0], rank[kv[0][1]]))]
-    return pd.DataFrame(rows, columns=["date", "route", "usd", "transfers"])
+    rows = [{"date": d, "route": r, "value": x[0].quantize(Decimal("0.01")), "transfers": x[1]}
+            for (d, r), x in sorted(sums.items(), key=lambda kv: (kv[0][0], rank[kv[0][1]]))]
+    return pd.DataFrame(rows, columns=["date", "route", "value", "transfers"])
 
 
 def holding_wallets(doc: Doc) -> pd.DataFrame:
     """Number of the launderer's wallets holding stolen value after each transfer (columns: timestamp, wallets).
 
-    A wallet holds if its tainted balance is worth at least ``parameters.min_value_usd`` (default 100 USD);
+    A wallet holds if its tainted balance is worth at least 100 USD (unpriced exports: 0.01 of the stolen unit);
     services (exchanges, bridges, mixers, issuers, victims...) are not counted.
     """
-    prices = unit_prices(doc)
-    threshold = Decimal(str((doc.get("parameters") or {}).get("min_value_usd") or DEFAULT_HOLDING_USD))
+    v = valuation(doc)
+    prices = v.prices
+    threshold = DEFAULT_HOLDING_USD if v.priced else DEFAULT_HOLDING_UNITS
     service = {key for key, labels in address_labels(doc).items()
                if any(lb["category"] in SERVICE_CATEGORIES for lb in labels)}
     service |= {(e["chain"], e["address"]) for e in doc["endpoints"]
@@ -82,8 +85,8 @@ def holding_wallets(doc: Doc) -> pd.DataFrame:
             balance[(t.chain, t.sender, t.asset)] -= t.taint
         if t.receiver:
             balance[(t.chain, t.receiver, t.asset)] += t.taint
-        holders = {(c, a) for (c, a, asset), v in balance.items()
-                   if (c, a) not in service and v * prices.get(asset, ZERO) >= threshold}
+        holders = {(c, a) for (c, a, asset), bal in balance.items()
+                   if (c, a) not in service and bal * prices.get(asset, ZERO) >= threshold}
         stamp = t.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
         if rows and rows[-1]["timestamp"] == stamp:
             rows[-1]["wallets"] = len(holders)

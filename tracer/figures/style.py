@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 WIDTH_PX = 800
@@ -66,27 +65,14 @@ def short_address(address: str) -> str:
     return address if len(address) <= 12 else f"{address[:6]}…{address[-4:]}"
 
 
-def usd_text(value: Decimal | float) -> str:
-    """Compact USD: ``$27.5M``, ``$499k``, ``$960``."""
-    v = float(value)
-    if abs(v) >= 1e9:
-        return f"${v / 1e9:.2f}B"
-    if abs(v) >= 1e6:
-        return f"${v / 1e6:.1f}M"
-    if abs(v) >= 1e3:
-        return f"${v / 1e3:.0f}k"
-    return f"${v:,.0f}"
-
-
 def as_of_text(as_of: datetime) -> str:
     """``as of 2025-03-03 12:00 UTC``."""
     return f"as of {as_of.strftime('%Y-%m-%d %H:%M')} UTC"
 
 
-def caption(case: str, units: str, as_of: datetime, extra: str = "") -> str:
-    """Caption line printed under every figure: case, units and the as-of date."""
-    first = f"Case {esc(case)} · {as_of_text(as_of)}" + (f" · {extra}" if extra else "")
-    return f"{first}<br>Units: {units}"
+def caption(case: str, units: str, as_of: datetime, *extra: str) -> str:
+    """Caption printed under every figure: case and as-of date, units, then any extra lines."""
+    return "<br>".join([f"Case {esc(case)} · {as_of_text(as_of)}", f"Units: {units}", *extra])
 
 
 def base_layout(title: str, cap: str, height: int, bottom: int = 90, left: int = 20, top: int = 50) -> dict[str, Any]:
@@ -102,7 +88,8 @@ def base_layout(title: str, cap: str, height: int, bottom: int = 90, left: int =
         "plot_bgcolor": "white",
         "annotations": [{
             "text": cap, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": 0,
-            "xanchor": "left", "yanchor": "top", "yshift": -bottom + 38, "xshift": -left + 10, "align": "left",
+            "xanchor": "left", "yanchor": "top", "yshift": -bottom + 6 + 18 * (cap.count("<br>") + 1),
+            "xshift": -left + 10, "align": "left",
             "font": {"size": MIN_FONT_PX, "color": "#444444"},
         }],
     }

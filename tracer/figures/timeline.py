@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from tracer.figures import style
+from tracer.figures.data import Valuation
 from tracer.figures.series import ROUTES
 
 _DAY_MS = 86_400_000
@@ -24,8 +25,11 @@ ROUTE_COLOURS: dict[str, str] = {
 }
 
 
-def build_timeline(daily: pd.DataFrame, holders: pd.DataFrame, *, case: str, as_of: datetime) -> go.Figure:
+def build_timeline(daily: pd.DataFrame, holders: pd.DataFrame, *, case: str, as_of: datetime,
+                   valuation: Valuation) -> go.Figure:
     """Two panels sharing a date axis; tables from :mod:`tracer.figures.series`."""
+    scale = 1e6 if valuation.priced else 1.0
+    unit = "USD M" if valuation.priced else valuation.unit
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.62, 0.38])
     for route in ROUTES:
         part = daily[daily.route == route]
@@ -33,10 +37,10 @@ def build_timeline(daily: pd.DataFrame, holders: pd.DataFrame, *, case: str, as_
             continue
         fig.add_trace(go.Bar(
             # Centre each day's bar on noon so it spans its own UTC day on the shared time axis.
-            x=[f"{d} 12:00" for d in part.date], y=[float(v) / 1e6 for v in part.usd], name=route,
+            x=[f"{d} 12:00" for d in part.date], y=[float(v) / scale for v in part.value], name=route,
             width=[_DAY_MS * 0.8] * len(part),
             marker={"color": ROUTE_COLOURS[route], "line": {"color": "#333333", "width": 0.5}},
-            hovertemplate=f"{route}<br>%{{x|%d %b %Y}}: $%{{y:.2f}}M<extra></extra>",
+            hovertemplate=f"{route}<br>%{{x|%d %b %Y}}: %{{y:,.2f}} {unit}<extra></extra>",
         ), row=1, col=1)
     if not holders.empty:
         times = [ts.replace("T", " ").rstrip("Z") for ts in holders.timestamp]
@@ -48,9 +52,11 @@ def build_timeline(daily: pd.DataFrame, holders: pd.DataFrame, *, case: str, as_
             marker={"size": 4}, name="wallets holding", showlegend=False,
             hovertemplate="%{x}: %{y} wallets<extra></extra>",
         ), row=2, col=1)
-    cap = style.caption(case, "USD millions at transfer time (tainted share); wallets: own addresses ≥ min. value",
-                        as_of)
-    layout = style.base_layout(f"Dispersal over time — {style.esc(case)}", cap, height=560, bottom=100, left=70,
+    what = "USD millions at transfer time" if valuation.priced else f"{valuation.unit} (no prices in the export)"
+    floor = "100 USD" if valuation.priced else f"0.01 {valuation.unit}"
+    cap = style.caption(case, f"{what}, tainted share", as_of,
+                        f"Wallets: the launderer's own addresses holding ≥ {floor} of stolen value")
+    layout = style.base_layout(f"Dispersal over time — {style.esc(case)}", cap, height=580, bottom=120, left=70,
                                top=100)
     layout.update({
         "barmode": "stack", "bargap": 0.25,
@@ -60,7 +66,7 @@ def build_timeline(daily: pd.DataFrame, holders: pd.DataFrame, *, case: str, as_
     layout["margin"]["r"] = 40  # room for the last date tick label
     fig.update_layout(layout)
     axis_font = {"size": style.MIN_FONT_PX}
-    fig.update_yaxes(title_text="USD moved per day (M)", row=1, col=1, gridcolor="#e5e5e5", tickfont=axis_font,
+    fig.update_yaxes(title_text=f"{unit} moved per day", row=1, col=1, gridcolor="#e5e5e5", tickfont=axis_font,
                      title_font=axis_font, rangemode="tozero")
     fig.update_yaxes(title_text="Wallets holding", row=2, col=1, gridcolor="#e5e5e5", tickfont=axis_font,
                      title_font=axis_font, rangemode="tozero", dtick=1 if holders.wallets.max() <= 10 else None)

@@ -28,6 +28,7 @@ class Exit:
     amount: int
     phase: int
     tx: str | None = None
+    via: str | None = None  # "mixer": the value crossed a pool first; a tracer can only prove it as "mixed"
 
 
 @dataclass(frozen=True)

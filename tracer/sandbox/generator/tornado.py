@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tracer.sandbox.generator import abi
 from tracer.sandbox.generator.context import DAY, ETH, HOUR, TORNADO_10, TORNADO_100, WEI, Ctx
 from tracer.sandbox.generator.ethereum import SIMPLE_GAS, to_exchange_deposit
@@ -103,6 +105,8 @@ def launder(ctx: Ctx, pool: Pool, addr: str, pool_addr: str, ts: int, variant: i
         ctx.truth.inflow(ETHEREUM, ETH, "mixer_withdrawal", got)
         ctx.truth.mixer_pairs.append(MixerPair(pool_addr, dep_hash, wd_hash, rcpt, linkable))
         if k % 2 == 0 and ctx.phase_of(t_w + DAY) == 1:
+            before = len(ctx.truth.exits)
             to_exchange_deposit(ctx, rcpt, t_w + DAY, others=1)
+            ctx.truth.exits[before:] = [replace(x, via="mixer") for x in ctx.truth.exits[before:]]
         else:
             ctx.rest_status[(ETHEREUM, rcpt)] = "mixed"
