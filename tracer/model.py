@@ -171,6 +171,7 @@ class Transfer:
     timestamp: datetime
     flags: frozenset[TransferFlag] = frozenset()
     fee: int = 0  # native fee paid by from_address for the whole tx; set on one transfer per tx (index -1)
+    gas_price: int | None = None  # wei, on the top-level transfer where the API gives it (mixer heuristic H2)
 
     @property
     def id(self) -> str:

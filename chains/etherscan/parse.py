@@ -94,7 +94,8 @@ def txlist_item_to_transfer(item: Row, chain: Chain) -> Transfer:
                     asset=chain.native, from_address=_addr(chain, item.get("from")),
                     to_address=_addr(chain, item.get("to")), amount=amount,
                     block_number=to_int(item["blockNumber"]), timestamp=timestamp(item["timeStamp"]),
-                    flags=_flags(amount, failed), fee=to_int(item.get("gasUsed")) * to_int(item.get("gasPrice")))
+                    flags=_flags(amount, failed), fee=to_int(item.get("gasUsed")) * to_int(item.get("gasPrice")),
+                    gas_price=to_int(item.get("gasPrice")) if item.get("gasPrice") not in (None, "") else None)
 
 
 def internal_item_to_transfer(item: Row, chain: Chain, tx_hash: str | None = None, occurrence: int = 0) -> Transfer:

@@ -43,7 +43,7 @@ def figures_command(
     from_export: Path | None = typer.Option(None, "--from-export", help="Render from an export JSON file "
                                             "instead of the store."),
     no_static: bool = typer.Option(False, "--no-static", help="Write HTML, tables and annex only."),
-    top: int = typer.Option(15, "--top", min=1, help="Flows drawn in the flow graph besides exits and links."),
+    top: int = typer.Option(25, "--top", min=1, help="Largest flows drawn in the flow graph (the rest grouped)."),
     json_out: bool = typer.Option(False, "--json", help="Print the manifest's file list as JSON."),
 ) -> None:
     """Write the stage Sankey, dispersal timeline, flow graph and summary table (HTML + PNG/SVG/PDF), their CSV

@@ -88,9 +88,11 @@ def pool_events(pool: Pool, address: str, history: Sequence[Transfer]
     """Deposits (value in at the denomination), withdrawals (internal payouts out) and the payout transfer per tx."""
     deposits: list[PoolDeposit] = []
     outs: dict[str, list[Transfer]] = defaultdict(list)
+    gas = {t.tx_hash: t.gas_price for t in history if t.index == -1 and t.gas_price is not None}
     for t in history:
         if t.to_address == address and t.amount == pool.denomination and t.followable:
-            deposits.append(PoolDeposit(t.tx_hash, t.block_number, t.timestamp, pool, t.from_address, None))
+            deposits.append(PoolDeposit(t.tx_hash, t.block_number, t.timestamp, pool, t.from_address,
+                                        gas.get(t.tx_hash)))
         elif t.from_address == address and t.kind is TransferKind.INTERNAL and t.amount > 0 and t.to_address:
             outs[t.tx_hash].append(t)
     withdrawals: list[PoolWithdrawal] = []
@@ -100,6 +102,6 @@ def pool_events(pool: Pool, address: str, history: Sequence[Transfer]
         recipient, relayer = legs[0], (legs[1] if len(legs) > 1 else None)
         withdrawals.append(PoolWithdrawal(tx_hash, recipient.block_number, recipient.timestamp, pool,
                                           recipient.to_address or "", relayer.to_address if relayer else None,
-                                          relayer.amount if relayer else 0, None))
+                                          relayer.amount if relayer else 0, gas.get(tx_hash)))
         payouts[tx_hash] = recipient
     return deposits, sorted(withdrawals, key=lambda w: (w.block, w.tx_hash)), payouts

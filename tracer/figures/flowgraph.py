@@ -113,7 +113,7 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
         if cat in present:
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"exit: {cat}",
                                      marker={"size": 11, "color": style.CATEGORY_COLOURS[cat]}))
-    layers = max((int(v) for v in nodes.layer), default=0)
+    layers = max([int(v) for v in nodes.layer] + [int(v) for v in rest.layer] + [0])
     rows = max([int(v) for v in nodes.slot] + [0]) + max(
         [int((rest.layer == layer_).sum()) for layer_ in set(rest.layer)] + [0])
     unit = "USD at transfer time" if valuation.priced else f"{valuation.unit} (no prices in the export)"

@@ -19,6 +19,7 @@ from tracer.figures.data import (
 )
 
 _EVIDENCE_ORDER = ("E1", "E2", "E3", "E4", "E5")
+CENT = Decimal("0.01")
 _CHAIN_ORDER = {"ethereum": 0, "bitcoin": 1, "tron": 2}
 NODE_COLUMNS = ["key", "chain", "address", "layer", "slot", "role", "category", "label", "value_in"]
 EDGE_COLUMNS = ["source", "target", "kind", "service", "value", "transfers", "evidence"]
@@ -55,6 +56,8 @@ def flow_edges(doc: Doc) -> pd.DataFrame:
         rows.append({"source": _key(entry[0].chain, entry[0].receiver or ""),
                      "target": _key(payout[0].chain, payout[0].sender or ""), "kind": str(link["kind"]),
                      "service": str(link["service"]), "value": value, "transfers": 0, "evidence": str(link["evidence"])})
+    for r in rows:
+        r["value"] = r["value"].quantize(CENT)
     rows.sort(key=lambda r: (-r["value"], r["source"], r["target"]))
     return pd.DataFrame(rows, columns=EDGE_COLUMNS)
 
@@ -107,7 +110,8 @@ def graph_tables(doc: Doc, top: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, p
     depth = {_key(a["chain"], a["address"]): int(a["depth"]) for a in doc["addresses"]}
     role = {_key(a["chain"], a["address"]): str(a["role"]) for a in doc["addresses"]}
     exits = {_key(e["chain"], e["address"]): e for e in doc["endpoints"]}
-    fees = [k for k, e in exits.items() if e.get("reason") == "fees"]
+    # Pure fee sinks are left out; a wallet that paid gas but also moves funds (the exploiter) stays.
+    fees = [k for k, e in exits.items() if e.get("reason") == "fees" and role.get(k, "endpoint") == "endpoint"]
     edges = edges[~edges.target.isin(fees)]
     links = edges[edges.kind != "transfer"]
     flows = edges[edges.kind == "transfer"]
@@ -128,7 +132,7 @@ def graph_tables(doc: Doc, top: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, p
         service = (endpoint or {}).get("service") or (found[0]["label"] if found else "")
         rows.append({"key": key, "chain": chain, "address": address, "layer": layer[key], "slot": 0,
                      "role": role.get(key, "intermediate"), "category": category, "label": str(service or ""),
-                     "value_in": value_in[key]})
+                     "value_in": value_in[key].quantize(CENT)})
     rows.sort(key=lambda r: (r["layer"], _CHAIN_ORDER.get(r["chain"], 9), -r["value_in"], r["address"]))
     slots: dict[int, int] = defaultdict(int)
     for r in rows:
@@ -144,7 +148,7 @@ def graph_tables(doc: Doc, top: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, p
         a[0] += 1
         a[1].add(target)
         a[2] += Decimal(r.value)
-    rest_rows = [{"layer": k[0], "category": k[1], "flows": v[0], "addresses": len(v[1]), "value": v[2]}
+    rest_rows = [{"layer": k[0], "category": k[1], "flows": v[0], "addresses": len(v[1]), "value": v[2].quantize(CENT)}
                  for k, v in sorted(agg.items())]
     return (pd.DataFrame(rows, columns=NODE_COLUMNS), drawn.reset_index(drop=True),
             pd.DataFrame(rest_rows, columns=["layer", "category", "flows", "addresses", "value"]))

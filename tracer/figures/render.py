@@ -67,7 +67,7 @@ class RenderResult:
         return self.out_dir / "manifest.json"
 
 
-def build_figures(doc: Mapping[str, Any], top_flows: int = 15) -> list[Figure]:
+def build_figures(doc: Mapping[str, Any], top_flows: int = 25) -> list[Figure]:
     """Every figure of the package with its data tables (pure: no I/O)."""
     case, as_of, v = str(doc["case"]), data.as_of(doc), data.valuation(doc)
     links = stages.sankey_links(doc)
@@ -101,7 +101,7 @@ def stolen_text(doc: Mapping[str, Any]) -> str:
     return f"{' + '.join(parts)} ({v.text(data.stolen_value(doc, v))})"
 
 
-def render_case(doc: Mapping[str, Any], out_dir: Path, *, static: bool = True, top_flows: int = 15,
+def render_case(doc: Mapping[str, Any], out_dir: Path, *, static: bool = True, top_flows: int = 25,
                 formats: tuple[str, ...] = STATIC_FORMATS,
                 progress: Callable[[str], None] | None = None) -> RenderResult:
     """Write the whole package for an export document into ``out_dir`` (created if missing).

@@ -1,0 +1,71 @@
+"""End to end: trace the sandbox incident and score it against its ground truth (issues 4, 5, 6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.e2e.harness import export, running_sandbox, settings_for, trace, truth_json
+from tracer.evaluation import evaluate
+from tracer.export import load_schema
+
+
+@pytest.fixture(scope="module")
+def traced(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    tmp = tmp_path_factory.mktemp("e2e")
+    with running_sandbox(tmp / "sandbox") as sandbox:
+        settings = settings_for(sandbox, tmp / "case.db")
+        store, wiring, outcome = trace(sandbox, settings)
+        doc = export(store, wiring)
+        yield sandbox, settings, store, wiring, outcome, doc
+
+
+def test_trace_finishes_and_export_matches_the_schema(traced) -> None:  # type: ignore[no-untyped-def]
+    _sandbox, _settings, _store, _wiring, outcome, doc = traced
+    assert outcome.finished
+    jsonschema.validate({**doc, "generated_at": "2026-01-01T00:00:00Z"}, load_schema())
+    assert doc["meta"]["tips"].keys() == {"ethereum", "bitcoin", "tron"}
+
+
+def test_ground_truth_scores(traced) -> None:  # type: ignore[no-untyped-def]
+    sandbox, _settings, _store, _wiring, _outcome, doc = traced
+    score = evaluate(doc, truth_json(sandbox))
+    print("evaluation:", score.as_dict())
+    assert score.recall_by_value >= 0.95
+    assert score.conservation_error <= 1e-9
+    assert score.noise_followed == []
+    assert score.busy_expanded == []
+    assert score.cross_chain_found == score.cross_chain_total == 10
+
+
+def test_value_is_conserved_exactly_per_stolen_asset(traced) -> None:  # type: ignore[no-untyped-def]
+    sandbox, _settings, store, _wiring, _outcome, _doc = traced
+    from tracer.engine.repository import SqlTraceRepository
+
+    repo = SqlTraceRepository(store.engine)
+    case = store.get_case("e2e")
+    assert case is not None
+    ends = repo.endpoints(case.id)
+    for asset, amount in sandbox.truth.stolen:
+        assert sum(e.origin_amount for e in ends if e.origin == asset) == amount
+
+
+def test_no_noise_or_busy_wallet_in_the_graph(traced) -> None:  # type: ignore[no-untyped-def]
+    sandbox, _settings, _store, _wiring, _outcome, doc = traced
+    noise = dict(sandbox.truth.noise)
+    touched = {t["to"] for t in doc["transfers"]} | {t["from"] for t in doc["transfers"]}
+    assert not touched & set(noise["poisoning_addresses"])
+    assert not {t["tx_hash"] for t in doc["transfers"]} & set(noise["dust_txs"])
+    busy = {b.split(":", 1)[1] for b in noise["busy_addresses"]}
+    assert not {t["from"] for t in doc["transfers"]} & busy  # reached maybe, never expanded
+
+
+def test_rerun_of_finished_trace_makes_zero_requests(traced, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sandbox, settings, _store, _wiring, _outcome, doc = traced
+    before = sandbox.server.stats()
+    store, wiring, outcome = trace(sandbox, settings)
+    assert outcome.already_finished and wiring.requests() == 0
+    assert export(store, wiring) == doc
+    assert sandbox.server.stats() == before
