@@ -16,6 +16,7 @@ from tracer.figures.data import Valuation, records
 
 _SYMBOLS = {"ethereum": "circle", "bitcoin": "square", "tron": "diamond"}
 _MAX_LABEL = 17
+_ROW_PX = 72  # vertical room per address row: labels alternate above/below, so rows must clear two lines
 _EXIT_NAMES = set(style.EXIT_CATEGORIES)
 
 
@@ -114,12 +115,15 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"exit: {cat}",
                                      marker={"size": 11, "color": style.CATEGORY_COLOURS[cat]}))
     layers = max([int(v) for v in nodes.layer] + [int(v) for v in rest.layer] + [0])
-    rows = max([int(v) for v in nodes.slot] + [0]) + max(
-        [int((rest.layer == layer_).sum()) for layer_ in set(rest.layer)] + [0])
+    per_layer: dict[int, int] = {}
+    for lay in [int(v) for v in nodes.layer] + [int(v) for v in rest.layer]:
+        per_layer[lay] = per_layer.get(lay, 0) + 1
+    rows = max(per_layer.values(), default=1) - 1  # index of the lowest row in use
     unit = "USD at transfer time" if valuation.priced else f"{valuation.unit} (no prices in the export)"
     cap = style.caption(case, unit, as_of, "Line width ∝ value; dashed = E3–E4 heuristic, dotted = E5 assessed; "
                         "blue = cross-chain link")
-    layout = style.base_layout(f"Flow of funds by hop — {style.esc(case)}", cap, height=700, bottom=170)
+    layout = style.base_layout(f"Flow of funds by hop — {style.esc(case)}", cap,
+                               height=max(700, 330 + _ROW_PX * (rows + 1)), bottom=170)
     if len(rest):
         layout["annotations"].append({
             "text": "+N: groups of the smaller flows, by hop and exit category (hover for their value)",
