@@ -127,13 +127,13 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
     if len(rest):
         layout["annotations"].append({
             "text": "+N: groups of the smaller flows, by hop and exit category (hover for their value)",
-            "x": 0, "y": -rows - 0.3, "xref": "paper", "yref": "y", "xanchor": "left", "showarrow": False,
+            "x": 0, "y": -rows - 0.65, "xref": "paper", "yref": "y", "xanchor": "left", "showarrow": False,
             "font": {"size": style.MIN_FONT_PX, "color": "#555555"}})
     layout.update({
         "xaxis": {"range": [-0.9, layers + 0.9], "tickmode": "array", "tickvals": list(range(layers + 1)),
                   "ticktext": [f"hop {i}" for i in range(layers + 1)], "side": "top", "showgrid": False,
                   "zeroline": False, "tickfont": {"size": style.MIN_FONT_PX}},
-        "yaxis": {"range": [-rows - 1.0, 0.6], "visible": False},
+        "yaxis": {"range": [-rows - 0.9, 0.6], "visible": False},
         "legend": {"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top", "font": {"size": style.MIN_FONT_PX}},
         "hovermode": "closest",
     })

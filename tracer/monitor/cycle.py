@@ -72,6 +72,7 @@ class Monitor:
         """One full cycle over every active watch."""
         started, before = time.monotonic(), self.requests()
         report = CycleReport()
+        self._sent: dict[int, list[Transfer]] = defaultdict(list)
         watch = self.store.watchlist()
         report.watched = len(watch)
         by_chain: dict[Chain, list[WatchEntry]] = defaultdict(list)
@@ -130,6 +131,7 @@ class Monitor:
                             report.new_alerts.append(alert)
                     if case_id is not None:
                         moved_by_case[case_id].append((chain, address))
+                        self._sent[case_id].extend(confirmed)
             keep_balance = cursor.last_balance if (unconfirmed and cursor is not None) else balances.get(address)
             self.store.set_cursor(chain, address, safe, None if unconfirmed and cursor is None else keep_balance)
 
@@ -171,6 +173,7 @@ class Monitor:
             report.errors.append(f"extending case {case_id}: {exc} (the next cycle retries)")
             return
         report.extended_cases.append(info.name if info else str(case_id))
+        self._first_contacts(case_id, report)
         watched = len(self.store.watchlist())
         for chain, address in holders:
             if watched >= self.auto_watch_cap:
@@ -179,6 +182,26 @@ class Monitor:
             if self.store.add_watch(WatchEntry(chain, address, case_id, "auto: holds stolen funds", origin="auto")):
                 report.new_watches += 1
                 watched += 1
+
+    def _first_contacts(self, case_id: int, report: CycleReport) -> None:
+        """After the extension: a recipient the engine found to be an exchange deposit address, OTC desk, bridge
+        or mixer (by behaviour, not only by label) is a first contact -- a high-severity alert of its own."""
+        from tracer.engine.repository import SqlTraceRepository
+
+        exits = {(e.chain, e.address): e for e in SqlTraceRepository(self.store.engine).endpoints(case_id)
+                 if e.category in HIGH_SEVERITY}
+        for t in self._sent.get(case_id, []):
+            hit = exits.get((t.chain, t.to_address or ""))
+            if hit is None or t.from_address is None:
+                continue
+            assert hit.category is not None
+            service = hit.service or hit.category.value
+            alert = Alert(t.chain, t.from_address, t.tx_hash, t.timestamp, f"contact_{hit.category.value}", t.amount,
+                          t.asset, Severity.HIGH,
+                          f"first contact: {units(t.amount, t.asset.decimals)} {t.asset.symbol} reached {service} "
+                          f"({hit.category.value}) at {t.to_address}")
+            if self.store.add_alert(alert, case_id):
+                report.new_alerts.append(alert)
 
     def _deliver(self, report: CycleReport) -> None:
         pending = self.store.undelivered_alerts()

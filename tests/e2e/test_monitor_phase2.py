@@ -1,0 +1,110 @@
+"""Monitoring end to end (issue 8): the dormant wallets move in the world's phase 2; alerts name exactly them,
+the case's trace is extended, a failed webhook loses nothing, and a second monitor is refused."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+
+from db.records import WatchEntry
+from heuristics.mixers.coinjoin import detect_coinjoin
+from tests.e2e.harness import CASE, export, running_sandbox, settings_for, trace
+from tracer.engine.repository import SqlTraceRepository
+from tracer.model import Chain, EndpointStatus
+from tracer.monitor.cycle import Monitor
+from tracer.monitor.extend import make_extender
+from tracer.monitor.lock import MonitorBusy, MonitorLock
+from tracer.monitor.notify import WebhookSink
+
+
+class Hook(BaseHTTPRequestHandler):
+    """A webhook receiver that fails its first ``fail`` POSTs."""
+
+    fail = 0
+    received: list[dict[str, object]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server naming
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if Hook.fail > 0:
+            Hook.fail -= 1
+            self.send_response(500)
+        else:
+            Hook.received.append(body)
+            self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+@pytest.fixture()
+def webhook() -> tuple[str, type[Hook]]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Hook.received = []
+    Hook.fail = 10**6  # down until the test says otherwise
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", Hook
+    server.shutdown()
+
+
+def test_phase_two_movements_alert_and_extend_the_case(tmp_path: Path, webhook: tuple[str, type[Hook]]) -> None:
+    url, hook = webhook
+    with running_sandbox(tmp_path / "sandbox", phase=1) as sandbox:
+        settings = settings_for(sandbox, tmp_path / "case.db")
+        store, wiring, outcome = trace(sandbox, settings)
+        assert outcome.finished
+        case = store.get_case(CASE)
+        assert case is not None
+        repo = SqlTraceRepository(store.engine)
+        holders = sorted({(e.chain, e.address) for e in repo.endpoints(case.id) if e.status is EndpointStatus.UNSPENT})
+        for chain, address in holders:
+            store.add_watch(WatchEntry(chain, address, case.id, "holds stolen funds", origin="case"))
+        before = export(store, wiring)
+        extender = make_extender(store, wiring.adapters, wiring.labels, bridge=wiring.bridge,
+                                 coinjoin=detect_coinjoin, confirmations=settings.confirmations,
+                                 requests=wiring.requests)
+        monitor = Monitor(store, wiring.adapters, wiring.labels, confirmations=settings.confirmations,
+                          extend=extender, sink=WebhookSink(url, requests.Session(), sleep=lambda _s: None),
+                          requests=wiring.requests)
+        quiet = monitor.run_once()  # phase 1: nothing new
+        assert quiet.new_alerts == [] and quiet.moved == []
+
+        sandbox.server.set_phase(2)
+        report = monitor.run_once()
+        tip1 = sandbox.world.tip("ethereum", 1)
+        movers = {(Chain.ETHEREUM, tx.from_) for tx in sandbox.world.evm_txs if tx.block > tip1}
+        watched = {(c, a) for c, a in holders}
+        moved = {(Chain(m.split(":", 1)[0]), m.split(":", 1)[1]) for m in report.moved}
+        print("moved:", sorted(report.moved), "alerts:", [a.message for a in report.new_alerts])
+        assert moved == movers & watched and moved  # exactly the watched wallets that moved in phase 2
+        assert moved <= {(Chain(c), a) for c, a in sandbox.truth.dormant}
+        assert {(a.chain, a.address) for a in report.new_alerts} == moved
+        assert any(a.severity.value == "high" and a.kind.startswith("contact_") for a in report.new_alerts)
+        assert report.extended_cases == [CASE]
+        assert report.undelivered == len(report.new_alerts) and report.delivered == 0  # webhook down: kept
+
+        after = export(store, wiring)
+        new_hops = [t for t in after["transfers"] if t not in before["transfers"]]
+        assert {(Chain(t["chain"]), t["from"]) for t in new_hops} >= moved  # the trace grew from the movers
+        assert any(e["status"] == "cashed_out" and e not in before["endpoints"] for e in after["endpoints"])
+
+        hook.fail = 0  # webhook back: next cycle delivers what was kept, and alerts are not duplicated
+        again = monitor.run_once()
+        assert again.new_alerts == [] and again.delivered == len(report.new_alerts)
+        assert len(hook.received) == len(report.new_alerts)
+        assert all("text" in body for body in hook.received)
+        assert len(store.alerts(case.id)) == len(report.new_alerts)
+
+
+def test_second_monitor_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/m.db"
+    with MonitorLock(url, tmp_path), pytest.raises(MonitorBusy, match="already running"):
+        with MonitorLock(url, tmp_path):
+            pass
+    with MonitorLock(url, tmp_path):  # released after the first one ended
+        pass
