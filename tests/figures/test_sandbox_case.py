@@ -57,3 +57,20 @@ def test_sandbox_figures_render(sandbox: dict[str, Any], tmp_path: Path) -> None
     for word in ("Dormant", "Exchange", "Mixer", "Instant exchange", "Bitcoin", "Ethereum", "ETH-eq"):
         assert word in sankey, word
     assert "as of 2025-02-27 13:41 UTC" in sankey
+
+
+def test_flow_graph_groups_the_long_tail(sandbox: dict[str, Any]) -> None:
+    from tracer.figures import graph
+
+    nodes, edges, rest = graph.graph_tables(sandbox, top=25)
+    drawn = edges[edges.kind == "transfer"]
+    assert 0 < len(drawn) <= 25
+    assert rest.groupby("layer").size().max() <= graph.MAX_GROUPS
+    # Every flow (fee sinks aside) is either drawn or counted in a group.
+    everything = graph.flow_edges(sandbox)
+    fee_sinks = {f"{e['chain']}:{e['address']}" for e in sandbox["endpoints"] if e["reason"] == "fees"}
+    roles = {f"{a['chain']}:{a['address']}": a["role"] for a in sandbox["addresses"]}
+    counted = everything[(everything.kind == "transfer") & ~everything.target.isin(
+        [k for k in fee_sinks if roles.get(k, "endpoint") == "endpoint"])]
+    assert len(drawn) + rest.flows.sum() == len(counted)
+    assert "network fee" not in set(nodes.label)

@@ -117,3 +117,16 @@ def test_amount_and_stolen_captions(sample_doc: dict[str, Any]) -> None:
     assert data.fmt_amount(Decimal("1499.990")) == "1,499.99"
     assert data.fmt_amount(Decimal("0.00001")) == "0"
     assert stolen_text(sample_doc) == "10,000 ETH + 500,000 USDT ($28.0M)"
+
+
+def test_unpriced_payout_asset_is_valued_through_its_bridge(doc: dict[str, Any]) -> None:
+    # The engine exports usd only where it has a price; BTC reached through THORChain may have none.
+    for t in doc["transfers"]:
+        if t["asset"] == "BTC":
+            t["usd"] = None
+    v = data.valuation(doc)
+    assert v.priced
+    # 4,000 ETH at 2,750 went in, 114.2 BTC came out.
+    assert abs(v.prices["BTC"] - Decimal(11_000_000) / Decimal("114.2")) < Decimal("0.01")
+    flows = stages.flows_table(doc)
+    assert set(flows[flows.chain == "bitcoin"].venue) == {"THORChain"}

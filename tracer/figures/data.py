@@ -144,12 +144,19 @@ def valuation(doc: Doc) -> Valuation:
     """The case's common value scale (see :class:`Valuation`)."""
     stolen = doc["summary"]["stolen"]
     if stolen and all(s.get("usd") is not None for s in stolen):
-        return Valuation(_usd_prices(doc), True, "USD")
+        return Valuation(_through_links(doc, _usd_prices(doc)), True, "USD")
     prices: dict[str, Decimal] = {str(s["asset"]): Decimal(1) for s in stolen}
+    symbol = str(max(stolen, key=lambda s: Decimal(s["amount"]))["asset"]).split("@", 1)[0] if stolen else "unit"
+    return Valuation(_through_links(doc, prices), False, f"{symbol}-eq")
+
+
+def _through_links(doc: Doc, known: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """Add prices for assets only seen as bridge/swap payouts: value that went in / amount that came out."""
+    prices = dict(known)
     by_tx: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for t in doc["transfers"]:
         by_tx[(t["chain"], t["tx_hash"])].append(t)
-    for _ in range(len(doc["links"]) + 1):  # propagate rates along chains of links until nothing changes
+    for _ in range(len(doc["links"]) + 1):  # chains of links: repeat until nothing new is priced
         changed = False
         for link in doc["links"]:
             if not link.get("to_tx"):
@@ -162,13 +169,12 @@ def valuation(doc: Doc) -> Valuation:
             value_in = sum((Decimal(t["taint_amount"]) * prices[t["asset"]] for t in entry), ZERO)
             for asset in sorted({t["asset"] for t in payout}):
                 out = sum((Decimal(t["taint_amount"]) for t in payout if t["asset"] == asset), ZERO)
-                if out > 0:
+                if out > 0 and value_in > 0:
                     prices[asset] = value_in / out
                     changed = True
         if not changed:
             break
-    symbol = str(max(stolen, key=lambda s: Decimal(s["amount"]))["asset"]).split("@", 1)[0] if stolen else "unit"
-    return Valuation(prices, False, f"{symbol}-eq")
+    return prices
 
 
 def unit_prices(doc: Doc) -> dict[str, Decimal]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,8 @@ from tracer.figures.data import (
 
 _EVIDENCE_ORDER = ("E1", "E2", "E3", "E4", "E5")
 CENT = Decimal("0.01")
+MAX_ROWS = 6  # addresses drawn per hop layer (A4 height)
+MAX_GROUPS = 4  # groups of undrawn flows per hop layer
 _CHAIN_ORDER = {"ethereum": 0, "bitcoin": 1, "tron": 2}
 NODE_COLUMNS = ["key", "chain", "address", "layer", "slot", "role", "category", "label", "value_in"]
 EDGE_COLUMNS = ["source", "target", "kind", "service", "value", "transfers", "evidence"]
@@ -109,15 +112,20 @@ def graph_tables(doc: Doc, top: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, p
     labels = address_labels(doc)
     depth = {_key(a["chain"], a["address"]): int(a["depth"]) for a in doc["addresses"]}
     role = {_key(a["chain"], a["address"]): str(a["role"]) for a in doc["addresses"]}
-    exits = {_key(e["chain"], e["address"]): e for e in doc["endpoints"]}
+    exits: dict[str, Mapping[str, Any]] = {}
+    for e in doc["endpoints"]:  # an address's real exit wins over the gas it paid (reason fees)
+        k = _key(e["chain"], e["address"])
+        if k not in exits or exits[k].get("reason") == "fees":
+            exits[k] = e
     # Pure fee sinks are left out; a wallet that paid gas but also moves funds (the exploiter) stays.
     fees = [k for k, e in exits.items() if e.get("reason") == "fees" and role.get(k, "endpoint") == "endpoint"]
     edges = edges[~edges.target.isin(fees)]
     links = edges[edges.kind != "transfer"]
     flows = edges[edges.kind == "transfer"]
-    drawn = pd.concat([flows.head(top), links]).sort_values(["value", "source", "target"],
-                                                           ascending=[False, True, True], kind="stable")
-    rest = flows.iloc[top:]
+    chosen = _choose(flows, top, depth)
+    drawn = pd.concat([flows[chosen], links]).sort_values(["value", "source", "target"],
+                                                         ascending=[False, True, True], kind="stable")
+    rest = flows[~chosen]
     keys = sorted(set(drawn.source) | set(drawn.target))
     layer = _layers(keys, drawn, depth)
     value_in: dict[str, Decimal] = defaultdict(Decimal)
@@ -128,6 +136,8 @@ def graph_tables(doc: Doc, top: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, p
         chain, address = key.split(":", 1)
         found = labels.get((chain, address), [])
         endpoint = exits.get(key)
+        if endpoint is not None and endpoint.get("reason") == "fees":
+            endpoint = None  # the gas a wallet paid does not make it an exit
         category = exit_category(endpoint) if endpoint else (str(found[0]["category"]) if found else "")
         service = (endpoint or {}).get("service") or (found[0]["label"] if found else "")
         rows.append({"key": key, "chain": chain, "address": address, "layer": layer[key], "slot": 0,
@@ -138,17 +148,53 @@ def graph_tables(doc: Doc, top: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, p
     for r in rows:
         r["slot"] = slots[r["layer"]]
         slots[r["layer"]] += 1
+    return (pd.DataFrame(rows, columns=NODE_COLUMNS), drawn.reset_index(drop=True),
+            _group_rest(rest, layer, depth, exits))
+
+
+def _choose(flows: pd.DataFrame, top: int, depth: Mapping[str, int]) -> pd.Series:
+    """Mask of the flows to draw: the largest first, at most ``top``, and no hop layer above MAX_ROWS addresses."""
+    placed: dict[int, set[str]] = defaultdict(set)
+    chosen: list[bool] = []
+    count = 0
+    for r in records(flows):
+        src, dst = str(r.source), str(r.target)
+        d_src = depth.get(src, 0)
+        d_dst = depth.get(dst, d_src + 1)
+        new = [(d, k) for d, k in ((d_src, src), (d_dst, dst)) if k not in placed[d]]
+        fits = all(len(placed[d]) + sum(1 for d2, _ in new if d2 == d) <= MAX_ROWS for d, _ in new)
+        ok = count < top and fits
+        if ok:
+            for d, k in new:
+                placed[d].add(k)
+            count += 1
+        chosen.append(ok)
+    return pd.Series(chosen, index=flows.index, dtype=bool)
+
+
+def _group_rest(rest: pd.DataFrame, layer: Mapping[str, int], depth: Mapping[str, int],
+                exits: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """The undrawn flows summed by (layer, exit category); per layer the MAX_GROUPS - 1 largest, then 'other'."""
     agg: dict[tuple[int, str], list[Any]] = defaultdict(lambda: [0, set(), ZERO])
     for r in records(rest):
         target = str(r.target)
         src_layer = layer.get(str(r.source), depth.get(str(r.source), 0))
         where = max(layer.get(target, depth.get(target, 0)), src_layer + 1)
-        category = exit_category(exits[target]) if target in exits else "intermediate"
+        exit_ = exits.get(target)
+        category = exit_category(exit_) if exit_ and exit_.get("reason") != "fees" else "intermediate"
         a = agg[(where, category)]
         a[0] += 1
         a[1].add(target)
         a[2] += Decimal(r.value)
+    merged: dict[tuple[int, str], list[Any]] = {}
+    for lay in sorted({k[0] for k in agg}):
+        groups = sorted(((k[1], v) for k, v in agg.items() if k[0] == lay), key=lambda kv: (-kv[1][2], kv[0]))
+        for i, (category, v) in enumerate(groups):
+            name = category if i < MAX_GROUPS - 1 or len(groups) == MAX_GROUPS else "intermediate"
+            m = merged.setdefault((lay, name), [0, set(), ZERO])
+            m[0] += v[0]
+            m[1] |= v[1]
+            m[2] += v[2]
     rest_rows = [{"layer": k[0], "category": k[1], "flows": v[0], "addresses": len(v[1]), "value": v[2].quantize(CENT)}
-                 for k, v in sorted(agg.items())]
-    return (pd.DataFrame(rows, columns=NODE_COLUMNS), drawn.reset_index(drop=True),
-            pd.DataFrame(rest_rows, columns=["layer", "category", "flows", "addresses", "value"]))
+                 for k, v in sorted(merged.items())]
+    return pd.DataFrame(rest_rows, columns=["layer", "category", "flows", "addresses", "value"])

@@ -122,6 +122,9 @@ class _Tracer:
 
 def _combine(parts: list[tuple[Decimal, Mix]]) -> Mix:
     total = sum((w for w, _ in parts), ZERO)
+    if total <= 0 and parts:  # nothing valued (unpriced asset): split evenly rather than lose the route
+        parts = [(Decimal(1), mix) for _, mix in parts]
+        total = Decimal(len(parts))
     if total <= 0:
         return {}
     out: Mix = defaultdict(Decimal)
