@@ -28,6 +28,12 @@ from tracer.units import units
 
 logger = logging.getLogger(__name__)
 
+BALANCE_PRECHECK_CHAINS = frozenset({Chain.ETHEREUM, Chain.BSC, Chain.ARBITRUM, Chain.BASE, Chain.POLYGON,
+                                     Chain.OPTIMISM, Chain.AVALANCHE, Chain.BITCOIN})
+"""Chains where every outgoing movement changes the native balance (gas, or the spent output). Not TRON: a TRC-20
+transfer paid with staked energy and free bandwidth leaves the TRX balance unchanged. Caveat on EVM chains: a
+token pulled by a third party through an earlier approval (transferFrom) costs the owner no gas either."""
+
 HIGH_SEVERITY = frozenset({Category.EXCHANGE, Category.DEPOSIT, Category.OTC, Category.BRIDGE, Category.MIXER,
                            Category.COINJOIN, Category.INSTANT_EXCHANGE})
 
@@ -103,7 +109,7 @@ class Monitor:
         safe = max(0, tip - self.confirmations)
         addresses = sorted({e.address for e in entries})
         balances: dict[str, int] = {}
-        if Capability.BALANCES in adapter.capabilities:
+        if Capability.BALANCES in adapter.capabilities and chain in BALANCE_PRECHECK_CHAINS:
             balances = adapter.balances(addresses)
         cases_of: dict[str, list[int | None]] = defaultdict(list)
         for e in entries:
@@ -112,8 +118,8 @@ class Monitor:
             cursor = self.store.get_cursor(chain, address)
             if cursor is None:
                 baseline = self._baseline(chain, cases_of[address], safe)
-                if baseline >= safe and not balances:
-                    self.store.set_cursor(chain, address, safe, None)
+                if baseline >= safe:  # first look at a manual watch: start from now, nothing to read yet
+                    self.store.set_cursor(chain, address, safe, balances.get(address))
                     continue
             else:
                 baseline = cursor.last_block
