@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
+import sys
 import tempfile
 import time
 from pathlib import Path
-
-import sys
 
 from sqlalchemy import insert
 

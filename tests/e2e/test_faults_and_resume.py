@@ -58,7 +58,7 @@ def test_kill_9_then_rerun_matches_an_uninterrupted_run(tmp_path: Path, clean_ex
     with running_sandbox(tmp_path / "sandbox") as sandbox:
         settings = settings_for(sandbox, db)
         open_case_store(sandbox, settings).close()
-        env = {**os.environ, **{k: v for k, v in sandbox.env().items()}, "TRACER_DATABASE_URL": f"sqlite:///{db}",
+        env = {**os.environ, **sandbox.env(), "TRACER_DATABASE_URL": f"sqlite:///{db}",
                "TRACER_ETHERSCAN_RATE": "20", "TRACER_ESPLORA_RATE": "20", "TRACER_TRONGRID_RATE": "20",
                "TRACER_MIDGARD_RATE": "20"}
         cmd = [sys.executable, "-m", "tracer", "trace", f"ethereum:{sandbox.truth.exploiter}", "--case", CASE]

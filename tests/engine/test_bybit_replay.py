@@ -168,7 +168,14 @@ def test_seed_stolen_inflow_is_the_theft_internal_transfer(traced: Traced) -> No
         THEFT_TX, TransferKind.INTERNAL, COLD_WALLET, THEFT_ADDRESS)
     assert c.amount == c.origin_amount == c.transfer.amount == STOLEN_WEI
     assert c.transfer.block_number == THEFT_BLOCK
-    assert traced.export["summary"]["stolen"] == [{"asset": "ETH", "amount": "401346", "usd": None}]
+    from decimal import Decimal
+
+    from db.prices import PriceTable
+
+    price = PriceTable(traced.store).price_on("ETH", "2025-02-21")  # the bundled daily close (CoinGecko, MIT)
+    assert price is not None
+    expected_usd = str((Decimal(401346) * price).quantize(Decimal("0.01")))
+    assert traced.export["summary"]["stolen"] == [{"asset": "ETH", "amount": "401346", "usd": expected_usd}]
 
 
 def test_hop1_edges_are_exactly_the_nonzero_rows(traced: Traced, rows: list[Hop1Row]) -> None:
