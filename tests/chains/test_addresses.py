@@ -23,8 +23,9 @@ from chains.addresses import (
 )
 from tracer.errors import InvalidAddress
 from tracer.model import Chain
+from tests.shared_data import SHARED_DATA
 
-OFAC = Path("/work/shared/data/ofac_0xB10C")
+OFAC = SHARED_DATA / "ofac_0xB10C"
 
 # BIP-173 / BIP-350 valid mainnet vectors (lower-cased canonical form on the right).
 VALID_SEGWIT = [

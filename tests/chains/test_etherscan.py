@@ -16,14 +16,15 @@ from tests.chains.conftest import EtherscanFactory
 from tests.chains.contract import AdapterContract, ContractCase
 from tracer.errors import ApiRejected, BadResponse, ChainUnavailable, QuotaExhausted, RateLimited
 from tracer.model import Chain, TransferFlag, TransferKind
+from tests.shared_data import SHARED_DATA
 
 HOP1 = "0x47666fab8bd0ac7003bce3f5c3585383f09486e2"
 HOP2 = "0xa4b2fd68593b6f34e51cb9edb66e71c1b4ab449e"
 NOMAD = "0x94a84433101a10aeda762968f6995c574d1bf154"
 NOMAD_TX = "0x350f7f8931a65ec13632dbd7d21bf6ec8778bc28623e84b9ebdbf9de5f956742"
 UNKNOWN = "0x000000000000000000000000000000000000dead"
-BYBIT = Path("/work/shared/data/hacks/bybit_2025_phvaz_trace")
-NOMAD_ROWS = Path("/work/shared/data/hacks/nomad_bridge_2022/data_recovery_transfer_events.json")
+BYBIT = SHARED_DATA / "hacks" / "bybit_2025_phvaz_trace"
+NOMAD_ROWS = SHARED_DATA / "hacks" / "nomad_bridge_2022" / "data_recovery_transfer_events.json"
 
 
 def hop1_expected_ids() -> list[str]:

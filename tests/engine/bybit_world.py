@@ -32,8 +32,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from tracer.sandbox.world import ETHEREUM, BlockClock, EvmTx, InternalCall, World
+from tests.shared_data import SHARED_DATA
 
-DATA = Path("/work/shared/data/hacks")
+DATA = SHARED_DATA / "hacks"
 HOP1_CSV = DATA / "bybit_2025_phvaz_trace" / "hop1_native_rows.csv"
 EXCERPT = DATA / "tayvano_lazarus_excerpts" / "bybit_2025-02-21.md"
 

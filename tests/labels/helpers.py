@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+from tests.shared_data import SHARED_DATA
+
+DATA = SHARED_DATA
 OFAC_OLD = DATA / "ofac_entities" / "sanctioned-addresses_2025-03-18_pre_tornado_delisting.json"
 OFAC_NEW = DATA / "ofac_entities" / "sanctioned-addresses_2026-08-22.json"
 
