@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -21,9 +20,9 @@ from chains.addresses import (
     tron_from_bytes,
     tron_to_evm,
 )
+from tests.shared_data import SHARED_DATA
 from tracer.errors import InvalidAddress
 from tracer.model import Chain
-from tests.shared_data import SHARED_DATA
 
 OFAC = SHARED_DATA / "ofac_0xB10C"
 

@@ -14,9 +14,9 @@ from chains.etherscan.parse import tokentx_items_to_transfers
 from chains.testing import FixtureServer
 from tests.chains.conftest import EtherscanFactory
 from tests.chains.contract import AdapterContract, ContractCase
+from tests.shared_data import SHARED_DATA
 from tracer.errors import ApiRejected, BadResponse, ChainUnavailable, QuotaExhausted, RateLimited
 from tracer.model import Chain, TransferFlag, TransferKind
-from tests.shared_data import SHARED_DATA
 
 HOP1 = "0x47666fab8bd0ac7003bce3f5c3585383f09486e2"
 HOP2 = "0xa4b2fd68593b6f34e51cb9edb66e71c1b4ab449e"

@@ -10,8 +10,8 @@ import pytest
 
 from db.prices import PriceTable, read_price_csv
 from db.store import Store
-from tracer.errors import StoreError
 from tests.shared_data import SHARED_DATA
+from tracer.errors import StoreError
 
 SHARED = SHARED_DATA / "prices" / "close_usd_daily_2022-01-01_2025-12-31.csv"
 BUNDLED = Path(__file__).resolve().parents[2] / "tracer" / "data" / "prices_usd_daily.csv"

@@ -31,8 +31,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from tracer.sandbox.world import ETHEREUM, BlockClock, EvmTx, InternalCall, World
 from tests.shared_data import SHARED_DATA
+from tracer.sandbox.world import ETHEREUM, BlockClock, EvmTx, InternalCall, World
 
 DATA = SHARED_DATA / "hacks"
 HOP1_CSV = DATA / "bybit_2025_phvaz_trace" / "hop1_native_rows.csv"
