@@ -24,15 +24,15 @@ from tracer.model import (
 
 
 def utc(dt: datetime) -> datetime:
-    """SQLite drops tzinfo: put UTC back on values read from the store."""
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+    """Aware UTC (SQLite drops tzinfo: values read back are naive but were written as UTC)."""
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def transfer_values(t: Transfer) -> dict[str, object]:
     """Column values of a :class:`TransferRow` for ``t``."""
     return {
         "chain": t.chain.value, "tx_hash": t.tx_hash, "kind": t.kind.value, "idx": t.index,
-        "block_number": t.block_number, "timestamp": t.timestamp, "from_address": t.from_address,
+        "block_number": t.block_number, "timestamp": utc(t.timestamp), "from_address": t.from_address,
         "to_address": t.to_address, "asset_symbol": t.asset.symbol, "asset_contract": t.asset.contract,
         "asset_decimals": t.asset.decimals, "amount": t.amount,
         "flags": ",".join(sorted(f.value for f in t.flags)), "fee": t.fee,
@@ -57,7 +57,8 @@ def evidence_values(e: Evidence) -> dict[str, object]:
 
 def row_evidence(evidence_class: str, rule: str, confidence: float, facts_json: str) -> Evidence:
     """Evidence from its columns."""
-    return Evidence(EvidenceClass(evidence_class), rule, min(max(confidence, 0.0), 1.0), json.loads(facts_json or "{}"))
+    facts = {str(k): str(v) for k, v in json.loads(facts_json or "{}").items()}
+    return Evidence(EvidenceClass(evidence_class), rule, min(max(confidence, 0.0), 1.0), facts)
 
 
 def asset_from_key(chain: Chain, key: str, decimals: int) -> Asset:

@@ -6,7 +6,6 @@ their natural keys; endpoints use ON CONFLICT DO UPDATE (the amount is replaced,
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -14,23 +13,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import EndpointRow, LinkRow, TraceEdgeRow, TransferRow
-from db.records import asset_from_key, dumps, utc
+from db.records import dumps
+from db.rows import (
+    endpoint_values,
+    link_values,
+    row_evidence,
+    row_to_endpoint,
+    row_to_link,
+    row_to_transfer,
+    transfer_values,
+)
 from db.store_base import StoreBase, chunks
 from tracer.model import (
-    Asset,
-    Category,
-    Chain,
     Endpoint,
-    EndpointStatus,
-    Evidence,
-    EvidenceClass,
     Link,
-    LinkKind,
-    StopReason,
     TraceEdge,
     Transfer,
-    TransferFlag,
-    TransferKind,
 )
 
 TransferKey = tuple[str, str, str, int]  # (chain, tx_hash, kind, idx): the natural key of a transfer row
@@ -54,7 +52,7 @@ class TraceStoreMixin(StoreBase):
         if not unique:
             return {}
         stmt = self.insert(TransferRow).on_conflict_do_nothing(index_elements=["chain", "tx_hash", "kind", "idx"])
-        s.execute(stmt, [_transfer_row(t) for t in unique.values()])
+        s.execute(stmt, [transfer_values(t) for t in unique.values()])
         ids: dict[str, int] = {}
         # Select by (chain, tx_hash IN ...) and match the rest here: row-value IN lists are ~10x slower on PostgreSQL.
         by_chain: dict[str, set[str]] = {}
@@ -174,7 +172,7 @@ class TraceStoreMixin(StoreBase):
 
     def add_links(self, case_id: int, links: Iterable[Link]) -> None:
         """Store service/cross-chain links; a link already stored (same natural key) is left as is."""
-        rows = {_link_key(r): r for r in (_link_row(case_id, link) for link in links)}
+        rows = {_link_key(r): r for r in (link_values(case_id, link) for link in links)}
         if not rows:
             return
         with self.session() as s:
@@ -187,7 +185,7 @@ class TraceStoreMixin(StoreBase):
         """A case's links ordered by (from chain, from tx, kind, to chain, to tx, to address)."""
         with self.reading() as s:
             rows = s.scalars(select(LinkRow).where(LinkRow.case_id == case_id)).all()
-            keyed = [(_link_key_of(r), _link_from_row(r)) for r in rows]
+            keyed = [(_link_key_of(r), row_to_link(r)) for r in rows]
         return [link for _, link in sorted(keyed, key=lambda kv: kv[0])]
 
     # -- endpoints ---------------------------------------------------------------------------------
@@ -201,8 +199,8 @@ class TraceStoreMixin(StoreBase):
         """
         rows: dict[tuple[str, str, str, str, str], dict[str, Any]] = {}
         for ep in endpoints:
-            row = _endpoint_row(case_id, ep)
-            rows[(row["chain"], row["address"], row["asset"], row["origin"], row["reason"])] = row  # last wins
+            row = endpoint_values(case_id, ep)
+            rows[(ep.chain.value, ep.address, ep.asset.key, ep.origin, ep.reason.value)] = row  # last wins
         if not rows:
             return
         with self.session() as s:
@@ -219,7 +217,7 @@ class TraceStoreMixin(StoreBase):
         """A case's endpoints ordered by (chain, address, asset, origin, reason)."""
         with self.reading() as s:
             rows = s.scalars(select(EndpointRow).where(EndpointRow.case_id == case_id)).all()
-            out = [_endpoint_from_row(r) for r in rows]
+            out = [row_to_endpoint(r) for r in rows]
         return sorted(out, key=lambda e: (e.chain.value, e.address, e.asset.key, e.origin, e.reason.value))
 
 
@@ -230,26 +228,7 @@ def _tkey(t: Transfer) -> TransferKey:
     return (t.chain.value, t.tx_hash, t.kind.value, t.index)
 
 
-def _transfer_row(t: Transfer) -> dict[str, Any]:
-    return {
-        "chain": t.chain.value, "tx_hash": t.tx_hash, "kind": t.kind.value, "idx": t.index,
-        "block_number": t.block_number, "timestamp": utc(t.timestamp),
-        "from_address": t.from_address, "to_address": t.to_address,
-        "asset_symbol": t.asset.symbol, "asset_contract": t.asset.contract, "asset_decimals": t.asset.decimals,
-        "amount": t.amount, "flags": ",".join(sorted(f.value for f in t.flags)), "fee": t.fee,
-    }
-
-
-def transfer_from_row(r: TransferRow) -> Transfer:
-    """Domain transfer from its row."""
-    chain = Chain(r.chain)
-    return Transfer(
-        chain=chain, tx_hash=r.tx_hash, index=r.idx, kind=TransferKind(r.kind),
-        asset=Asset(chain=chain, symbol=r.asset_symbol, contract=r.asset_contract, decimals=r.asset_decimals),
-        from_address=r.from_address, to_address=r.to_address, amount=r.amount, block_number=r.block_number,
-        timestamp=utc(r.timestamp), flags=frozenset(TransferFlag(f) for f in r.flags.split(",") if f),
-        fee=r.fee,
-    )
+transfer_from_row = row_to_transfer  # public name kept for callers of the store module
 
 
 def _edge_row(case_id: int, transfer_id: int, e: TraceEdge, spread: int | None) -> dict[str, Any]:
@@ -261,15 +240,10 @@ def _edge_row(case_id: int, transfer_id: int, e: TraceEdge, spread: int | None) 
     }
 
 
-def _evidence(cls: str, rule: str, confidence: float, facts_json: str) -> Evidence:
-    return Evidence(evidence_class=EvidenceClass(cls), rule=rule, confidence=confidence,
-                    facts={str(k): str(v) for k, v in json.loads(facts_json or "{}").items()})
-
-
 def _edge_from_rows(e: TraceEdgeRow, t: TransferRow) -> TraceEdge:
     return TraceEdge(
         transfer=transfer_from_row(t), tainted_amount=e.tainted_amount, hop=e.hop,
-        evidence=_evidence(e.evidence_class, e.rule, e.confidence, e.facts_json),
+        evidence=row_evidence(e.evidence_class, e.rule, e.confidence, e.facts_json),
         parent=e.parent or None, origin=e.origin, origin_amount=e.origin_amount,
     )
 
@@ -279,50 +253,9 @@ def _edge_order(e: TraceEdge) -> tuple[int, int, str, int, str, str, str]:
     return (e.hop, t.block_number, t.tx_hash, t.index, t.kind.value, e.origin, e.parent or "")
 
 
-def _link_row(case_id: int, link: Link) -> dict[str, Any]:
-    return {
-        "case_id": case_id, "kind": link.kind.value, "service": link.service,
-        "from_chain": link.from_chain.value, "from_tx": link.from_tx, "to_chain": link.to_chain.value,
-        "to_tx": link.to_tx or "", "to_address": link.to_address or "",
-        "from_asset": link.from_asset, "to_asset": link.to_asset,
-        "amount_in": link.amount_in, "amount_out": link.amount_out,
-        "evidence_class": link.evidence.evidence_class.value, "confidence": link.evidence.confidence,
-        "rule": link.evidence.rule, "facts_json": dumps(link.evidence.facts),
-    }
-
-
 def _link_key(row: Mapping[str, Any]) -> tuple[str, ...]:
     return (row["from_chain"], row["from_tx"], row["kind"], row["to_chain"], row["to_tx"], row["to_address"])
 
 
 def _link_key_of(r: LinkRow) -> tuple[str, ...]:
     return (r.from_chain, r.from_tx, r.kind, r.to_chain, r.to_tx, r.to_address)
-
-
-def _link_from_row(r: LinkRow) -> Link:
-    return Link(
-        kind=LinkKind(r.kind), service=r.service, from_chain=Chain(r.from_chain), from_tx=r.from_tx,
-        to_chain=Chain(r.to_chain), to_tx=r.to_tx or None, to_address=r.to_address or None,
-        evidence=_evidence(r.evidence_class, r.rule, r.confidence, r.facts_json),
-        from_asset=r.from_asset, to_asset=r.to_asset, amount_in=r.amount_in, amount_out=r.amount_out,
-    )
-
-
-def _endpoint_row(case_id: int, ep: Endpoint) -> dict[str, Any]:
-    return {
-        "case_id": case_id, "chain": ep.chain.value, "address": ep.address, "asset": ep.asset.key,
-        "asset_decimals": ep.asset.decimals, "amount": ep.amount, "status": ep.status.value,
-        "category": ep.category.value if ep.category is not None else None, "service": ep.service,
-        "reason": ep.reason.value, "hop": ep.hop, "confidence": ep.confidence,
-        "origin": ep.origin, "origin_amount": ep.origin_amount,
-    }
-
-
-def _endpoint_from_row(r: EndpointRow) -> Endpoint:
-    chain = Chain(r.chain)
-    return Endpoint(
-        chain=chain, address=r.address, asset=asset_from_key(chain, r.asset, r.asset_decimals), amount=r.amount,
-        status=EndpointStatus(r.status), category=Category(r.category) if r.category else None,
-        reason=StopReason(r.reason), service=r.service, hop=r.hop, confidence=r.confidence,
-        origin=r.origin, origin_amount=r.origin_amount,
-    )
