@@ -2,47 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from heuristics.bridges.generic import match_bridge_out
 from heuristics.bridges.registry import KNOWN_BRIDGES, BridgeRegistry
-from tracer.model import Asset, Category, Chain, EvidenceClass, Label, Transfer, TransferFlag, TransferKind
-
-T0 = datetime(2025, 2, 21, 14, 13, 35, tzinfo=UTC)
-ETH = Chain.ETHEREUM.native
-BTC = Chain.BITCOIN.native
-STETH = Asset(Chain.ETHEREUM, "stETH", "0xae7ab96520de3a18e5e111b5eaab095312d7fe84", 18)
-USDT = Asset(Chain.ETHEREUM, "USDT", "0xdac17f958d2ee523a2206206994597c13d831ec7", 6)
-WETH = Asset(Chain.ETHEREUM, "WETH", "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2", 18)
-FAKE_USDT = Asset(Chain.ETHEREUM, "USDT", "0xdac17f958d2ee523a2206206994597c13d83aaaa", 6)
-
-
-def transfer(
-    tx: str,
-    index: int,
-    asset: Asset,
-    frm: str | None,
-    to: str | None,
-    amount: int,
-    *,
-    kind: TransferKind | None = None,
-    block: int = 21_895_000,
-    at: datetime = T0,
-    minutes: float = 0,
-    flags: frozenset[TransferFlag] = frozenset(),
-) -> Transfer:
-    """A transfer with sensible defaults (kind from the asset, Ethereum unless the asset says otherwise)."""
-    if kind is None:
-        kind = TransferKind.NATIVE if asset.is_native else TransferKind.TOKEN
-        if asset.chain.is_utxo:
-            kind = TransferKind.UTXO
-    return Transfer(
-        chain=asset.chain, tx_hash=tx, index=index, kind=kind, asset=asset, from_address=frm,
-        to_address=to, amount=amount, block_number=block, timestamp=at + timedelta(minutes=minutes),
-        flags=flags,
-    )
-
+from tests.heuristics.builders import ETH, T0, USDT, transfer
+from tracer.model import Asset, Category, Chain, EvidenceClass, Label, Transfer, TransferFlag
 
 HACKER = "0x47666fab8bd0ac7003bce3f5c3585383f09486e2"
 SPOKE = "0x5c7bcd6e7de5423a257d81b442095a1a6ced35c5"
