@@ -20,6 +20,7 @@ from tracer import __version__
 from tracer.engine.nodes import THEFT_PARENT, Contribution, NodeKey
 from tracer.engine.repository import SqlTraceRepository
 from tracer.errors import CaseNotFound
+from tracer.findings import peel_chains
 from tracer.model import Asset, LabelLookup
 from tracer.summary import Origin, breakdown, conservation_error, origins_of, unaccounted, value_usd
 from tracer.units import units, usd
@@ -98,6 +99,7 @@ def build_export(store: Store, case_name: str, labels: LabelLookup | None = None
             "unaccounted": unaccounted(endpoints, facts.origins, facts.pending),
         },
         "alerts": [_alert(a) for a in store.alerts(case.id)],
+        "findings": {"peel_chains": peel_chains(contributions)},
     }
     return doc
 

@@ -69,3 +69,15 @@ def test_rerun_of_finished_trace_makes_zero_requests(traced, tmp_path: Path) -> 
     assert outcome.already_finished and wiring.requests() == 0
     assert export(store, wiring) == doc
     assert sandbox.server.stats() == before
+
+
+def test_peel_chains_are_one_finding_each_with_their_peels(traced) -> None:  # type: ignore[no-untyped-def]
+    _sandbox, _settings, _store, _wiring, _outcome, doc = traced
+    chains = doc["findings"]["peel_chains"]
+    assert chains and all(c["steps"] >= 3 and len(c["peels"]) == c["steps"] for c in chains)
+    ends = {(e["chain"], e["address"]) for e in doc["endpoints"]}
+    hops = {(t["chain"], t["to"]) for t in doc["transfers"]}
+    for chain in chains:  # every peel is an edge of the trace, and went somewhere the trace ended or continued
+        for peel in chain["peels"]:
+            assert (chain["chain"], peel["address"]) in hops
+            assert (chain["chain"], peel["address"]) in ends | hops

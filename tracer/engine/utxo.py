@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+from heuristics.peel import is_peel_step
 from tracer.engine.context import TraceContext
 from tracer.engine.nodes import Contribution, Expansion, NodeKey
 from tracer.engine.taint import split_utxo
@@ -90,6 +91,8 @@ def _allocate_spend(ctx: TraceContext, node: NodeKey, hop: int, tx: ChainTx,
                                           confidence, origin, o))
         return
     outputs = sorted(tx.outputs, key=lambda o: o.index)
+    evidence_of = _peel_evidence(tx, [(i.prev_tx_hash, i.prev_index) for i in tx.inputs
+                                      if (i.prev_tx_hash, i.prev_index) in held])
     for origin, (a, o, offset) in sorted(per_origin.items()):
         shares, (fee_taint, fee_origin) = split_utxo(ctx.params.model, input_total, a, o,
                                                      [out.amount for out in outputs], tx.fee, offset)
@@ -103,7 +106,21 @@ def _allocate_spend(ctx: TraceContext, node: NodeKey, hop: int, tx: ChainTx,
                                               StopReason.FEES, "burned", hop, confidence, origin, origin_amount))
                 continue
             exp.contributions.append(Contribution(transfer, origin, taint, origin_amount, str(node), hop + 1,
-                                                  TRANSFER_EVIDENCE, confidence))
+                                                  evidence_of.get(out.index, TRANSFER_EVIDENCE), confidence))
         if fee_taint or fee_origin:
             exp.endpoints.append(Endpoint(node.chain, node.address, native, fee_taint, EndpointStatus.UNKNOWN, None,
                                           StopReason.FEES, "network fee", hop, confidence, origin, fee_origin))
+
+
+def _peel_evidence(tx: ChainTx, tainted_inputs: list[tuple[str, int]]) -> dict[int, Evidence]:
+    """If ``tx`` is a peel step of a tainted coin, mark its outputs so the export can chain the steps together
+    into one peel-chain finding (docs/methodology.md §5.1). Edges stay E1: the transfers themselves are facts."""
+    for outpoint in tainted_inputs:
+        step = is_peel_step(tx, outpoint)
+        if step is None:
+            continue
+        common = {"spent": f"{outpoint[0]}:{outpoint[1]}", "peel_address": step.peel_address,
+                  "peel_amount": str(step.peel_amount), "peel_index": str(step.peel_index)}
+        return {step.change_index: Evidence(EvidenceClass.E1, "transfer", 1.0, {**common, "peel_step": "change"}),
+                step.peel_index: Evidence(EvidenceClass.E1, "transfer", 1.0, {**common, "peel_step": "peel"})}
+    return {}
