@@ -18,12 +18,12 @@ from chains.base import ChainAdapter
 from db.store import CaseStatus, Store
 from tracer.engine.context import TraceContext
 from tracer.engine.nodes import NodeKey
-from tracer.engine.ports import BridgeResolver, ProgressEvent
+from tracer.engine.ports import BridgeResolver, PriceLookup, ProgressEvent
 from tracer.engine.repository import SqlTraceRepository
 from tracer.engine.runner import RunStats, TraceEngine
 from tracer.engine.utxo import CoinJoinDetector
 from tracer.errors import TracerError
-from tracer.model import Asset, CaseParameters, Chain, LabelLookup, Seed
+from tracer.model import Asset, CaseParameters, Category, Chain, Label, LabelLookup, Seed
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def run_case(store: Store, adapters: Mapping[Chain, ChainAdapter], labels: Label
              seeds: Sequence[Seed], params: CaseParameters, *, bridge: BridgeResolver | None = None,
              coinjoin: CoinJoinDetector | None = None, confirmations: int = 12,
              label_versions: Mapping[str, str] | None = None, requests: Callable[[], int] = lambda: 0,
+             prices: PriceLookup | None = None, wallets: Callable[[Category], list[Label]] | None = None,
              progress: Callable[[ProgressEvent], None] | None = None) -> TraceOutcome:
     """Trace ``name`` to completion (or resume it). May raise: TracerError subclasses."""
     case = store.get_case(name)
@@ -67,7 +68,8 @@ def run_case(store: Store, adapters: Mapping[Chain, ChainAdapter], labels: Label
         adapter.final_block = max(0, tips[chain.value] - confirmations)
     repo = SqlTraceRepository(store.engine)
     ctx = TraceContext(case.id, params, adapters, labels, bridge,
-                       seeds=frozenset(str(NodeKey(s.address.chain, s.address.value)) for s in seeds))
+                       seeds=frozenset(str(NodeKey(s.address.chain, s.address.value)) for s in seeds),
+                       prices=prices, wallets=wallets)
     engine = TraceEngine(ctx, repo, coinjoin=coinjoin, requests=requests, progress=progress)
     if not _seeded(repo, case.id):
         stolen = engine.seed(seeds, {str(NodeKey(s.address.chain, s.address.value)): parse_since(s.since)

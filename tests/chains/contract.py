@@ -122,9 +122,16 @@ class AdapterContract:
         assert type(tip) is int
         assert all(t.block_number <= tip for t in self._history(adapter, case))
 
+    def test_errors_map_to_chain_error_tree(self, failing_adapter: ChainAdapter, case: ContractCase) -> None:
+        with pytest.raises(ChainError):
+            list(failing_adapter.transfers_of(case.address))
+
+
+class TransactionContract:
+    """Mixed into an :class:`AdapterContract` subclass whose scenario serves a whole transaction (``tx_hash``)."""
+
     def test_transaction(self, adapter: ChainAdapter, case: ContractCase) -> None:
-        if case.tx_hash is None:
-            pytest.skip("the case names no transaction")
+        assert case.tx_hash is not None, "a TransactionContract case must name a transaction"
         tx = adapter.transaction(case.tx_hash)
         assert tx is not None
         assert tx.tx_hash == case.tx_hash and tx.chain is adapter.chain
@@ -133,7 +140,3 @@ class AdapterContract:
         assert all(t.tx_hash == case.tx_hash for t in tx.transfers)
         if case.unknown_tx_hash is not None:
             assert adapter.transaction(case.unknown_tx_hash) is None
-
-    def test_errors_map_to_chain_error_tree(self, failing_adapter: ChainAdapter, case: ContractCase) -> None:
-        with pytest.raises(ChainError):
-            list(failing_adapter.transfers_of(case.address))

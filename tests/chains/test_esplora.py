@@ -20,7 +20,7 @@ from db.archive import SqlResponseArchive
 from db.base import Base
 from db.models import ApiResponseRow
 from db.session import make_engine
-from tests.chains.contract import AdapterContract, ContractCase
+from tests.chains.contract import AdapterContract, ContractCase, TransactionContract
 from tracer.errors import AddressTooLarge
 from tracer.model import Direction, TransferKind
 
@@ -75,7 +75,7 @@ def _envelope(status: int, text: str, ctype: str = "text/html") -> dict[str, Any
     return {"request": {}, "response": {"status": status, "headers": {"content-type": ctype}, "body_text": text}}
 
 
-class TestEsploraContract(AdapterContract):
+class TestEsploraContract(TransactionContract, AdapterContract):
     @pytest.fixture
     def adapter(self, server: FixtureServer) -> ChainAdapter:
         return make_adapter(server.url)

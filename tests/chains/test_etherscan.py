@@ -13,7 +13,7 @@ from chains.etherscan import EtherscanAdapter
 from chains.etherscan.parse import tokentx_items_to_transfers
 from chains.testing import FixtureServer
 from tests.chains.conftest import EtherscanFactory
-from tests.chains.contract import AdapterContract, ContractCase
+from tests.chains.contract import AdapterContract, ContractCase, TransactionContract
 from tests.shared_data import SHARED_DATA
 from tracer.errors import ApiRejected, BadResponse, ChainUnavailable, QuotaExhausted, RateLimited
 from tracer.model import Chain, TransferFlag, TransferKind
@@ -53,7 +53,7 @@ class TestEtherscanContract(AdapterContract):
         return etherscan_over("invalid_key")[0]
 
 
-class TestEtherscanContractTokens(AdapterContract):
+class TestEtherscanContractTokens(TransactionContract, AdapterContract):
     """The contract again on a real tokentx history (Nomad recovery address) with a whole transaction."""
 
     @pytest.fixture
@@ -67,6 +67,16 @@ class TestEtherscanContractTokens(AdapterContract):
         expected = sorted(tokentx_items_to_transfers(rows, Chain.ETHEREUM), key=transfer_sort_key)
         return ContractCase(address=NOMAD, expected_ids=[t.id for t in expected], unknown_address=UNKNOWN,
                             tx_hash=NOMAD_TX, unknown_tx_hash="0x" + "00" * 32, window=(15_266_000, 15_270_000))
+
+    @pytest.fixture
+    def failing_adapter(self, etherscan_over: EtherscanFactory) -> EtherscanAdapter:
+        # Every request answered with Etherscan's in-band "Invalid API Key" envelope (whatever the address).
+        def invalid_key(method: str, path: str, params: object, body: object) -> dict[str, object]:
+            return {"request": {"method": method, "url": path, "params": params},
+                    "response": {"status": 200, "headers": {"content-type": "application/json"},
+                                 "body": {"status": "0", "message": "NOTOK", "result": "Invalid API Key"}}}
+
+        return etherscan_over(responder=invalid_key)[0]
 
 
 def test_paging_reads_every_row_once_across_boundaries(etherscan_over: EtherscanFactory) -> None:

@@ -15,7 +15,7 @@ from web3.types import Wei
 from chains.etherscan.parse import internal_index, token_index
 from chains.evm_rpc import EvmRpcAdapter, EvmRpcClient
 from chains.testing import ScriptedResponse, ScriptedTransport, session_with
-from tests.chains.contract import AdapterContract, ContractCase
+from tests.chains.contract import AdapterContract, ContractCase, TransactionContract
 from tracer.errors import NotSupported
 from tracer.model import Chain, TransferFlag, TransferKind
 
@@ -98,7 +98,7 @@ def expected_for_a(s: Scenario) -> list[str]:
     return [f"ethereum:{h}:{kind}:{index}" for (h, _), kind, index in rows]
 
 
-class TestEvmRpcContract(AdapterContract):
+class TestEvmRpcContract(TransactionContract, AdapterContract):
     """The shared adapter contract against anvil."""
 
     @pytest.fixture

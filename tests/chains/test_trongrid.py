@@ -18,7 +18,7 @@ from chains.testing import FixtureServer
 from chains.trongrid.adapter import TronGridAdapter
 from chains.trongrid.client import TronGridClient
 from chains.trongrid.parse import USDT_TRC20, estimate_block, native_transfer, timestamp_window, tron_address
-from tests.chains.contract import AdapterContract, ContractCase
+from tests.chains.contract import AdapterContract, ContractCase, TransactionContract
 from tracer.errors import ApiRejected, RateLimited
 from tracer.model import Direction, TransferFlag, TransferKind
 
@@ -53,7 +53,7 @@ def server(shared_server: FixtureServer) -> Iterator[FixtureServer]:
     assert shared_server.missing == []
 
 
-class TestTronGridContract(AdapterContract):
+class TestTronGridContract(TransactionContract, AdapterContract):
     @pytest.fixture
     def adapter(self, server: FixtureServer) -> ChainAdapter:
         return make_adapter(server.url)

@@ -45,7 +45,8 @@ def trace(sandbox: RunningSandbox, settings: Settings, params: CaseParameters | 
     seed = Seed(Address(Chain.ETHEREUM, sandbox.truth.exploiter))
     outcome = run_case(store, wiring.adapters, wiring.labels, case, [seed], params or CaseParameters(),
                        bridge=wiring.bridge, coinjoin=detect_coinjoin, confirmations=settings.confirmations,
-                       label_versions=wiring.label_versions, requests=wiring.requests)
+                       label_versions=wiring.label_versions, requests=wiring.requests, prices=wiring.prices,
+                       wallets=wiring.labels.addresses_in)
     return store, wiring, outcome
 
 

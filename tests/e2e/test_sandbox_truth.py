@@ -81,3 +81,28 @@ def test_peel_chains_are_one_finding_each_with_their_peels(traced) -> None:  # t
         for peel in chain["peels"]:
             assert (chain["chain"], peel["address"]) in hops
             assert (chain["chain"], peel["address"]) in ends | hops
+
+
+def test_match_instant_proposes_the_true_payouts_as_inferred(tmp_path: Path) -> None:
+    from tests.e2e.harness import running_sandbox as sandbox_cm
+    from tracer.model import CaseParameters
+
+    with sandbox_cm(tmp_path / "sandbox") as sandbox:
+        settings = settings_for(sandbox, tmp_path / "case.db")
+        from tests.e2e.harness import open_case_store
+        from tracer.cli.demo import _import_world_prices
+
+        _import_world_prices(open_case_store(sandbox, settings), sandbox)
+        store, wiring, outcome = trace(sandbox, settings, CaseParameters(match_instant=True))
+        doc = export(store, wiring)
+    truth = truth_json(sandbox)
+    true_pairs = {(p["from_tx"], p["to_tx"]) for p in truth["cross_chain"] if p["kind"] == "instant_exchange"}
+    found = {(lk["from_tx"], lk["to_tx"]) for lk in doc["links"] if lk["kind"] == "instant_exchange"}
+    assert found == true_pairs and all(lk["evidence"] == "E4" for lk in doc["links"]
+                                       if lk["kind"] == "instant_exchange")
+    frozen = {e["address"] for e in truth["exits"] if e["status"] == "frozen"}
+    inferred_frozen = [e for e in doc["endpoints"] if e["address"] in frozen and e["status"] == "frozen"]
+    assert inferred_frozen and all(e["inferred"] for e in inferred_frozen)
+    # proven accounting is unchanged by the inferred layer: still dark at the instant exchange
+    score = evaluate(doc, truth)
+    assert score.recall_by_value >= 0.95 and score.inferred_found_usd > 0

@@ -9,26 +9,33 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from chains.coingecko.client import CoinGeckoClient
+from chains.coingecko.prices import CoinGeckoPrices
+from db.archive import SqlResponseArchive
 from db.labels import LabelStore
+from db.prices import PriceTable
 from db.store import Store
 from tracer.cli.app import app
 from tracer.cli.common import STATE, console, print_json, run, stdout
 from tracer.cli.trace import print_summary, run_with_progress
-from tracer.cli.wiring import build
+from tracer.cli.wiring import build, build_session
 from tracer.config import Settings
 from tracer.evaluation import evaluate
 from tracer.export import build_export
 from tracer.exporters import write_export
 from tracer.labels.importer import import_file
 from tracer.model import Address, CaseParameters, Chain, Seed
+from tracer.sandbox.launch import RunningSandbox, start_sandbox
 
 DEMO_CASE = "sandbox-demo"
-DEMO_RATE = "500"  # requests/s against the local sandbox (the real defaults are the APIs' published limits)
+DEMO_RATE = "500"
+PRICE_DAYS = 30  # requests/s against the local sandbox (the real defaults are the APIs' published limits)
 
 
 @app.command("demo")
@@ -42,7 +49,6 @@ def demo_command(
     """Run the main job offline: generate a laundering incident, serve it locally, trace it, export and draw it."""
 
     def body() -> None:
-        from tracer.sandbox.launch import start_sandbox
 
         started = time.monotonic()
         if out.exists():
@@ -62,9 +68,11 @@ def demo_command(
             store = Store.open(settings.database_url)
             imported = import_file(LabelStore(store.engine), sandbox.labels_path, source="sandbox")
             console.print(f"imported {imported.imported} sandbox labels; serving on {sandbox.urls()['etherscan']}")
+            _import_world_prices(store, sandbox)
             wiring = build(settings, store, (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON))
             seeds = [Seed(Address(Chain.ETHEREUM, sandbox.truth.exploiter))]
-            outcome = run_with_progress(wiring, DEMO_CASE, seeds, CaseParameters())
+            # The showcase also proposes instant-exchange payouts (inferred layer, kept apart from proven value).
+            outcome = run_with_progress(wiring, DEMO_CASE, seeds, CaseParameters(match_instant=True))
             doc = build_export(store, DEMO_CASE, wiring.labels)
             write_export(doc, "json", out / "export.json")
             write_export(doc, "csv", out / "tables")
@@ -91,6 +99,18 @@ def demo_command(
             stdout.print(f"  {path}")
 
     run(body)
+
+
+def _import_world_prices(store: Store, sandbox: RunningSandbox) -> None:
+    """Daily USD closes of the world's assets through the real CoinGecko adapter (the sandbox speaks its dialect),
+    so values and instant-exchange rates use the world's own prices, archived like every other response."""
+    end = datetime.fromtimestamp(sandbox.world.time_of("ethereum", sandbox.world.tip("ethereum", 2)), UTC).date()
+    client = CoinGeckoClient(build_session(), sandbox.urls()["coingecko"], rate=float(DEMO_RATE),
+                             archive=SqlResponseArchive(store))
+    feed = CoinGeckoPrices(client)
+    points = [p for symbol in ("ETH", "stETH", "BTC", "USDT", "TRX")
+              for p in feed.daily_closes(symbol, end - timedelta(days=PRICE_DAYS), end)]
+    PriceTable(store).add_points(points)
 
 
 def _figures(doc: dict[str, object], folder: Path) -> list[Path]:

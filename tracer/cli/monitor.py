@@ -139,7 +139,8 @@ def monitor_command(
             url = webhook or settings.webhook_url
             extender = make_extender(store, wiring.adapters, wiring.labels, bridge=wiring.bridge,
                                      coinjoin=detect_coinjoin, confirmations=settings.confirmations,
-                                     requests=wiring.requests) if extend else None
+                                     requests=wiring.requests, prices=wiring.prices,
+                                     wallets=wiring.labels.addresses_in) if extend else None
             monitor = Monitor(store, wiring.adapters, wiring.labels, confirmations=settings.confirmations,
                               extend=extender, sink=WebhookSink(url, build_session()) if url else None,
                               auto_watch_cap=cap, requests=wiring.requests)

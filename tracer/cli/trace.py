@@ -51,6 +51,9 @@ def trace_command(
     min_value: str = typer.Option("0", "--min-value", help="Stop below this amount (whole units of the stolen asset)."),
     max_hops: int = typer.Option(60, "--max-hops", min=1, help="Hop limit."),
     budget: int = typer.Option(5000, "--budget", min=1, help="Address budget."),
+    match_instant: bool = typer.Option(False, "--match-instant",
+                                       help="Propose instant-exchange payouts by amount and time (inferred, E4)."),
+    demix: bool = typer.Option(True, "--demix/--no-demix", help="Follow mixer withdrawals linked by heuristics."),
     chains: str = typer.Option(",".join(c.value for c in DEFAULT_CHAINS), "--chains",
                                help="Chains to follow into (comma-separated)."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
@@ -63,7 +66,8 @@ def trace_command(
             minimum = Decimal(min_value)
         except InvalidOperation:
             fatal(f"--min-value must be a number, got {min_value!r}", 2)
-        params = CaseParameters(model=model, max_hops=max_hops, min_value=minimum, since=since, address_budget=budget)
+        params = CaseParameters(model=model, max_hops=max_hops, min_value=minimum, since=since, address_budget=budget,
+                                match_instant=match_instant, demix=demix)
         wanted = [Chain(c.strip()) for c in chains.split(",") if c.strip()]
         store = open_store()
         wiring = build(STATE.get_settings(), store, [*wanted, *(s.address.chain for s in seeds)])
@@ -88,7 +92,8 @@ def run_with_progress(wiring: Wiring, case: str, seeds: list[Seed], params: Case
         try:
             return run_case(wiring.store, wiring.adapters, wiring.labels, case, seeds, params, bridge=wiring.bridge,
                             coinjoin=detect_coinjoin, confirmations=settings.confirmations,
-                            label_versions=wiring.label_versions, requests=wiring.requests, progress=on_progress)
+                            label_versions=wiring.label_versions, requests=wiring.requests, progress=on_progress,
+                            prices=wiring.prices, wallets=wiring.labels.addresses_in)
         except KeyboardInterrupt:
             console.print(f"interrupted: everything done so far is stored; re-run the same command to resume {case!r}")
             raise typer.Exit(130) from None

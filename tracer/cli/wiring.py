@@ -41,6 +41,7 @@ class Wiring:
     bridge: MidgardResolver
     labels: LabelIndex
     label_versions: dict[str, str]
+    prices: PriceTable
     clients: list[HttpClient] = field(default_factory=list)
 
     def requests(self) -> int:
@@ -92,4 +93,4 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
         prices.import_bundled()  # daily USD closes shipped with the package (CoinGecko via sablier, MIT)
     label_store = LabelStore(store.engine)
     return Wiring(store, adapters, MidgardResolver(mclient), load_index(label_store),
-                  label_store.active_versions(), clients)
+                  label_store.active_versions(), prices, clients)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from chains.base import ChainAdapter
-from tracer.engine.ports import BridgeResolver
-from tracer.model import Asset, CaseParameters, Chain, LabelLookup
+from tracer.engine.ports import BridgeResolver, PriceLookup
+from tracer.model import Asset, CaseParameters, Category, Chain, Label, LabelLookup
 
 
 @dataclass
@@ -23,6 +23,8 @@ class TraceContext:
     origin_assets: dict[str, Asset] = field(default_factory=dict)
     min_origin_amount: dict[str, int] = field(default_factory=dict)  # origin -> base-unit threshold
     seeds: frozenset[str] = frozenset()  # str(NodeKey) of seeds: never stopped as busy/deposit
+    prices: PriceLookup | None = None
+    wallets: Callable[[Category], list[Label]] | None = None  # labelled wallets of a category (service payouts)
 
     def adapter(self, chain: Chain) -> ChainAdapter:
         """The adapter for ``chain``. May raise: NotSupported when none is configured."""

@@ -20,6 +20,7 @@ from tracer.engine.bridges import expand_bridge
 from tracer.engine.classify import Terminal, classify
 from tracer.engine.context import TraceContext
 from tracer.engine.deposit import detect_deposit
+from tracer.engine.instant import match_instant
 from tracer.engine.mixers import demix_pool
 from tracer.engine.nodes import Contribution, Expansion, NodeKey
 from tracer.engine.ports import ProgressEvent, TraceRepository
@@ -110,6 +111,8 @@ class TraceEngine:
                 exp = self._stop(node, hop, incoming, terminal, StopReason.LABELLED_SERVICE)
                 if terminal.category is Category.MIXER and ctx.params.demix:
                     demix_pool(ctx, node, hop, incoming, exp)
+                if terminal.category is Category.INSTANT_EXCHANGE and ctx.params.match_instant:
+                    match_instant(ctx, node, hop, incoming, terminal.service, exp)
                 return exp
             if hop > ctx.params.max_hops:
                 return self._stop(node, hop, incoming, None, StopReason.HOP_LIMIT)

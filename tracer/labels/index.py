@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from tracer.labels.parsers.base import is_case_folded
-from tracer.model import Chain, Label
+from tracer.model import Category, Chain, Label
 
 Key = tuple[Chain, str]
 
@@ -52,6 +52,16 @@ class LabelIndex:
                 if key in table:
                     table[key].sort(key=_best_first)
         self._cluster_cache.clear()
+
+    def addresses_in(self, category: Category) -> list[Label]:
+        """Every label of ``category`` (best label per address), e.g. all instant-exchange wallets, sorted."""
+        found: dict[Key, Label] = {}
+        for table in (self._by_key, self._folded):
+            for key, labels in table.items():
+                for label in labels:
+                    if label.category is category and key not in found:
+                        found[key] = label
+        return [found[k] for k in sorted(found, key=lambda k: (k[0].value, k[1]))]
 
     def own_labels(self, chain: Chain, address: str) -> list[Label]:
         """Labels stored for exactly this address (and its case-folded twin), best first."""
