@@ -40,6 +40,7 @@ class Evaluation:
     conservation_error: float = 0.0
     inferred_truth_usd: Decimal = Decimal(0)
     inferred_found_usd: Decimal = Decimal(0)
+    patterns: dict[str, str] = field(default_factory=dict)  # pattern -> "found/total" against the truth
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -50,7 +51,8 @@ class Evaluation:
                 "cross_chain": f"{self.cross_chain_found}/{self.cross_chain_total}",
                 "noise_followed": self.noise_followed, "busy_expanded": self.busy_expanded,
                 "conservation_error": self.conservation_error,
-                "inferred_truth_usd": str(self.inferred_truth_usd), "inferred_found_usd": str(self.inferred_found_usd)}
+                "inferred_truth_usd": str(self.inferred_truth_usd), "inferred_found_usd": str(self.inferred_found_usd),
+                "patterns": dict(sorted(self.patterns.items()))}
 
 
 def usd_of(asset_key: str, amount: Decimal) -> Decimal:
@@ -113,4 +115,37 @@ def evaluate(doc: Mapping[str, Any], truth: Mapping[str, Any], phase: int = 1) -
         if f"{t['chain']}:{t['from']}" in busy:
             ev.busy_expanded.append(f"{t['chain']}:{t['from']}")
     ev.conservation_error = float(doc["meta"].get("conservation_error", 0.0))
+    ev.patterns = pattern_recall(doc, truth)
     return ev
+
+
+def pattern_recall(doc: Mapping[str, Any], truth: Mapping[str, Any]) -> dict[str, str]:
+    """Per laundering pattern, how many of the truth's instances the trace followed ("found/total")."""
+    links = {(lk["kind"], lk["from_tx"].lower(), (lk["to_tx"] or "").lower()) for lk in doc["links"]}
+    out: dict[str, str] = {}
+    for kind, link_kind in (("bridge", "bridge"), ("refund", "bridge"), ("instant_exchange", "instant_exchange")):
+        pairs = [p for p in truth["cross_chain"] if p["kind"] == kind]
+        found = sum((link_kind, p["from_tx"].lower(), p["to_tx"].lower()) in links for p in pairs)
+        out[f"{kind} pairs"] = f"{found}/{len(pairs)}"
+    # A pool makes equal notes of one owner interchangeable: a link is right when it gives a launderer's withdrawal
+    # to a launderer's deposit (H3 names the owner, not the note), wrong when either side is someone else's.
+    launderer_deposits = {p["deposit_tx"].lower() for p in truth["mixer_pairs"]}
+    launderer_withdrawals = {p["withdrawal_tx"].lower() for p in truth["mixer_pairs"]}
+    mixer_links = [(lk["from_tx"].lower(), (lk["to_tx"] or "").lower()) for lk in doc["links"] if lk["kind"] == "mixer"]
+    linkable = [p for p in truth["mixer_pairs"] if p["linkable_by"]]
+    found_w = {w for _d, w in mixer_links}
+    out["mixer withdrawals linkable by a heuristic"] = \
+        f"{sum(p['withdrawal_tx'].lower() in found_w for p in linkable)}/{len(linkable)}"
+    wrong = [(d, w) for d, w in mixer_links if d not in launderer_deposits or w not in launderer_withdrawals]
+    out["mixer links that are wrong"] = f"{len(wrong)}/{len(mixer_links)}"
+    noise = truth["noise"] if isinstance(truth["noise"], dict) else dict(truth["noise"])
+    rounds = set(noise.get("coinjoin_txs", ()))
+    seen = {str(e.get("service") or "").removeprefix("coinjoin ") for e in doc["endpoints"] if e["reason"] == "coinjoin"}
+    out["coinjoin rounds recognised"] = f"{len(rounds & seen)}/{len(rounds)}"
+    deposits = {e["address"] for e in truth["exits"] if e["category"] == "exchange" and e["chain"] != "tron"}
+    ours = {e["address"] for e in doc["endpoints"] if e["reason"] in ("deposit_address", "labelled_service")
+            and e["status"] == "cashed_out"}
+    reached = {e["address"] for e in doc["endpoints"]}
+    out["exchange exits reached"] = f"{len(deposits & ours)}/{len(deposits & reached) or len(deposits)}"
+    out["peel chains reported"] = str(len(doc.get("findings", {}).get("peel_chains", [])))
+    return out

@@ -38,6 +38,14 @@ def test_ground_truth_scores(traced) -> None:  # type: ignore[no-untyped-def]
     assert score.noise_followed == []
     assert score.busy_expanded == []
     assert score.cross_chain_found == score.cross_chain_total == 10
+    patterns = score.patterns
+    assert patterns["bridge pairs"] == "10/10" and patterns["refund pairs"] == "1/1"
+    assert patterns["coinjoin rounds recognised"] == "1/1"
+    assert patterns["mixer withdrawals linkable by a heuristic"] == "2/2"
+    assert patterns["mixer links that are wrong"].startswith("0/")
+    found, total = patterns["exchange exits reached"].split("/")
+    assert found == total
+    assert int(patterns["peel chains reported"]) >= 1
 
 
 def test_value_is_conserved_exactly_per_stolen_asset(traced) -> None:  # type: ignore[no-untyped-def]

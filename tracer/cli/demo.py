@@ -136,3 +136,6 @@ def _print_score(score: dict[str, object]) -> None:
                  f"cross-chain pairs found: {score['cross_chain']} · noise followed: {len(score['noise_followed'])} · "  # type: ignore[arg-type]
                  f"busy wallets expanded: {len(score['busy_expanded'])} · "  # type: ignore[arg-type]
                  f"conservation error: {score['conservation_error']:.1e}")
+    patterns = score["patterns"]
+    assert isinstance(patterns, dict)
+    stdout.print("patterns followed: " + " · ".join(f"{k} {v}" for k, v in patterns.items()))

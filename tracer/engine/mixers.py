@@ -28,6 +28,7 @@ MIN_LINK_CONFIDENCE = 0.2  # below this a withdrawal is not followed at all
 MAX_CANDIDATES_PER_DEPOSIT = 3
 MAX_POOL_TRANSFERS = 20_000  # reading more of a pool's history than this is not a demixing, it is a census
 INFERRED = "inferred:"
+LINKED_MIN_TXS = 3  # Tutela's linked-address heuristic: at least three direct transactions
 
 
 def demix_pool(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Contribution], exp: Expansion) -> None:
@@ -56,11 +57,24 @@ def demix_pool(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Co
     def is_service(address: str) -> bool:
         return classify(ctx.labels, node.chain, address) is not None
 
-    links = link_withdrawals(wanted, deposits, withdrawals, TornadoCallbacks(is_service=is_service))
+    counterparts: dict[str, dict[str, int]] = {}
+
+    def interacted(a: str, b: str) -> bool:
+        """H3 (Tutela linked addresses): the depositor and the recipient transacted directly, >= 3 times. Reads
+        the depositor's own history, which the trace already fetched (an archive hit, not a new request)."""
+        for owner, other in ((a, b), (b, a)):
+            if owner in {d.depositor for d in wanted}:
+                if owner not in counterparts:
+                    counterparts[owner] = _counterparts(ctx, node, owner)
+                if counterparts[owner].get(other, 0) >= LINKED_MIN_TXS:
+                    return True
+        return False
+
+    links = link_withdrawals(wanted, deposits, withdrawals,
+                             TornadoCallbacks(interacted=interacted, is_service=is_service))
     by_deposit: dict[str, list[PoolLink]] = defaultdict(list)
-    for link in links:
-        if link.confidence >= MIN_LINK_CONFIDENCE:
-            by_deposit[link.deposit.tx_hash].append(link)
+    for link in one_note_each(links):
+        by_deposit[link.deposit.tx_hash].append(link)
     for tx_hash, candidates in sorted(by_deposit.items()):
         best = sorted(candidates, key=lambda lk: (-lk.confidence, lk.withdrawal.tx_hash))[:MAX_CANDIDATES_PER_DEPOSIT]
         source = ours[tx_hash]
@@ -81,6 +95,27 @@ def demix_pool(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Co
             exp.links.append(Link(LinkKind.MIXER, "tornado-style pool", node.chain, tx_hash, node.chain,
                                   lk.withdrawal.tx_hash, payout.to_address, evidence, source.transfer.asset.key,
                                   payout.asset.key, source.transfer.amount, payout.amount))
+
+
+def one_note_each(links: Sequence[PoolLink]) -> list[PoolLink]:
+    """A withdrawal spends exactly one note and a note is withdrawn once: keep a one-to-one assignment, strongest
+    link first, then the shortest deposit-to-withdrawal delay. (H3 names the owner of a withdrawal, not the note:
+    every deposit of that owner scores the same, and only one of them can be the real pair.)"""
+    ranked = sorted((lk for lk in links if lk.confidence >= MIN_LINK_CONFIDENCE),
+                    key=lambda lk: (-lk.confidence, lk.withdrawal.block - lk.deposit.block, lk.deposit.tx_hash,
+                                    lk.withdrawal.tx_hash))
+    used_deposits: set[str] = set()
+    used_withdrawals: set[str] = set()
+    chosen = []
+    for lk in ranked:
+        if lk.deposit.tx_hash in used_deposits or lk.withdrawal.tx_hash in used_withdrawals:
+            continue
+        if lk.withdrawal.block < lk.deposit.block:
+            continue
+        used_deposits.add(lk.deposit.tx_hash)
+        used_withdrawals.add(lk.withdrawal.tx_hash)
+        chosen.append(lk)
+    return chosen
 
 
 def pool_events(pool: Pool, address: str, history: Sequence[Transfer]
@@ -105,3 +140,17 @@ def pool_events(pool: Pool, address: str, history: Sequence[Transfer]
                                           relayer.amount if relayer else 0, gas.get(tx_hash)))
         payouts[tx_hash] = recipient
     return deposits, sorted(withdrawals, key=lambda w: (w.block, w.tx_hash)), payouts
+
+
+def _counterparts(ctx: TraceContext, node: NodeKey, address: str) -> dict[str, int]:
+    """How many direct transfers ``address`` made to or received from each counterparty (pool excluded)."""
+    counts: dict[str, int] = defaultdict(int)
+    adapter = ctx.adapter(node.chain)
+    try:
+        for t in adapter.transfers_of(address, until_block=adapter.final_block):
+            other = t.to_address if t.from_address == address else t.from_address
+            if other and other != node.address and t.tx_hash:
+                counts[other] += 1
+    except ChainError as exc:
+        logger.warning("cannot read %s for linked-address check: %s", address, exc)
+    return dict(counts)
