@@ -97,6 +97,7 @@ def build_export(store: Store, case_name: str, labels: LabelLookup | None = None
             "by_status": breakdown(endpoints, facts.origins, "status"),
             "by_chain": breakdown(endpoints, facts.origins, "chain"),
             "unaccounted": unaccounted(endpoints, facts.origins, facts.pending),
+            "commingled": _commingled(contributions),
         },
         "alerts": [_alert(a) for a in store.alerts(case.id)],
         "findings": {"peel_chains": peel_chains(contributions)},
@@ -166,8 +167,27 @@ def _transfers(contributions: list[Contribution], prices: PriceTable) -> list[di
                     "hop": min(c.hop for c in group), "evidence": weakest.evidence.evidence_class.value,
                     "confidence": round(max(c.confidence for c in group), 6), "rule": weakest.evidence.rule,
                     "usd": usd(t.asset.to_units(min(taint, t.amount)) * price) if price is not None else None,
-                    "index": t.index, "kind": t.kind.value})
+                    "index": t.index, "kind": t.kind.value,
+                    "model_spread": units(sum(c.spread for c in group), t.asset.decimals)})
     return sorted(out, key=lambda d: (d["hop"], d["timestamp"], d["chain"], d["tx_hash"], d["index"]))
+
+
+def _commingled(contributions: list[Contribution]) -> list[dict[str, Any]]:
+    """Nodes whose outflows the value-conserving models (haircut, FIFO) allocate differently: the spread says how
+    much of what left them is model-dependent -- report such flows as commingled, not as traced (§1.3)."""
+    spread: dict[tuple[str, str], int] = defaultdict(int)
+    moved: dict[tuple[str, str], int] = defaultdict(int)
+    assets: dict[tuple[str, str], Any] = {}
+    for c in contributions:
+        if c.spread and c.parent:
+            key = (c.parent, c.transfer.asset.key)
+            spread[key] += c.spread
+            moved[key] += c.amount
+            assets[key] = c.transfer.asset
+    rows = [{"node": node, "asset": asset, "spread": units(value, assets[(node, asset)].decimals),
+             "tainted_out": units(moved[(node, asset)], assets[(node, asset)].decimals)}
+            for (node, asset), value in spread.items()]
+    return sorted(rows, key=lambda r: (r["node"], r["asset"]))
 
 
 def _link(link: Any) -> dict[str, Any]:

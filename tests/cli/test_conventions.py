@@ -64,3 +64,18 @@ def test_json_output_is_data(tmp_path: Path) -> None:
 def test_config_never_prints_a_key(tmp_path: Path, key: str) -> None:
     out = tracer("config", "--json", env={key: "SUPERSECRET123"}, cwd=tmp_path)
     assert out.returncode == 0 and "SUPERSECRET123" not in out.stdout + out.stderr
+
+
+def test_prices_import_and_show(tmp_path: Path) -> None:
+    csv = tmp_path / "p.csv"
+    csv.write_text("date,asset,close_usd,source\n2025-02-21,ETH,2659.66,test\n2025-02-21,BTC,96125.5,test\n")
+    env = {"TRACER_DATABASE_URL": f"sqlite:///{tmp_path}/t.db"}
+    out = tracer("prices", "import", str(csv), "--json", env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["added"] == 2
+    again = tracer("prices", "import", str(csv), "--json", env=env, cwd=tmp_path)
+    assert json.loads(again.stdout)["added"] == 0  # idempotent
+    shown = tracer("prices", "show", "ETH", "2025-02-23", "--json", env=env, cwd=tmp_path)
+    assert json.loads(shown.stdout) == {"symbol": "ETH", "day": "2025-02-21", "usd": "2659.66", "source": "test"}
+    missing = tracer("prices", "show", "ETH", "2025-03-30", env=env, cwd=tmp_path)
+    assert missing.returncode == 1 and "no ETH price" in missing.stderr

@@ -114,3 +114,16 @@ def test_match_instant_proposes_the_true_payouts_as_inferred(tmp_path: Path) -> 
     # proven accounting is unchanged by the inferred layer: still dark at the instant exchange
     score = evaluate(doc, truth)
     assert score.recall_by_value >= 0.95 and score.inferred_found_usd > 0
+
+
+def test_notebook_api_gives_frames_and_graph(traced) -> None:  # type: ignore[no-untyped-def]
+    _sandbox, settings, _store, _wiring, _outcome, doc = traced
+    from tracer.api import open_case
+
+    case = open_case("e2e", settings.database_url)
+    transfers, endpoints = case.transfers(), case.endpoints()
+    assert len(transfers) == len(doc["transfers"]) and {"tx_hash", "taint_amount", "evidence"} <= set(transfers)
+    assert len(endpoints) == len(doc["endpoints"]) and set(endpoints["status"]) >= {"cashed_out", "unspent"}
+    graph = case.graph()
+    assert graph.number_of_edges() >= len(doc["transfers"])
+    assert set(case.summary("status")["key"]) == {row["key"] for row in doc["summary"]["by_status"]}

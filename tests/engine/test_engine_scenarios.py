@@ -113,6 +113,13 @@ def test_commingled_wallet_models_differ_but_conserve(tmp_path: Path, model: Tai
         assert ends[addr("bob")] == 1 * E
     else:
         assert ends[addr("bob")] == E // 6
+    # alice commingles: haircut and FIFO disagree on every outflow; the spread is kept on the edges
+    from_alice = {c.transfer.to_address: c.spread for c in repo.outgoing(1, NodeKey(Chain.ETHEREUM, addr("alice")))}
+    assert from_alice[addr("bob")] == E - E // 6
+    if model is TaintModel.HAIRCUT:  # under FIFO carol gets no taint, so there is no edge to carry a spread
+        assert from_alice[addr("carol")] > 0
+    from_exploiter = repo.outgoing(1, NodeKey(Chain.ETHEREUM, addr("exploiter")))
+    assert all(c.spread == 0 for c in from_exploiter)  # a pass-through wallet: the models agree
     _ = ETH
 
 

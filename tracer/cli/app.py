@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tracer.cli.trace",
     "tracer.cli.demo",
     "tracer.cli.monitor",
+    "tracer.cli.prices",
 )
 
 

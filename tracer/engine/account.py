@@ -19,6 +19,7 @@ from tracer.model import (
     Link,
     LinkKind,
     StopReason,
+    TaintModel,
     Transfer,
     TransferFlag,
 )
@@ -98,6 +99,9 @@ def _replay_asset(ctx: TraceContext, node: NodeKey, hop: int, asset: Asset, orig
             events.append(LedgerEvent(t.id, t.amount, inflow=False))
             by_key[t.id] = t
     result = replay(events, ctx.params.model)
+    # The spread between value-conserving models (§1.3): where they disagree, the node commingles.
+    other = TaintModel.FIFO if ctx.params.model is not TaintModel.FIFO else TaintModel.HAIRCUT
+    alt = {o.key: o.taint for o in replay(events, other).outflows}
     swaps: list[Contribution] = []
     for out in result.outflows:
         if out.key.startswith("fee:"):
@@ -123,7 +127,7 @@ def _replay_asset(ctx: TraceContext, node: NodeKey, hop: int, asset: Asset, orig
                                   t.amount, back.amount))
             continue
         exp.contributions.append(Contribution(t, origin, out.taint, out.origin_amount, str(node), hop + 1,
-                                              TRANSFER_EVIDENCE, confidence))
+                                              TRANSFER_EVIDENCE, confidence, abs(alt.get(out.key, 0) - out.taint)))
     if result.remaining_origin > 0 or result.remaining_taint > 0:
         _add_endpoint(exp, node, asset, result.remaining_taint, origin, result.remaining_origin, hop, confidence,
                       EndpointStatus.UNSPENT, StopReason.UNSPENT, None, None)

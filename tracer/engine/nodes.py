@@ -44,6 +44,7 @@ class Contribution:
     hop: int
     evidence: Evidence
     confidence: float = 1.0
+    spread: int = 0  # |taint under the other value-conserving model - this taint| (commingled nodes disagree)
 
     @property
     def receiver(self) -> NodeKey | None:

@@ -62,7 +62,8 @@ class SqlTraceRepository:
                              TransferRow.idx, TraceEdgeRow.origin, TraceEdgeRow.parent)
         with Session(self.engine) as s:
             return [Contribution(row_to_transfer(t), e.origin, e.tainted_amount, e.origin_amount, e.parent, e.hop,
-                                 row_evidence(e.evidence_class, e.rule, e.confidence, e.facts_json), e.confidence)
+                                 row_evidence(e.evidence_class, e.rule, e.confidence, e.facts_json), e.confidence,
+                                 e.model_spread or 0)
                     for e, t in s.execute(stmt).all()]
 
     def pending_nodes(self, case_id: int) -> list[tuple[NodeKey, int, float]]:
@@ -262,7 +263,8 @@ def _insert_contributions(s: Session, case_id: int, contributions: Sequence[Cont
         if prev is not None:
             from dataclasses import replace
 
-            c = replace(prev, amount=prev.amount + c.amount, origin_amount=prev.origin_amount + c.origin_amount)
+            c = replace(prev, amount=prev.amount + c.amount, origin_amount=prev.origin_amount + c.origin_amount,
+                        spread=prev.spread + c.spread)
         merged[key] = c
     for (transfer_id, origin, parent), c in merged.items():
         existing = s.scalars(select(TraceEdgeRow).where(
@@ -273,7 +275,7 @@ def _insert_contributions(s: Session, case_id: int, contributions: Sequence[Cont
         ev = evidence_values(c.evidence)
         ev["confidence"] = c.confidence
         s.add(TraceEdgeRow(case_id=case_id, transfer_id=transfer_id, tainted_amount=c.amount, hop=c.hop,
-                           parent=parent, origin=origin, origin_amount=c.origin_amount,
+                           parent=parent, origin=origin, origin_amount=c.origin_amount, model_spread=c.spread,
                            **ev))
     s.flush()
 
