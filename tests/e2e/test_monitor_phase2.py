@@ -12,8 +12,10 @@ import pytest
 import requests
 
 from db.records import WatchEntry
+from db.store import Store
 from heuristics.mixers.coinjoin import detect_coinjoin
 from tests.e2e.harness import CASE, export, running_sandbox, settings_for, trace
+from tracer.cli.wiring import build
 from tracer.engine.repository import SqlTraceRepository
 from tracer.model import Chain, EndpointStatus
 from tracer.monitor.cycle import Monitor
@@ -108,3 +110,60 @@ def test_second_monitor_is_refused(tmp_path: Path) -> None:
             pass
     with MonitorLock(url, tmp_path):  # released after the first one ended
         pass
+
+
+def _alert_rows(db: Path) -> list[tuple[str, str, str, str]]:
+    from sqlalchemy import create_engine, select
+
+    from db.models import AlertRow
+
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(select(AlertRow.chain, AlertRow.address, AlertRow.tx_hash,
+                                                      AlertRow.kind))]
+    engine.dispose()
+    return sorted(rows)  # type: ignore[arg-type]
+
+
+def test_kill_9_mid_cycle_then_next_cycle_completes_without_duplicates(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    results = {}
+    for run in ("reference", "killed"):
+        db = tmp_path / f"{run}.db"
+        with running_sandbox(tmp_path / f"sandbox-{run}", phase=1) as sandbox:
+            settings = settings_for(sandbox, db)
+            store, _wiring, _ = trace(sandbox, settings)
+            case = store.get_case(CASE)
+            assert case is not None
+            for e in SqlTraceRepository(store.engine).endpoints(case.id):
+                if e.status is EndpointStatus.UNSPENT:
+                    store.add_watch(WatchEntry(e.chain, e.address, case.id, origin="case"))
+            sandbox.server.set_phase(2)
+            env = {**os.environ, **sandbox.env(), "TRACER_DATABASE_URL": f"sqlite:///{db}",
+                   "TRACER_ETHERSCAN_RATE": "20", "TRACER_ESPLORA_RATE": "20", "TRACER_TRONGRID_RATE": "20",
+                   "TRACER_MIDGARD_RATE": "20"}
+            cmd = [sys.executable, "-m", "tracer", "monitor", "--once"]
+            if run == "killed":  # die right after the first alert is stored, mid-cycle (before the extension)
+                proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+                deadline = time.monotonic() + 120
+                while proc.poll() is None and time.monotonic() < deadline and not _alert_rows(db):
+                    time.sleep(0.02)
+                if proc.poll() is None:
+                    os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
+                assert _alert_rows(db), "the monitor was killed before storing anything"
+            done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stderr
+            again = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+            assert again.returncode == 0 and "0 new alerts" in again.stdout
+            store = Store.open(settings.database_url)
+            results[run] = (_alert_rows(db), export(store, build(settings, store, (Chain.ETHEREUM,)), CASE))
+    (ref_alerts, ref_doc), (alerts, doc) = results["reference"], results["killed"]
+    assert alerts == ref_alerts and len(alerts) == len(set(alerts))  # nothing skipped, nothing doubled
+    assert doc["transfers"] == ref_doc["transfers"] and doc["endpoints"] == ref_doc["endpoints"]

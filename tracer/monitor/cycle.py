@@ -79,6 +79,7 @@ class Monitor:
         started, before = time.monotonic(), self.requests()
         report = CycleReport()
         self._sent: dict[int, list[Transfer]] = defaultdict(list)
+        self._cursors_after: dict[int, list[tuple[Chain, str, int, int | None]]] = defaultdict(list)
         watch = self.store.watchlist()
         report.watched = len(watch)
         by_chain: dict[Chain, list[WatchEntry]] = defaultdict(list)
@@ -139,7 +140,15 @@ class Monitor:
                         moved_by_case[case_id].append((chain, address))
                         self._sent[case_id].extend(confirmed)
             keep_balance = cursor.last_balance if (unconfirmed and cursor is not None) else balances.get(address)
-            self.store.set_cursor(chain, address, safe, None if unconfirmed and cursor is None else keep_balance)
+            update = (chain, address, safe, None if unconfirmed and cursor is None else keep_balance)
+            cases = [c for c in cases_of[address] if c is not None]
+            if confirmed and cases and self.extend is not None:
+                # The cursor of a moved wallet advances only once its case has been extended: a monitor killed
+                # in between redoes the movement next cycle (alerts are idempotent) instead of skipping it.
+                for case_id in cases:
+                    self._cursors_after[case_id].append(update)
+            else:
+                self.store.set_cursor(*update)
 
     def _baseline(self, chain: Chain, case_ids: Sequence[int | None], safe: int) -> int:
         """Where a never-polled wallet starts: its case's traced tip (so later moves alert), else now."""
@@ -180,6 +189,8 @@ class Monitor:
             return
         report.extended_cases.append(info.name if info else str(case_id))
         self._first_contacts(case_id, report)
+        for update in self._cursors_after.pop(case_id, []):
+            self.store.set_cursor(*update)
         watched = len(self.store.watchlist())
         for chain, address in holders:
             if watched >= self.auto_watch_cap:
