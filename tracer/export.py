@@ -17,11 +17,12 @@ from typing import Any
 from db.prices import PriceTable
 from db.store import CaseInfo, Store, StoredAlert
 from tracer import __version__
+from tracer.engine.clusters import ClusterTracker
 from tracer.engine.nodes import THEFT_PARENT, Contribution, NodeKey
 from tracer.engine.repository import SqlTraceRepository
 from tracer.errors import CaseNotFound
 from tracer.findings import peel_chains
-from tracer.model import Asset, LabelLookup
+from tracer.model import Asset, Chain, Label, LabelLookup, Link, LinkKind
 from tracer.summary import Origin, breakdown, conservation_error, origins_of, unaccounted, value_usd
 from tracer.units import units, usd
 
@@ -76,6 +77,9 @@ def build_export(store: Store, case_name: str, labels: LabelLookup | None = None
     contributions = repo.all_contributions(case.id)
     endpoints = repo.endpoints(case.id)
     transfers = _transfers(contributions, prices)
+    all_links = repo.links(case.id)
+    clusters = ClusterTracker(labels if labels is not None else _NoLabels())
+    clusters.add(all_links)
     as_of = max((datetime.fromisoformat(t["timestamp"]) for t in transfers), default=case.created_at)
     doc: dict[str, Any] = {
         "case": case.name,
@@ -86,9 +90,9 @@ def build_export(store: Store, case_name: str, labels: LabelLookup | None = None
                  "conservation_error": conservation_error(endpoints, facts.origins, facts.pending)},
         "parameters": _jsonable(asdict(case.params)),
         "seeds": _seeds(case, contributions, facts.origins),
-        "addresses": _addresses(store, case.id, labels),
+        "addresses": _addresses(store, case.id, labels, clusters),
         "transfers": transfers,
-        "links": [_link(link) for link in repo.links(case.id)],
+        "links": [_link(link) for link in all_links if link.kind is not LinkKind.CLUSTER],
         "endpoints": _endpoints(endpoints, facts.origins),
         "summary": {
             "stolen": [{"asset": o.asset.key, "amount": units(o.amount, o.asset.decimals),
@@ -100,7 +104,7 @@ def build_export(store: Store, case_name: str, labels: LabelLookup | None = None
             "commingled": _commingled(contributions),
         },
         "alerts": [_alert(a) for a in store.alerts(case.id)],
-        "findings": {"peel_chains": peel_chains(contributions)},
+        "findings": {"peel_chains": peel_chains(contributions), "clusters": _clusters(clusters, all_links)},
     }
     return doc
 
@@ -139,14 +143,42 @@ def _seeds(case: CaseInfo, contributions: list[Contribution], origins: Mapping[s
     return out
 
 
-def _addresses(store: Store, case_id: int, labels: LabelLookup | None) -> list[dict[str, Any]]:
+class _NoLabels:
+    def labels_of(self, chain: Chain, address: str) -> list[Label]:
+        return []
+
+
+def _clusters(tracker: ClusterTracker, links: list[Link]) -> list[dict[str, Any]]:
+    """Each multi-address cluster with its members and, for every merge, the transaction that caused it."""
+    out: dict[str, dict[str, Any]] = {}
+    for link in links:
+        if link.kind is not LinkKind.CLUSTER or link.to_address is None:
+            continue
+        cid = tracker.cluster_of(link.to_address)
+        if cid is None:
+            continue
+        entry = out.setdefault(cid, {"id": cid, "chain": link.from_chain.value, "heuristic": "cioh",
+                                     "evidence": link.evidence.evidence_class.value,
+                                     "members": sorted(tracker.uf.members(cid)), "merges": []})
+        entry["merges"].append({"tx_hash": link.from_tx, "address": link.evidence.facts.get("with"),
+                                "co_spent_with": link.to_address})
+    for entry in out.values():
+        entry["merges"] = sorted(entry["merges"], key=lambda m: (m["tx_hash"], m["co_spent_with"]))
+    refused = [{"a": r.step.a, "b": r.step.b, "tx_hash": r.step.tx_hash, "reason": r.reason}
+               for r in tracker.refused]
+    rows = sorted(out.values(), key=lambda e: (-len(e["members"]), e["id"]))
+    return rows + ([{"refused_merges": refused}] if refused else [])
+
+
+def _addresses(store: Store, case_id: int, labels: LabelLookup | None,
+               clusters: ClusterTracker) -> list[dict[str, Any]]:
     out = []
     for a in store.addresses(case_id):
         found = labels.labels_of(a.chain, a.address) if labels else []
         out.append({"chain": a.chain.value, "address": a.address,
                     "labels": [{"label": lab.label, "category": lab.category.value, "source": lab.source,
                                 "confidence": lab.confidence} for lab in found],
-                    "cluster": getattr(a, "cluster", None), "role": a.role.value, "depth": a.depth})
+                    "cluster": clusters.cluster_of(a.address), "role": a.role.value, "depth": a.depth})
     return sorted(out, key=lambda d: (d["depth"], d["chain"], d["address"]))
 
 

@@ -18,6 +18,7 @@ from chains.base import UtxoAdapter
 from tracer.engine.account import expand_account
 from tracer.engine.bridges import expand_bridge
 from tracer.engine.classify import Terminal, classify
+from tracer.engine.clusters import ClusterTracker
 from tracer.engine.context import TraceContext
 from tracer.engine.deposit import detect_deposit
 from tracer.engine.instant import match_instant
@@ -55,6 +56,7 @@ class TraceEngine:
         self.coinjoin = coinjoin
         self.requests = requests
         self.progress = progress
+        self.clusters = ClusterTracker(ctx.labels)
 
     def seed(self, seeds: Sequence[Seed], since: Mapping[str, int | datetime | None]) -> dict[str, int]:
         """Record the stolen inflows of every seed; returns origin -> stolen amount. Idempotent."""
@@ -78,6 +80,7 @@ class TraceEngine:
         """Expand pending nodes until none is left or the address budget is spent."""
         stats = RunStats()
         done = 0
+        self.clusters.add(self.repo.links(self.ctx.case_id))  # resume: clusters found by earlier runs
         while True:
             pending = self.repo.pending_nodes(self.ctx.case_id)
             if not pending:
@@ -92,6 +95,7 @@ class TraceEngine:
             else:
                 exp = self.expand(node, hop, incoming)
             self._commit(node, hop, exp)
+            self.clusters.add(exp.links)
             done += 1
             stats.nodes_expanded += 1
             if self.progress is not None:

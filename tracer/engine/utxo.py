@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 from heuristics.peel import is_peel_step
+from tracer.engine.clusters import cospend_links
 from tracer.engine.context import TraceContext
 from tracer.engine.nodes import Contribution, Expansion, NodeKey
 from tracer.engine.taint import split_utxo
@@ -90,6 +91,7 @@ def _allocate_spend(ctx: TraceContext, node: NodeKey, hop: int, tx: ChainTx,
                                           Category.COINJOIN, StopReason.COINJOIN, f"coinjoin {tx.tx_hash}", hop,
                                           confidence, origin, o))
         return
+    exp.links.extend(cospend_links(node, tx))  # CIOH: all inputs of a non-CoinJoin spend share a holder (E3)
     outputs = sorted(tx.outputs, key=lambda o: o.index)
     evidence_of = _peel_evidence(tx, [(i.prev_tx_hash, i.prev_index) for i in tx.inputs
                                       if (i.prev_tx_hash, i.prev_index) in held])
