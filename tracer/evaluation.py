@@ -131,7 +131,8 @@ def pattern_recall(doc: Mapping[str, Any], truth: Mapping[str, Any]) -> dict[str
     # to a launderer's deposit (H3 names the owner, not the note), wrong when either side is someone else's.
     launderer_deposits = {p["deposit_tx"].lower() for p in truth["mixer_pairs"]}
     launderer_withdrawals = {p["withdrawal_tx"].lower() for p in truth["mixer_pairs"]}
-    mixer_links = [(lk["from_tx"].lower(), (lk["to_tx"] or "").lower()) for lk in doc["links"] if lk["kind"] == "mixer"]
+    mixer_links = [(lk["from_tx"].lower(), (lk["to_tx"] or "").lower()) for lk in doc["links"]
+                   if lk["kind"] == "mixer" and lk["service"] != "coinjoin"]
     linkable = [p for p in truth["mixer_pairs"] if p["linkable_by"]]
     found_w = {w for _d, w in mixer_links}
     out["mixer withdrawals linkable by a heuristic"] = \
@@ -142,6 +143,10 @@ def pattern_recall(doc: Mapping[str, Any], truth: Mapping[str, Any]) -> dict[str
     rounds = set(noise.get("coinjoin_txs", ()))
     seen = {str(e.get("service") or "").removeprefix("coinjoin ") for e in doc["endpoints"] if e["reason"] == "coinjoin"}
     out["coinjoin rounds recognised"] = f"{len(rounds & seen)}/{len(rounds)}"
+    consolidations = {h.lower() for h in noise.get("postmix_consolidation_txs", ())}
+    postmix = {(lk["to_tx"] or "").lower() for lk in doc["links"] if lk["kind"] == "mixer" and lk["service"] == "coinjoin"}
+    out["post-mix consolidations followed"] = f"{len(consolidations & postmix)}/{len(consolidations)}"
+    out["post-mix links that are wrong"] = f"{len(postmix - consolidations)}/{len(postmix)}"
     deposits = {e["address"] for e in truth["exits"] if e["category"] == "exchange" and e["chain"] != "tron"}
     ours = {e["address"] for e in doc["endpoints"] if e["reason"] in ("deposit_address", "labelled_service")
             and e["status"] == "cashed_out"}

@@ -46,6 +46,7 @@ def test_ground_truth_scores(traced) -> None:  # type: ignore[no-untyped-def]
     found, total = patterns["exchange exits reached"].split("/")
     assert found == total
     assert int(patterns["peel chains reported"]) >= 1
+    assert patterns["post-mix consolidations followed"] == "1/1" and patterns["post-mix links that are wrong"] == "0/1"
 
 
 def test_value_is_conserved_exactly_per_stolen_asset(traced) -> None:  # type: ignore[no-untyped-def]

@@ -142,13 +142,7 @@ class SqlTraceRepository:
             for e in aggregate_endpoints(expansion.endpoints):
                 s.add(EndpointRow(**endpoint_values(case_id, e)))
             for link in _unique_links(expansion.links):
-                values = link_values(case_id, link)
-                facts = dict(link.evidence.facts)
-                facts["node"] = str(node)
-                import json
-
-                values["facts_json"] = json.dumps(facts, sort_keys=True)
-                s.add(LinkRow(**values))
+                _upsert_link(s, case_id, link, node)
             row = s.scalars(select(FrontierRow).where(*_node_where(case_id, node))).first()
             if row is not None:
                 row.done = True
@@ -278,6 +272,20 @@ def _insert_contributions(s: Session, case_id: int, contributions: Sequence[Cont
                            parent=parent, origin=origin, origin_amount=c.origin_amount, model_spread=c.spread,
                            **ev))
     s.flush()
+
+
+def _upsert_link(s: Session, case_id: int, link: Link, node: NodeKey) -> None:
+    """Insert a link, or take it over when another node already recorded the same one (two wallets of the
+    launderer in one CoinJoin round both re-link its post-mix spend): the last node to expand owns it."""
+    import json
+
+    values = link_values(case_id, link)
+    values["facts_json"] = json.dumps({**dict(link.evidence.facts), "node": str(node)}, sort_keys=True)
+    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(LinkRow).values(**values)
+    keys = ["case_id", "kind", "from_chain", "from_tx", "to_chain", "to_tx", "to_address"]
+    s.execute(stmt.on_conflict_do_update(index_elements=keys,
+                                         set_={k: stmt.excluded[k] for k in values if k not in keys}))
 
 
 def _unique_links(links: Iterable[Link]) -> list[Link]:

@@ -14,6 +14,7 @@ from heuristics.peel import is_peel_step
 from tracer.engine.clusters import cospend_links
 from tracer.engine.context import TraceContext
 from tracer.engine.nodes import Contribution, Expansion, NodeKey
+from tracer.engine.postmix import follow_round
 from tracer.engine.taint import split_utxo
 from tracer.model import (
     Category,
@@ -90,6 +91,9 @@ def _allocate_spend(ctx: TraceContext, node: NodeKey, hop: int, tx: ChainTx,
             exp.endpoints.append(Endpoint(node.chain, node.address, native, a, EndpointStatus.MIXED,
                                           Category.COINJOIN, StopReason.COINJOIN, f"coinjoin {tx.tx_hash}", hop,
                                           confidence, origin, o))
+        if ctx.params.demix:
+            proven = {k: (a, o) for k, (a, o, _off) in per_origin.items() if not k.startswith("inferred:")}
+            follow_round(ctx, node, hop, tx, proven, confidence, exp)
         return
     exp.links.extend(cospend_links(node, tx))  # CIOH: all inputs of a non-CoinJoin spend share a holder (E3)
     outputs = sorted(tx.outputs, key=lambda o: o.index)

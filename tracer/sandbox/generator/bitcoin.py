@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tracer.sandbox.generator.builders import out
 from tracer.sandbox.generator.context import BTC, DAY, HOUR, Ctx
 from tracer.sandbox.generator.thorchain import Payout
@@ -95,7 +97,10 @@ class Btc:
             total = sum(v for _, _, v in picked)
             txid = self.spend(ts + DAY, [(tx.txid, n) for n, _, _ in picked], [(sink, total - FEE)])
             ctx.truth.noise["postmix_consolidation_txs"].append(txid)
+            before = len(ctx.truth.exits)
             self.deposit(ts + DAY + 3 * HOUR, [(txid, 0)], 0, None)
+            # like Tornado withdrawals: the value crossed a mixer first, so a tracer can only prove "mixed"
+            ctx.truth.exits[before:] = [replace(x, via="mixer") for x in ctx.truth.exits[before:]]
 
     def disperse(self, p: Payout, ways: int) -> None:
         """Mass dispersion into fresh wallets that then sit unspent."""
