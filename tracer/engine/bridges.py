@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 
+from tracer.engine.bridge_match import match_by_memo
 from tracer.engine.context import TraceContext
 from tracer.engine.nodes import Contribution, Expansion, NodeKey
 from tracer.engine.taint import _proportional
@@ -46,6 +47,9 @@ def expand_bridge(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence
         inbound = group[0].transfer
         resolved = _resolve(ctx, node, inbound, group, hop, service, confidence, exp)
         if not resolved:
+            proven = [c for c in group if not c.origin.startswith("inferred:")]
+            if proven:  # the indexer has no answer: propose the payout from the deposit's own memo (E4, inferred)
+                match_by_memo(ctx, node, hop, inbound, proven, service, exp)
             for c in group:
                 exp.endpoints.append(Endpoint(node.chain, node.address, c.transfer.asset, c.amount,
                                               EndpointStatus.BRIDGED, Category.BRIDGE, StopReason.UNRESOLVED,
