@@ -24,10 +24,11 @@ from db.archive import SqlResponseArchive
 from db.labels import LabelStore
 from db.prices import PriceTable
 from db.store import Store
+from heuristics.bridges.registry import KNOWN_BRIDGES
 from tracer import __version__
 from tracer.config import Settings
 from tracer.labels.index import LabelIndex, load_index
-from tracer.model import EVM_CHAIN_IDS, Chain
+from tracer.model import EVM_CHAIN_IDS, Category, Chain, Label, LabelConfidence
 
 DEFAULT_CHAINS: tuple[Chain, ...] = (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON)
 
@@ -92,5 +93,13 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     if prices.count() == 0:
         prices.import_bundled()  # daily USD closes shipped with the package (CoinGecko via sablier, MIT)
     label_store = LabelStore(store.engine)
-    return Wiring(store, adapters, MidgardResolver(mclient), load_index(label_store),
-                  label_store.active_versions(), prices, clients)
+    index = load_index(label_store)
+    index.add_all(known_bridge_labels())
+    return Wiring(store, adapters, MidgardResolver(mclient), index, label_store.active_versions(), prices, clients)
+
+
+def known_bridge_labels() -> list[Label]:
+    """The built-in registry of bridge contracts (heuristics.bridges.registry) as labels, so a deposit into any of
+    them stops as ``bridged`` (and is resolved where the protocol allows) even without an imported label set."""
+    return [Label(b.chain, b.address, b.name, Category.BRIDGE, f"registry:{b.source}",
+                  LabelConfidence.FORENSIC / 100, entity=b.protocol) for b in KNOWN_BRIDGES]
