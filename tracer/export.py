@@ -157,13 +157,14 @@ def _clusters(tracker: ClusterTracker, links: list[Link]) -> list[dict[str, Any]
         cid = tracker.cluster_of(link.to_address)
         if cid is None:
             continue
-        entry = out.setdefault(cid, {"id": cid, "chain": link.from_chain.value, "heuristic": "cioh",
-                                     "evidence": link.evidence.evidence_class.value,
+        entry = out.setdefault(cid, {"id": cid, "chain": link.from_chain.value,
                                      "members": sorted(tracker.uf.members(cid)), "merges": []})
         entry["merges"].append({"tx_hash": link.from_tx, "address": link.evidence.facts.get("with"),
-                                "co_spent_with": link.to_address})
+                                "joined": link.to_address, "heuristic": link.service,
+                                "evidence": link.evidence.evidence_class.value,
+                                "confidence": link.evidence.confidence})
     for entry in out.values():
-        entry["merges"] = sorted(entry["merges"], key=lambda m: (m["tx_hash"], m["co_spent_with"]))
+        entry["merges"] = sorted(entry["merges"], key=lambda m: (m["tx_hash"], m["joined"]))
     refused = [{"a": r.step.a, "b": r.step.b, "tx_hash": r.step.tx_hash, "reason": r.reason}
                for r in tracker.refused]
     rows = sorted(out.values(), key=lambda e: (-len(e["members"]), e["id"]))

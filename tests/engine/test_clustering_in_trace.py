@@ -133,3 +133,21 @@ def test_guard_refuses_a_merge_of_two_entities() -> None:
                                                              [(z, 1)])))
     assert tracker.cluster_of(x) == tracker.cluster_of(z) and tracker.cluster_of(y) is None
     assert [r.reason for r in tracker.refused] == ["entity_conflict"]
+
+
+def test_change_output_joins_the_cluster_when_two_signals_agree() -> None:
+    import base58
+
+    from tracer.engine.clusters import cospend_links
+
+    payer, change = a("payer"), a("change")
+    legacy = base58.b58encode_check(b"\x00" + bytes(20)).decode()  # a P2PKH payee: a different address type
+    spend = tx("ab" * 32, 5, [("00" * 32, 0, payer, 141_234_567)], [(legacy, 100_000_000), (change, 41_224_567)])
+    links = cospend_links(NodeKey(Chain.BITCOIN, payer), spend)
+    joined = [lk for lk in links if lk.service == "change"]
+    assert [lk.to_address for lk in joined] == [change]
+    assert joined[0].evidence.evidence_class.value == "E4" and "," in joined[0].evidence.facts["signals"]
+    tracker = ClusterTracker(LabelIndex())
+    tracker.add(links)
+    assert tracker.cluster_of(payer) == tracker.cluster_of(change) is not None
+    assert tracker.cluster_of(legacy) is None  # the payee is not the payer

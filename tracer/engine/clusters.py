@@ -1,7 +1,8 @@
 """Clustering during a trace: common-input ownership of the traced Bitcoin spends (docs/methodology.md §2.1).
 
 Every non-CoinJoin transaction that spends a traced output proves (E3) that its input addresses share one holder;
-the expansion records that as a ``cluster`` link naming the transaction. The tracker merges them with a guard
+the expansion records that as a ``cluster`` link naming the transaction. A change output on which at least two
+change signals agree (address type, round payment, optimal change, reuse) joins too, as weaker evidence (E4). The tracker merges them with a guard
 against superclusters (a cap on size, and no merge of two clusters labelled as different entities) and hands the
 mapping to the label index, so a label on any member applies to the cluster. Rebuilt from the stored links when
 a case resumes, so it survives kill -9 like everything else.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from heuristics.clustering.change import detect_change
 from heuristics.clustering.union_find import Guard, MergeStep, RefusedMerge, UnionFind
 from tracer.engine.classify import service_name
 from tracer.engine.nodes import NodeKey
@@ -21,11 +23,18 @@ MAX_CLUSTER_SIZE = 1_000  # a launderer's wallet cluster beyond this is more lik
 
 
 def cospend_links(node: NodeKey, tx: ChainTx) -> list[Link]:
-    """Links tying the node to the other input addresses of a (non-CoinJoin) spend."""
+    """Links tying the node to the other input addresses of a (non-CoinJoin) spend, and to its change address
+    when at least two change signals agree (heuristics.clustering.change; weaker, E4)."""
     others = sorted({i.address for i in tx.inputs if i.address and i.address != node.address})
     evidence = Evidence(EvidenceClass.E3, "clustering.cioh", CIOH_CONFIDENCE, {"with": node.address})
-    return [Link(LinkKind.CLUSTER, "cioh", node.chain, tx.tx_hash, node.chain, None, other, evidence)
-            for other in others]
+    links = [Link(LinkKind.CLUSTER, "cioh", node.chain, tx.tx_hash, node.chain, None, other, evidence)
+             for other in others]
+    change = detect_change(tx)
+    if change is not None and change.address and change.address != node.address:
+        facts = {"with": node.address, "signals": ",".join(change.signals)}
+        links.append(Link(LinkKind.CLUSTER, "change", node.chain, tx.tx_hash, node.chain, None, change.address,
+                          Evidence(EvidenceClass.E4, change.rule, change.confidence, facts)))
+    return links
 
 
 class ClusterTracker:
@@ -44,7 +53,7 @@ class ClusterTracker:
         for link in links:
             if link.kind is not LinkKind.CLUSTER or link.to_address is None:
                 continue
-            step = MergeStep(link.evidence.facts.get("with", ""), link.to_address, "cioh", link.from_tx,
+            step = MergeStep(link.evidence.facts.get("with", ""), link.to_address, link.service, link.from_tx,
                              link.evidence.confidence)
             if not step.a or self.uf.find(step.a) == self.uf.find(step.b):
                 continue
