@@ -115,3 +115,18 @@ def anvil_url() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def shared_server(request: pytest.FixtureRequest) -> Iterator[FixtureServer]:
+    """One loopback server per test module, serving the module's ``SERVED`` folder (shutdown costs 0.5 s each)."""
+    with FixtureServer(request.module.SERVED) as srv:
+        yield srv
+
+
+@pytest.fixture
+def server(shared_server: FixtureServer) -> Iterator[FixtureServer]:
+    """The module's server with a fresh request log; fails the test if a request had no envelope."""
+    shared_server.requests.clear()
+    yield shared_server
+    assert shared_server.missing == []

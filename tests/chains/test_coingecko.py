@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -28,17 +27,7 @@ SCENARIO = Path(__file__).resolve().parents[1] / "fixtures" / "coingecko" / "ran
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC).timestamp()
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FixtureServer]:
-    with FixtureServer(SCENARIO) as srv:
-        yield srv
-
-
-@pytest.fixture
-def server(shared_server: FixtureServer) -> Iterator[FixtureServer]:
-    shared_server.requests.clear()
-    yield shared_server
-    assert shared_server.missing == []
+SERVED = SCENARIO  # the folder tests/chains/conftest.py serves over loopback for this module
 
 
 def prices(url: str, archive: SqlResponseArchive | None = None, now: float = NOW) -> CoinGeckoPrices:

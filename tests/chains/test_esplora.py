@@ -57,18 +57,7 @@ def make_adapter(url: str, *, archive: SqlResponseArchive | None = None, final_b
     return EsploraAdapter(client, final_block=final_block)
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FixtureServer]:
-    with FixtureServer(PAGED) as srv:
-        yield srv
-
-
-@pytest.fixture
-def server(shared_server: FixtureServer) -> Iterator[FixtureServer]:
-    """The module's loopback server with a fresh request log (one server: shutdown costs 0.5 s each)."""
-    shared_server.requests.clear()
-    yield shared_server
-    assert shared_server.missing == []
+SERVED = PAGED  # the folder tests/chains/conftest.py serves over loopback for this module
 
 
 def _envelope(status: int, text: str, ctype: str = "text/html") -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,17 +29,7 @@ REFUND_IN = "B15E89A3CFA855EBCE8808183B14ED579FB882EFA4A1F90061AF48262DC5CAD0"
 PENDING_IN = "9E776A6F9FD09DAC4085EB7ED152BAD58C8F79715D934A9DD4F7A03DFABA0CDA"
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FixtureServer]:
-    with FixtureServer(SCENARIO) as srv:
-        yield srv
-
-
-@pytest.fixture
-def server(shared_server: FixtureServer) -> Iterator[FixtureServer]:
-    shared_server.requests.clear()
-    yield shared_server
-    assert shared_server.missing == []
+SERVED = SCENARIO  # the folder tests/chains/conftest.py serves over loopback for this module
 
 
 def sql_archive(directory: Path) -> SqlResponseArchive:

@@ -40,17 +40,7 @@ def make_adapter(url: str, *, api_key: str | None = None, sleeps: list[float] | 
     return TronGridAdapter(client)
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FixtureServer]:
-    with FixtureServer(SCENARIO) as srv:
-        yield srv
-
-
-@pytest.fixture
-def server(shared_server: FixtureServer) -> Iterator[FixtureServer]:
-    shared_server.requests.clear()
-    yield shared_server
-    assert shared_server.missing == []
+SERVED = SCENARIO  # the folder tests/chains/conftest.py serves over loopback for this module
 
 
 class TestTronGridContract(TransactionContract, AdapterContract):
