@@ -26,7 +26,12 @@ class CaseRow(Base):
     parameters_json: Mapped[str] = mapped_column(Text, doc="CaseParameters as JSON")
     label_versions_json: Mapped[str] = mapped_column(Text, default="{}", doc="label set name -> version used")
     tips_json: Mapped[str] = mapped_column(Text, default="{}", doc="chain -> tip height recorded at case start")
-    status: Mapped[str] = mapped_column(String(20), default="running", doc="running | finished")
+    status: Mapped[str] = mapped_column(String(20), default="running",
+                                        doc="running | interrupted | failed | finished")
+    status_reason: Mapped[str | None] = mapped_column(Text, default=None, doc="why the status was set (errors)")
+    runner: Mapped[str | None] = mapped_column(String(200), default=None, doc="host:pid of the running process")
+    price_source_json: Mapped[str | None] = mapped_column(Text, default=None,
+                                                          doc="price source pinned for the case's USD values")
     seed_asset: Mapped[str | None] = mapped_column(String(120), default=None)
     stolen_amount: Mapped[int | None] = mapped_column(BigAmount, default=None)
 

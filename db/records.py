@@ -30,6 +30,8 @@ class CaseStatus(StrEnum):
     """Lifecycle of a case."""
 
     RUNNING = "running"
+    INTERRUPTED = "interrupted"  # stopped by Ctrl-C / a signal, or its process is gone; resumable
+    FAILED = "failed"  # the run raised; ``status_reason`` says why; resumable
     FINISHED = "finished"
 
 
@@ -48,6 +50,8 @@ class CaseInfo:
     tips: dict[str, int] = field(default_factory=dict)
     stolen_amount: int | None = None
     seed_asset: str | None = None
+    status_reason: str | None = None
+    runner: str | None = None
 
 
 @dataclass(frozen=True)

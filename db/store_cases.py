@@ -63,8 +63,10 @@ class CaseStoreMixin(StoreBase):
             rows = s.scalars(select(CaseRow).order_by(CaseRow.created_at, CaseRow.id)).all()
             return [_info(s, row) for row in rows]
 
-    def set_case_status(self, case_id: int, status: CaseStatus | str) -> None:
-        """Mark a case running or finished.
+    def set_case_status(self, case_id: int, status: CaseStatus | str, *, reason: str | None = None,
+                        runner: str | None = None) -> None:
+        """Mark a case running, interrupted, failed or finished; ``reason`` says why, ``runner`` (``host:pid``)
+        which process runs it (kept only while running, to tell a live run from one whose process is gone).
 
         May raise: ValueError for an unknown status, StoreError for an unknown case.
         """
@@ -72,6 +74,8 @@ class CaseStoreMixin(StoreBase):
         with self.session() as s:
             row = _row(s, case_id)
             row.status = value
+            row.status_reason = reason
+            row.runner = runner if value == CaseStatus.RUNNING.value else None
             row.updated_at = now_utc()
 
     def set_case_meta(
@@ -136,4 +140,6 @@ def _info(s: Session, row: CaseRow) -> CaseInfo:
         tips={k: int(v) for k, v in json.loads(row.tips_json or "{}").items()},
         stolen_amount=row.stolen_amount,
         seed_asset=row.seed_asset,
+        status_reason=row.status_reason,
+        runner=row.runner,
     )

@@ -1,4 +1,4 @@
-"""Writing an export document as JSON, CSV tables or GraphML (pure transforms + file writes)."""
+"""Writing an export document as JSON, CSV tables, GraphML or a STIX 2.1 bundle (pure transforms + file writes)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,22 @@ from typing import Any
 
 import networkx as nx
 
+FORMATS = ("json", "csv", "graphml", "stix")
 
-def write_export(doc: dict[str, Any], fmt: str, output: Path) -> list[Path]:
-    """Write ``doc`` in ``fmt``; returns the files written."""
+
+def write_export(doc: dict[str, Any], fmt: str, output: Path, *, tlp: str = "amber") -> list[Path]:
+    """Write ``doc`` in ``fmt`` (one of :data:`FORMATS`; ``tlp`` marks a STIX bundle); returns the files written.
+
+    May raise: ValueError for an unknown format or TLP level.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     output.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "stix":
+        from tracer.export_stix import build_stix_bundle  # stix2 is imported only when asked for
+
+        output.write_text(build_stix_bundle(doc, tlp).serialize(pretty=True) + "\n", encoding="utf-8")
+        return [output]
     if fmt == "json":
         output.write_text(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
         return [output]

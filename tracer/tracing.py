@@ -9,13 +9,15 @@ a re-run. A finished case is not touched at all: zero requests.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_FLOOR
 
 from chains.base import ChainAdapter
-from db.store import CaseStatus, Store
+from db.store import CaseInfo, CaseStatus, Store
 from tracer.engine.context import TraceContext
 from tracer.engine.nodes import NodeKey
 from tracer.engine.ports import BridgeResolver, PriceLookup, ProgressEvent
@@ -58,6 +60,32 @@ def run_case(store: Store, adapters: Mapping[Chain, ChainAdapter], labels: Label
         _check_same(case.params, params, case.seeds, seeds, name)
         if case.status == CaseStatus.FINISHED.value:
             return TraceOutcome(case.id, False, True, RunStats(), True)
+    store.set_case_status(case.id, CaseStatus.RUNNING, runner=runner_id())
+    try:
+        stats, finished = _trace(store, case, adapters, labels, seeds, params, bridge=bridge, coinjoin=coinjoin,
+                                 confirmations=confirmations, requests=requests, prices=prices, wallets=wallets,
+                                 progress=progress)
+    except KeyboardInterrupt:
+        store.set_case_status(case.id, CaseStatus.INTERRUPTED, reason="interrupted (Ctrl-C or a signal)")
+        raise
+    except BaseException as exc:
+        store.set_case_status(case.id, CaseStatus.FAILED, reason=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    store.set_case_status(case.id, CaseStatus.FINISHED if finished else CaseStatus.INTERRUPTED,
+                          reason=None if finished else "stopped with addresses still pending")
+    return TraceOutcome(case.id, created, False, stats, finished)
+
+
+def runner_id() -> str:
+    """``host:pid`` of this process, stored while a case runs so a run whose process is gone can be told apart."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _trace(store: Store, case: CaseInfo, adapters: Mapping[Chain, ChainAdapter], labels: LabelLookup,
+           seeds: Sequence[Seed], params: CaseParameters, *, bridge: BridgeResolver | None,
+           coinjoin: CoinJoinDetector | None, confirmations: int, requests: Callable[[], int],
+           prices: PriceLookup | None, wallets: Callable[[Category], list[Label]] | None,
+           progress: Callable[[ProgressEvent], None] | None) -> tuple[RunStats, bool]:
     tips = dict(case.tips)
     missing = {c: a for c, a in adapters.items() if c.value not in tips}
     for chain, adapter in sorted(missing.items(), key=lambda kv: kv[0].value):
@@ -79,10 +107,7 @@ def run_case(store: Store, adapters: Mapping[Chain, ChainAdapter], labels: Label
     ctx.stolen, ctx.origin_assets = _stolen(repo, case.id)
     ctx.min_origin_amount = _min_amounts(params, ctx.origin_assets)
     stats = engine.run()
-    finished = not repo.pending_nodes(case.id)
-    if finished:
-        store.set_case_status(case.id, CaseStatus.FINISHED)
-    return TraceOutcome(case.id, created, False, stats, finished)
+    return stats, not repo.pending_nodes(case.id)
 
 
 def _check_same(stored: CaseParameters, given: CaseParameters, stored_seeds: Sequence[Seed],

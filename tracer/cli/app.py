@@ -28,6 +28,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tracer.cli.demo",
     "tracer.cli.monitor",
     "tracer.cli.prices",
+    "tracer.cli.cases",
+    "tracer.cli.alerts",
 )
 
 

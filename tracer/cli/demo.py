@@ -23,7 +23,8 @@ from db.prices import PriceTable
 from db.store import Store
 from tracer.cli.app import app
 from tracer.cli.common import STATE, console, print_json, run, stdout
-from tracer.cli.trace import print_summary, run_with_progress
+from tracer.cli.tables import print_summary
+from tracer.cli.trace import run_with_progress
 from tracer.cli.wiring import build, build_session
 from tracer.config import Settings
 from tracer.evaluation import evaluate

@@ -115,8 +115,10 @@ def diff_command(
                          markup=False)
             for entry in entries[: limit or None]:
                 sign = "-" if title == "removed" else "+"
-                stdout.print(f"{sign} {entry.chain.value}:{entry.address}  {', '.join(entry.entities)}  "
-                             f"[{', '.join(entry.programs)}]", soft_wrap=True, markup=False)
+                names = ", ".join(entry.entities or entry.labels) or "(no name)"
+                programs = f"  programs: {', '.join(entry.programs)}" if entry.programs else ""
+                stdout.print(f"{sign} {entry.chain.value}:{entry.address}  {names}{programs}", soft_wrap=True,
+                             markup=False)
 
     run(body)
 
@@ -176,7 +178,7 @@ def show_command(target: str = typer.Argument(..., help="CHAIN:ADDRESS"),
 
 @labels_app.command("search")
 def search_command(text: str = typer.Argument(..., help="Text in label, entity or program (any case)."),
-                   limit: int = typer.Option(200, "--limit"),
+                   limit: int = typer.Option(200, "--limit", help="At most this many labels."),
                    json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """Search labels case-insensitively."""
     run(lambda: _print_labels(_store().search(text, limit), json_out))
@@ -192,21 +194,26 @@ def sets_command(json_out: bool = typer.Option(False, "--json", help="Print as J
             print_json([{"source": i.source, "version": i.version, "count": i.count, "active": i.active,
                          "imported_at": i.imported_at.isoformat(), "sha256": i.sha256, "path": i.path} for i in infos])
             return
-        for i in infos:
-            stdout.print(f"{'*' if i.active else ' '} {i.source:40} {i.version:32} {i.count:>8}  "
-                         f"{i.imported_at:%Y-%m-%d %H:%M}", markup=False, soft_wrap=True)
+        from tracer.cli.tables import add_rows, make_table
+
+        table = make_table(f"{len(infos)} label sets", ("source", "version", "labels", "active", "imported (UTC)"))
+        add_rows(table, ((i.source, i.version, f"{i.count:,}", "yes" if i.active else "no",
+                          f"{i.imported_at:%Y-%m-%d %H:%M}") for i in infos))
+        stdout.print(table)
 
     run(body)
 
 
 @labels_app.command("activate")
-def activate_command(source: str, version: str | None = typer.Argument(None)) -> None:
+def activate_command(source: str = typer.Argument(..., help="Label set name (see `labels sets`)."),
+                     version: str | None = typer.Argument(None, help="One version (default: every version).")) -> None:
     """Use a label set (one version, or all versions) in lookups."""
     run(lambda: stdout.print(f"activated {_store().set_active(source, version, True)} set(s)", markup=False))
 
 
 @labels_app.command("deactivate")
-def deactivate_command(source: str, version: str | None = typer.Argument(None)) -> None:
+def deactivate_command(source: str = typer.Argument(..., help="Label set name (see `labels sets`)."),
+                       version: str | None = typer.Argument(None, help="One version (default: every version).")) -> None:
     """Stop using a label set (one version, or all versions) in lookups."""
     run(lambda: stdout.print(f"deactivated {_store().set_active(source, version, False)} set(s)", markup=False))
 

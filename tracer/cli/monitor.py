@@ -6,7 +6,6 @@ import re
 import time
 
 import typer
-from rich.table import Table
 
 from db.records import WatchEntry
 from heuristics.mixers.coinjoin import detect_coinjoin
@@ -38,7 +37,7 @@ def _case_id(name: str | None) -> int | None:
 @watch_app.command("add")
 def watch_add(target: str = typer.Argument(..., help="CHAIN:ADDRESS"),
               case: str | None = typer.Option(None, "--case", help="Case whose trace is extended on movement."),
-              note: str | None = typer.Option(None, "--note")) -> None:
+              note: str | None = typer.Option(None, "--note", help="Why it is watched (shown in `watch list`).")) -> None:
     """Watch one wallet."""
 
     def body() -> None:
@@ -69,22 +68,20 @@ def watch_add_from_case(case: str = typer.Argument(..., help="Case name.")) -> N
 
 
 @watch_app.command("list")
-def watch_list(json_out: bool = typer.Option(False, "--json")) -> None:
-    """List watched wallets."""
+def watch_list(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """List watched wallets with the case each one belongs to."""
+    from tracer.cli.tables import add_rows, make_table
 
     def body() -> None:
         store = open_store()
-        rows = [{"chain": w.chain.value, "address": w.address, "case_id": w.case_id, "origin": w.origin,
-                 "note": w.note} for w in store.watchlist()]
+        names = {c.id: c.name for c in store.list_cases()}
+        rows = [{"chain": w.chain.value, "address": w.address, "case": names.get(w.case_id) if w.case_id else None,
+                 "case_id": w.case_id, "origin": w.origin, "note": w.note} for w in store.watchlist()]
         if json_out:
             print_json(rows)
             return
-        table = Table(title=f"{len(rows)} watched wallets")
-        for col in ("chain", "address", "case_id", "origin", "note"):
-            table.add_column(col)
-        for r in rows:
-            table.add_row(*(str(r[c] if r[c] is not None else "") for c in ("chain", "address", "case_id", "origin",
-                                                                               "note")))
+        table = make_table(f"{len(rows)} watched wallets", ("wallet", "case", "added by", "note"))
+        add_rows(table, ((f"{r['chain']}:{r['address']}", r["case"], r["origin"], r["note"]) for r in rows))
         stdout.print(table)
 
     run(body)
@@ -92,7 +89,7 @@ def watch_list(json_out: bool = typer.Option(False, "--json")) -> None:
 
 @watch_app.command("remove")
 def watch_remove(target: str = typer.Argument(..., help="CHAIN:ADDRESS"),
-                 case: str | None = typer.Option(None, "--case")) -> None:
+                 case: str | None = typer.Option(None, "--case", help="Only the entry of this case.")) -> None:
     """Stop watching a wallet."""
 
     def body() -> None:

@@ -18,7 +18,7 @@ app.add_typer(prices_app, name="prices")
 @prices_app.command("import")
 def prices_import(file: Path = typer.Argument(..., help="CSV with columns date,asset,close_usd,source."),
                   source: list[str] = typer.Option([], "--source", help="Only rows of these sources (repeatable)."),
-                  json_out: bool = typer.Option(False, "--json")) -> None:
+                  json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """Import daily closes (idempotent; decimals kept exactly as written)."""
 
     def body() -> None:
@@ -37,7 +37,7 @@ def prices_import(file: Path = typer.Argument(..., help="CSV with columns date,a
 @prices_app.command("show")
 def prices_show(symbol: str = typer.Argument(..., help="Asset symbol, e.g. ETH."),
                 day: str = typer.Argument(..., help="YYYY-MM-DD (UTC); the nearest earlier day within 3 days."),
-                json_out: bool = typer.Option(False, "--json")) -> None:
+                json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """The USD close used for an asset on a day."""
 
     def body() -> None:

@@ -1,25 +1,22 @@
-"""``tracer trace``, ``tracer export`` and ``tracer cases``."""
+"""``tracer trace`` (``tracer export`` and ``tracer cases`` are in tracer.cli.cases)."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from chains.addresses import canonical_address
 from db.store import Store
 from heuristics.mixers.coinjoin import detect_coinjoin
 from tracer.cli.app import app
 from tracer.cli.common import STATE, console, fatal, print_json, run, stdout
+from tracer.cli.tables import print_summary
 from tracer.cli.wiring import DEFAULT_CHAINS, Wiring, build
 from tracer.engine.ports import ProgressEvent
 from tracer.errors import ChainError, QuotaExhausted
 from tracer.export import build_export
-from tracer.exporters import write_export
 from tracer.model import Address, CaseParameters, Chain, Seed, TaintModel
 from tracer.tracing import TraceOutcome, run_case
 
@@ -118,66 +115,3 @@ def report(store: Store, wiring: Wiring, case: str, outcome: TraceOutcome, json_
     stdout.print(f"{'finished' if outcome.finished else 'paused'}: {outcome.stats.nodes_expanded} addresses expanded, "
                  f"{wiring.requests()} requests ({wiring.archive_hits()} answered from the archive)"
                  + ("; the case was already finished, nothing to do" if outcome.already_finished else ""))
-
-
-def print_summary(doc: dict[str, object]) -> None:
-    """Tables of the summary by category and status."""
-    summary = doc["summary"]
-    assert isinstance(summary, dict)
-    for title, rows in (("by category", summary["by_category"]), ("by status", summary["by_status"]),
-                        ("unaccounted", summary["unaccounted"])):
-        table = Table(title=f"{doc['case']}: stolen value {title}")
-        for col in ("key" if title != "unaccounted" else "reason", "asset", "amount", "usd"):
-            table.add_column(col, justify="right" if col in ("amount", "usd") else "left")
-        for row in rows:
-            table.add_row(str(row.get("key", row.get("reason"))), str(row["asset"]), str(row["amount"]),
-                          str(row.get("usd") or "–"))
-        stdout.print(table)
-    stolen = ", ".join(f"{s['amount']} {s['asset']}" + (f" (${s['usd']})" if s.get("usd") else "")
-                       for s in summary["stolen"])
-    stdout.print(f"stolen: {stolen}")
-
-
-@app.command("export")
-def export_command(
-    case: str = typer.Argument(..., help="Case name."),
-    fmt: str = typer.Option("json", "--format", help="json | csv | graphml"),
-    output: Path = typer.Option(..., "-o", "--output", help="Output file (csv: a folder of tables)."),
-) -> None:
-    """Export a case (offline, from the store): JSON per tracer/schemas/case_export.schema.json, CSV, GraphML."""
-
-    def body() -> None:
-        if fmt not in ("json", "csv", "graphml"):
-            fatal(f"--format must be json, csv or graphml, got {fmt!r}", 2)
-        store = open_store()
-        from db.labels import LabelStore
-        from tracer.labels.index import load_index
-
-        doc = build_export(store, case, load_index(LabelStore(store.engine)))
-        written = write_export(doc, fmt, output)
-        for path in written:
-            stdout.print(str(path))
-
-    run(body)
-
-
-@app.command("cases")
-def cases_command(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """List stored cases."""
-
-    def body() -> None:
-        store = open_store()
-        rows = [{"name": c.name, "status": c.status, "created_at": c.created_at.isoformat(),
-                 "seeds": [str(s.address) for s in c.seeds], "model": c.params.model.value}
-                for c in store.list_cases()]
-        if json_out:
-            print_json(rows)
-            return
-        table = Table(title="cases")
-        for col in ("name", "status", "created_at", "seeds", "model"):
-            table.add_column(col)
-        for r in rows:
-            table.add_row(r["name"], r["status"], r["created_at"], json.dumps(r["seeds"]), r["model"])  # type: ignore[arg-type]
-        stdout.print(table)
-
-    run(body)
