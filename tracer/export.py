@@ -71,9 +71,15 @@ def build_export(store: Store, case_name: str, labels: LabelLookup | None = None
     case = store.get_case(case_name)
     if case is None:
         raise CaseNotFound(f"no case named {case_name!r} (see `tracer cases`)")
-    prices = prices if prices is not None else PriceTable(store.engine)
+    # One USD truth: the case is valued with the one price source recorded for it (chosen by db.prices'
+    # precedence on the first export), so later imports never change an incident's USD.
+    unpriced = case_facts(store, case, None)
+    prices, price_source = (prices if prices is not None else PriceTable(store.engine)).for_case(
+        case.id, {o.asset.symbol for o in unpriced.origins.values()}, unpriced.theft_day)
+    stolen = {k: o.amount for k, o in unpriced.origins.items()}
+    facts = CaseFacts(origins_of(stolen, {k: o.asset for k, o in unpriced.origins.items()}, prices,
+                                 unpriced.theft_day), unpriced.theft_day, unpriced.pending)
     repo = SqlTraceRepository(store.engine)
-    facts = case_facts(store, case, prices)
     contributions = repo.all_contributions(case.id)
     endpoints = repo.endpoints(case.id)
     transfers = _transfers(contributions, prices)
@@ -87,7 +93,8 @@ def build_export(store: Store, case_name: str, labels: LabelLookup | None = None
         "meta": {"tool_version": __version__, "label_versions": dict(case.label_versions),
                  "tips": {k: int(v) for k, v in case.tips.items()}, "as_of": _iso(as_of),
                  "status": case.status, "theft_day": facts.theft_day,
-                 "conservation_error": conservation_error(endpoints, facts.origins, facts.pending)},
+                 "conservation_error": conservation_error(endpoints, facts.origins, facts.pending),
+                 "price_source": price_source.as_dict() if price_source else None},
         "parameters": _jsonable(asdict(case.params)),
         "seeds": _seeds(case, contributions, facts.origins),
         "addresses": _addresses(store, case.id, labels, clusters),

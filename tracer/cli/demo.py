@@ -9,14 +9,11 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from chains.coingecko.client import CoinGeckoClient
-from chains.coingecko.prices import CoinGeckoPrices
 from db.archive import SqlResponseArchive
 from db.labels import LabelStore
 from db.prices import PriceTable
@@ -25,7 +22,8 @@ from tracer.cli.app import app
 from tracer.cli.common import STATE, console, print_json, run, stdout
 from tracer.cli.tables import print_summary
 from tracer.cli.trace import run_with_progress
-from tracer.cli.wiring import build, build_session
+from tracer.cli.wiring import build
+from tracer.cli.world_prices import world_price_points
 from tracer.config import Settings
 from tracer.evaluation import evaluate
 from tracer.export import build_export
@@ -35,8 +33,7 @@ from tracer.model import Address, CaseParameters, Chain, Seed
 from tracer.sandbox.launch import RunningSandbox, start_sandbox
 
 DEMO_CASE = "sandbox-demo"
-DEMO_RATE = "500"
-PRICE_DAYS = 30  # requests/s against the local sandbox (the real defaults are the APIs' published limits)
+DEMO_RATE = "500"  # requests/s against the local sandbox (the real defaults are the APIs' published limits)
 
 
 @app.command("demo")
@@ -105,13 +102,7 @@ def demo_command(
 def _import_world_prices(store: Store, sandbox: RunningSandbox) -> None:
     """Daily USD closes of the world's assets through the real CoinGecko adapter (the sandbox speaks its dialect),
     so values and instant-exchange rates use the world's own prices, archived like every other response."""
-    end = datetime.fromtimestamp(sandbox.world.time_of("ethereum", sandbox.world.tip("ethereum", 2)), UTC).date()
-    client = CoinGeckoClient(build_session(), sandbox.urls()["coingecko"], rate=float(DEMO_RATE),
-                             archive=SqlResponseArchive(store))
-    feed = CoinGeckoPrices(client)
-    points = [p for symbol in ("ETH", "stETH", "BTC", "USDT", "TRX")
-              for p in feed.daily_closes(symbol, end - timedelta(days=PRICE_DAYS), end)]
-    PriceTable(store).add_points(points)
+    PriceTable(store).add_points(world_price_points(sandbox, SqlResponseArchive(store)))
 
 
 def _figures(doc: dict[str, object], folder: Path) -> list[Path]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from db.prices import PriceTable
+from db.prices import PRECEDENCE_TEXT, PriceTable
 from tracer.cli.app import app
 from tracer.cli.common import fatal, print_json, run, stdout
 from tracer.cli.trace import open_store
@@ -38,7 +38,7 @@ def prices_import(file: Path = typer.Argument(..., help="CSV with columns date,a
 def prices_show(symbol: str = typer.Argument(..., help="Asset symbol, e.g. ETH."),
                 day: str = typer.Argument(..., help="YYYY-MM-DD (UTC); the nearest earlier day within 3 days."),
                 json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """The USD close used for an asset on a day."""
+    """The USD close used for an asset on a day, and its source (analyst imports > coingecko API > bundled)."""
 
     def body() -> None:
         table = PriceTable(open_store())
@@ -48,8 +48,10 @@ def prices_show(symbol: str = typer.Argument(..., help="Asset symbol, e.g. ETH."
         if point is None:
             fatal(f"no {symbol} price on or up to 3 days before {day}")
         if json_out:
-            print_json({"symbol": point.symbol, "day": point.day, "usd": str(point.usd), "source": point.source})
+            print_json({"symbol": point.symbol, "day": point.day, "usd": str(point.usd), "source": point.source,
+                        "precedence": PRECEDENCE_TEXT})
             return
-        stdout.print(f"{point.symbol} {point.day}: {point.usd} USD ({point.source})")
+        stdout.print(f"{point.symbol} {point.day}: {point.usd} USD ({point.source}; precedence: {PRECEDENCE_TEXT})",
+                     soft_wrap=True, markup=False)
 
     run(body)

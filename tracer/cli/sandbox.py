@@ -8,8 +8,10 @@ from pathlib import Path
 
 import typer
 
+from db.prices import write_price_csv
 from tracer.cli.app import app
 from tracer.cli.common import fatal, run, stdout
+from tracer.cli.world_prices import world_price_points
 from tracer.sandbox.faults import FaultPlan
 from tracer.sandbox.generator import SCALES
 from tracer.sandbox.launch import start_sandbox
@@ -46,6 +48,9 @@ def serve(
             stdout.print(f"export {name}={url}", soft_wrap=True)
         stdout.print(f"# truth:  {sb.truth_path}", soft_wrap=True)
         stdout.print(f"# labels: {sb.labels_path}", soft_wrap=True)
+        prices = sb.labels_path.parent / "prices.csv"
+        write_price_csv(prices, world_price_points(sb))  # the same closes the demo stores: one USD truth
+        stdout.print(f"# prices: {prices}  (tracer prices import {prices})", soft_wrap=True)
         stdout.print(f"# seed tx: {sb.truth.theft_txs[0]}", soft_wrap=True)
         stdout.print(f"# control: {sb.server.base_url}/__sandbox/phase?n=2 | /__sandbox/stats | /__sandbox/faults",
                      soft_wrap=True)
