@@ -9,6 +9,9 @@ Behaviour (docs/public-apis.md, docs/architecture.md §5):
 * transport errors, 5xx, 429 and unparseable bodies (HTML error pages, truncated JSON) are retried with
   exponential backoff and full jitter, capped at 30 s, within ``RetryPolicy.max_attempts``; then they raise
   ``ChainUnavailable`` / ``RateLimited`` / ``BadResponse``;
+* a failure to connect at all (refused, DNS, no network) has a short budget of its own
+  (``RetryPolicy.connect_attempts``, about 1.5 s): each retry is logged, and the final error names the URL, the
+  time spent and the variable that sets the URL -- offline, a trace stops in seconds, not after minutes;
 * a ``check`` callback classifies each answer in-band (Etherscan ``status: "0"``, TronGrid 403 bans):
   it may raise :class:`Retry` to back off and try again, or a final ``ChainError``;
 * every exchange is written to the :class:`~chains.base.ResponseArchive` with secrets stripped from the
@@ -37,6 +40,10 @@ from tracer.errors import BadResponse, ChainError, ChainUnavailable, RateLimited
 logger = logging.getLogger(__name__)
 
 BACKOFF_CAP_SECONDS = 30.0
+# Client name -> the setting that chooses its URL (named in "cannot connect" errors).
+URL_VARIABLES: dict[str, str] = {"etherscan": "TRACER_ETHERSCAN_URL", "esplora": "TRACER_ESPLORA_URL",
+                                 "trongrid": "TRACER_TRONGRID_URL", "midgard": "TRACER_MIDGARD_URL",
+                                 "coingecko": "TRACER_COINGECKO_URL"}
 
 
 class Retry(Exception):  # noqa: N818 - a signal, not an error
@@ -56,6 +63,11 @@ class RetryPolicy:
     max_attempts: int = 6
     base_delay: float = 0.5
     cap: float = BACKOFF_CAP_SECONDS
+    connect_attempts: int = 3  # refused / DNS / unreachable: retried after 0.5 s and 1 s, then given up
+
+    def connect_delay(self, attempt: int) -> float:
+        """Short fixed backoff between connection attempts (a host that refuses rarely recovers in seconds)."""
+        return min(self.base_delay * (2**attempt), 2.0)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Full-jitter exponential backoff; a server's Retry-After wins when given."""
@@ -162,6 +174,8 @@ class HttpClient:
                         check(answer)
                     return answer
         last_error: ChainError | None = None
+        started = time.monotonic()
+        connect_failures = 0
         for attempt in range(self.retry.max_attempts):
             if attempt:
                 self.stats.retries += 1
@@ -170,7 +184,16 @@ class HttpClient:
             logger.debug("%s %s (attempt %d)", self.name, key, attempt + 1)
             try:
                 resp = self.session.get(url, params=params, headers=self.headers, timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except requests.ConnectionError as exc:
+                connect_failures += 1
+                if connect_failures >= self.retry.connect_attempts:
+                    raise self._unreachable(exc, connect_failures, time.monotonic() - started) from exc
+                wait = self.retry.connect_delay(connect_failures - 1)
+                logger.warning("%s: cannot connect to %s (%s), attempt %d of %d; retrying in %.1f s", self.name,
+                               self.base_url, type(exc).__name__, connect_failures, self.retry.connect_attempts, wait)
+                self._sleep(wait)
+                continue
+            except requests.Timeout as exc:
                 last_error = ChainUnavailable(f"{self.name}: {type(exc).__name__} for {key}")
                 self._sleep(self.retry.delay(attempt))
                 continue
@@ -205,6 +228,12 @@ class HttpClient:
             return answer
         assert last_error is not None
         raise last_error
+
+    def _unreachable(self, exc: Exception, attempts: int, seconds: float) -> ChainUnavailable:
+        variable = URL_VARIABLES.get(self.name)
+        where = f"set {variable} to a reachable {self.name} API" if variable else "check the URL"
+        return ChainUnavailable(f"{self.name}: cannot connect to {self.base_url} ({type(exc).__name__}); gave up "
+                                f"after {attempts} attempts in {seconds:.1f} s -- check the network, or {where}")
 
     def _archive(self, key: str, status: int, body: bytes, content_type: str, *, immutable: bool) -> None:
         if self.archive is None:

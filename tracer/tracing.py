@@ -69,7 +69,8 @@ def run_case(store: Store, adapters: Mapping[Chain, ChainAdapter], labels: Label
         store.set_case_status(case.id, CaseStatus.INTERRUPTED, reason="interrupted (Ctrl-C or a signal)")
         raise
     except BaseException as exc:
-        store.set_case_status(case.id, CaseStatus.FAILED, reason=f"{type(exc).__name__}: {exc}"[:2000])
+        why = str(exc) if isinstance(exc, TracerError) else f"{type(exc).__name__}: {exc}"
+        store.set_case_status(case.id, CaseStatus.FAILED, reason=why[:2000])
         raise
     store.set_case_status(case.id, CaseStatus.FINISHED if finished else CaseStatus.INTERRUPTED,
                           reason=None if finished else "stopped with addresses still pending")

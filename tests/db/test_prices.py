@@ -38,10 +38,12 @@ def test_import_is_idempotent_and_lookup_exact(store: Store, small_csv: Path) ->
     assert prices.import_csv(small_csv) == 6
     assert prices.import_csv(small_csv) == 6
     assert prices.count() == 6
-    # Two sources on the Bybit day: the alphabetically first source (coingecko) wins, digits kept exactly.
+    # Two sources on the Bybit day: by the documented precedence an analyst's import beats the bundled table.
     point = prices.point_on("ETH", "2025-02-21")
     assert point is not None
-    assert (point.usd, point.source) == (Decimal("2642.874510659083"), "coingecko:sablier-labs/price-data")
+    assert (point.usd, point.source) == (Decimal("2659.66"), "yahoo:KaushalParkar/dataset")
+    bundled = prices.restricted_to("coingecko:sablier-labs/price-data").point_on("ETH", "2025-02-21")
+    assert bundled is not None and bundled.usd == Decimal("2642.874510659083")  # digits kept exactly
     assert prices.price_on("USDT", date(2025, 2, 21)) == Decimal("0.999522")
     assert prices.price_on("steth", "2025-02-21") == Decimal("2653.44")  # case-insensitive symbol
     assert prices.price_on("BTC", datetime(2025, 2, 21, 23, 30, tzinfo=UTC)) == Decimal("96125.55")

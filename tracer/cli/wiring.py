@@ -26,6 +26,7 @@ from db.prices import PriceTable
 from db.store import Store
 from heuristics.bridges.registry import KNOWN_BRIDGES
 from tracer import __version__
+from tracer.cli.preflight import require_keys
 from tracer.config import Settings
 from tracer.labels.index import LabelIndex, load_index
 from tracer.model import EVM_CHAIN_IDS, Category, Chain, Label, LabelConfidence
@@ -63,7 +64,12 @@ def build_session() -> requests.Session:
 
 def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CHAINS,
           session: requests.Session | None = None) -> Wiring:
-    """Wire adapters for ``chains`` with the archive, the Midgard resolver and the active labels."""
+    """Wire adapters for ``chains`` with the archive, the Midgard resolver and the active labels.
+
+    May raise: ConfigError when a required API key is missing (before any request).
+    """
+    chains = list(dict.fromkeys(chains))
+    require_keys(settings, chains)
     session = session or build_session()
     archive = SqlResponseArchive(store.engine)
     adapters: dict[Chain, ChainAdapter] = {}
