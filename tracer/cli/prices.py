@@ -48,8 +48,7 @@ def prices_show(symbol: str = typer.Argument(..., help="Asset symbol, e.g. ETH."
         if point is None:
             fatal(f"no {symbol} price on or up to 3 days before {day}")
         if json_out:
-            print_json({"symbol": point.symbol, "day": point.day, "usd": str(point.usd), "source": point.source,
-                        "precedence": PRECEDENCE_TEXT})
+            print_json({"symbol": point.symbol, "day": point.day, "usd": str(point.usd), "source": point.source})
             return
         stdout.print(f"{point.symbol} {point.day}: {point.usd} USD ({point.source}; precedence: {PRECEDENCE_TEXT})",
                      soft_wrap=True, markup=False)
