@@ -67,7 +67,7 @@ class RetryPolicy:
 
     def connect_delay(self, attempt: int) -> float:
         """Short fixed backoff between connection attempts (a host that refuses rarely recovers in seconds)."""
-        return min(self.base_delay * (2**attempt), 2.0)
+        return min(self.base_delay * float(2**attempt), 2.0)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Full-jitter exponential backoff; a server's Retry-After wins when given."""

@@ -77,6 +77,11 @@ class CryptocurrencyTransaction:
     """One value transfer of a transaction (new SCO, see the module docstring)."""
 
 
+# stix2 builds the constructors at run time; typed as Any so the properties above are the contract.
+NEW_WALLET: Any = CryptocurrencyWallet
+NEW_TRANSACTION: Any = CryptocurrencyTransaction
+
+
 def tlp_marking(level: str) -> stix2.MarkingDefinition:
     """The OASIS TLP 2.0 marking definition for ``level`` (clear, green, amber, amber+strict, red).
 
@@ -115,8 +120,7 @@ class _Builder:
     def wallet(self, chain: str, address: str) -> Any:
         key = (chain, address)
         if key not in self.wallets:
-            self.wallets[key] = CryptocurrencyWallet(chain=chain, address=address,
-                                                     object_marking_refs=[self.marking.id])
+            self.wallets[key] = NEW_WALLET(chain=chain, address=address, object_marking_refs=[self.marking.id])
         return self.wallets[key]
 
     def transaction(self, t: Mapping[str, Any]) -> Any:
@@ -130,8 +134,8 @@ class _Builder:
             for name in ("block", "timestamp", "asset", "amount"):
                 if t.get(name) is not None:
                     extra[name] = t[name]
-            self.transactions[key] = CryptocurrencyTransaction(chain=key[0], hash=key[1], index=key[2],
-                                                               object_marking_refs=[self.marking.id], **extra)
+            self.transactions[key] = NEW_TRANSACTION(chain=key[0], hash=key[1], index=key[2],
+                                                     object_marking_refs=[self.marking.id], **extra)
         return self.transactions[key]
 
     def bundle(self) -> stix2.Bundle:
