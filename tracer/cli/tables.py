@@ -59,7 +59,8 @@ def merged(rows: Iterable[Mapping[str, Any]], name_of: Any) -> list[tuple[str, s
         value = None if row.get("usd") is None else Decimal(str(row["usd"]))
         before = usd.get(key, Decimal(0))
         usd[key] = None if value is None or before is None else before + value
-    return [(k[0], k[1], amounts[k], usd[k]) for k in amounts]
+    ordered = sorted(amounts, key=lambda k: (len(k[1]), k[1], -amounts[k]))  # native coin first, largest first
+    return [(k[0], k[1], amounts[k], usd[k]) for k in ordered]
 
 
 def print_summary(doc: Mapping[str, Any]) -> None:
