@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -210,3 +211,33 @@ def test_alerts_lists_filters_and_prints_json(demo: tuple[str, dict[str, Any]]) 
     assert "ethereum:0x098b716b8aaf21512996dc57eb0615e2383e2f96" in column(text, 3)
     assert tracer(url, "alerts", "--case", "nope").returncode == 1
     assert tracer(url, "alerts", "--since", "yesterday").returncode == 2
+
+
+def test_ctrl_c_leaves_the_case_interrupted(tmp_path: Path) -> None:
+    import signal
+
+    from tracer.sandbox.faults import FaultPlan
+    from tracer.sandbox.launch import start_sandbox
+
+    # Every answer stalls, so the trace is surely mid-request when Ctrl-C arrives.
+    sandbox = start_sandbox(7, "demo", out_dir=tmp_path / "sb", faults=FaultPlan(1.0, ("stall",), stall_seconds=20))
+    url = f"sqlite:///{tmp_path / 'int.db'}"
+    try:
+        env = clean_env(COLUMNS="80", TRACER_DATABASE_URL=url, TRACER_HTTP_TIMEOUT="60", **sandbox.env())
+        proc = subprocess.Popen([sys.executable, "-m", "tracer", "trace", f"ethereum:{sandbox.truth.exploiter}",
+                                 "--case", "stopped"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait until the case exists (the run is inside its first request)
+            if (tmp_path / "int.db").exists():
+                rows = json.loads(tracer(url, "cases", "--json").stdout or "[]")
+                if rows and rows[0]["status"] == "running":
+                    break
+            time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        sandbox.stop()
+    assert proc.returncode == 130, err
+    rows = {r["name"]: r for r in json.loads(tracer(url, "cases", "--json").stdout)}
+    assert rows["stopped"]["status"] == "interrupted" and "Ctrl-C" in rows["stopped"]["why"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
@@ -17,6 +18,7 @@ from tracer.cli.trace import open_store
 from tracer.export import build_export
 from tracer.exporters import FORMATS, write_export
 
+JUST_CREATED = timedelta(seconds=60)
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
 # The words the CLI uses for the stored lifecycle (``finished`` is stored, ``done`` is shown).
 STATUS_WORDS = {CaseStatus.RUNNING.value: "running", CaseStatus.INTERRUPTED.value: "interrupted",
@@ -43,6 +45,8 @@ def settle_stale(store: Store, case: CaseInfo) -> CaseInfo:
     """A case stored as running whose process is gone (kill -9, power loss) is recorded as interrupted."""
     if case.status != CaseStatus.RUNNING.value or process_alive(case.runner) is not False:
         return case
+    if case.runner is None and datetime.now(UTC) - case.updated_at < JUST_CREATED:
+        return case  # created a moment ago; its process records itself right after
     why = f"its process ({case.runner}) is gone" if case.runner else "no running process was recorded"
     store.set_case_status(case.id, CaseStatus.INTERRUPTED, reason=f"{why}; re-run the same command to resume")
     return store.case_by_id(case.id) or case
