@@ -62,8 +62,7 @@ def main() -> None:
         with store.engine.begin() as conn:
             for i in range(0, len(rows), 5000):
                 conn.execute(insert(WatchRow), rows[i:i + 5000])
-        monitor = Monitor(store, wiring.adapters, wiring.labels, confirmations=settings.confirmations,
-                          requests=wiring.requests)
+        monitor = Monitor(store, wiring.services)
         floor = (math.ceil(per_chain[Chain.ETHEREUM] / 20) + per_chain[Chain.BITCOIN] + per_chain[Chain.TRON]
                  + len(per_chain))
         print(f"watched wallets: {sum(per_chain.values()):,} "

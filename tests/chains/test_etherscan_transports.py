@@ -83,11 +83,11 @@ def test_rate_limit_budget_then_rate_limited_and_timeout_then_unavailable() -> N
 
 def test_immutable_windows_are_answered_from_the_archive(etherscan_over: EtherscanFactory) -> None:
     archive = MemoryArchive()
-    adapter, server = etherscan_over("bybit_hop1_paging", archive=archive, final_block=21_959_000)
-    first = list(adapter.transfers_of(HOP1, since_block=21_895_700, until_block=21_895_720))
+    adapter, server = etherscan_over("bybit_hop1_paging", archive=archive)
+    first = list(adapter.transfers_of(HOP1, since_block=21_895_700, until_block=21_895_720, final_block=21_959_000))
     served = len(server.requests)
     assert served > 0
-    again = list(adapter.transfers_of(HOP1, since_block=21_895_700, until_block=21_895_720))
+    again = list(adapter.transfers_of(HOP1, since_block=21_895_700, until_block=21_895_720, final_block=21_959_000))
     assert again == first and len(server.requests) == served  # zero requests on the re-run
     assert adapter.client.http.stats.archive_hits == served
     assert all("SECRET" not in k and "TESTKEY" not in k and "apikey" not in k for k in archive.rows)

@@ -13,7 +13,6 @@ import requests
 
 from db.records import WatchEntry
 from db.store import Store
-from heuristics.mixers.coinjoin import detect_coinjoin
 from tests.e2e.harness import CASE, export, running_sandbox, settings_for, trace
 from tracer.cli.wiring import build
 from tracer.engine.repository import SqlTraceRepository
@@ -67,12 +66,9 @@ def test_phase_two_movements_alert_and_extend_the_case(tmp_path: Path, webhook: 
         for chain, address in holders:
             store.add_watch(WatchEntry(chain, address, case.id, "holds stolen funds", origin="case"))
         before = export(store, wiring)
-        extender = make_extender(store, wiring.adapters, wiring.labels, bridge=wiring.bridge,
-                                 coinjoin=detect_coinjoin, confirmations=settings.confirmations,
-                                 requests=wiring.requests)
-        monitor = Monitor(store, wiring.adapters, wiring.labels, confirmations=settings.confirmations,
-                          extend=extender, sink=WebhookSink(url, requests.Session(), sleep=lambda _s: None),
-                          requests=wiring.requests)
+        extender = make_extender(store, wiring.services)
+        monitor = Monitor(store, wiring.services, extend=extender,
+                          sink=WebhookSink(url, requests.Session(), sleep=lambda _s: None))
         quiet = monitor.run_once()  # phase 1: nothing new
         assert quiet.new_alerts == [] and quiet.moved == []
 

@@ -42,7 +42,7 @@ class ScenarioChain(ChainAdapter):
         self.calls = 0
 
     def transfers_of(self, address: str, *, direction: Direction = Direction.BOTH, since_block: int | None = None,
-                     until_block: int | None = None) -> Iterator[Transfer]:
+                     until_block: int | None = None, final_block: int | None = None) -> Iterator[Transfer]:
         self.calls += 1
         for t in self.items:
             if since_block is not None and t.block_number < since_block:
@@ -52,7 +52,7 @@ class ScenarioChain(ChainAdapter):
             if inbound or outbound:
                 yield t
 
-    def transaction(self, tx_hash: str) -> ChainTx | None:
+    def transaction(self, tx_hash: str, *, final_block: int | None = None) -> ChainTx | None:
         self.calls += 1
         ts = [t for t in self.items if t.tx_hash == tx_hash]
         if not ts:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,8 +89,8 @@ def _trace(tmp: Path, server: SandboxServer, tx_hash: str | None) -> Traced:
     settings = _settings(tmp, server)
     store = Store.open(settings.database_url)
     w = build(settings, store, [Chain.ETHEREUM])
-    out = run_case(store, w.adapters, w.labels, "bybit", [Seed(Address(Chain.ETHEREUM, THEFT_ADDRESS), tx_hash=tx_hash)],
-                   CaseParameters(max_hops=1), bridge=w.bridge, confirmations=0, requests=w.requests)
+    out = run_case(store, replace(w.services, confirmations=0), "bybit",
+                   [Seed(Address(Chain.ETHEREUM, THEFT_ADDRESS), tx_hash=tx_hash)], CaseParameters(max_hops=1))
     repo = SqlTraceRepository(store.engine)
     return Traced(store, w, out, repo.all_contributions(out.case_id), repo.endpoints(out.case_id),
                   build_export(store, "bybit"), w.requests())
@@ -271,9 +271,8 @@ def test_rerun_of_finished_case_makes_no_request(traced: Traced) -> None:
     """A finished case is not touched again (tracing.py resumability contract)."""
     w = traced.wiring
     before = w.requests()
-    again = run_case(traced.store, w.adapters, w.labels, "bybit",
-                     [Seed(Address(Chain.ETHEREUM, THEFT_ADDRESS), tx_hash=None)], CaseParameters(max_hops=1),
-                     bridge=w.bridge, confirmations=0, requests=w.requests)
+    again = run_case(traced.store, replace(w.services, confirmations=0), "bybit",
+                     [Seed(Address(Chain.ETHEREUM, THEFT_ADDRESS), tx_hash=None)], CaseParameters(max_hops=1))
     assert again.already_finished and w.requests() == before
 
 

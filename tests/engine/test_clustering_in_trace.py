@@ -16,6 +16,7 @@ from db.models import CaseRow
 from tracer.engine.clusters import ClusterTracker
 from tracer.engine.context import TraceContext
 from tracer.engine.nodes import NodeKey
+from tracer.engine.ports import TraceServices
 from tracer.engine.repository import SqlTraceRepository, now
 from tracer.engine.runner import TraceEngine
 from tracer.labels.index import LabelIndex
@@ -64,19 +65,19 @@ class Ledger(UtxoAdapter):
         self.txs = txs
 
     def transactions_of(self, address: str, *, since_block: int | None = None,
-                        until_block: int | None = None) -> Iterator[ChainTx]:
+                        until_block: int | None = None, final_block: int | None = None) -> Iterator[ChainTx]:
         for t in self.txs:
             if any(i.address == address for i in t.inputs) or any(o.address == address for o in t.outputs):
                 yield t
 
     def transfers_of(self, address: str, *, direction: Direction = Direction.BOTH, since_block: int | None = None,
-                     until_block: int | None = None) -> Iterator[Transfer]:
+                     until_block: int | None = None, final_block: int | None = None) -> Iterator[Transfer]:
         return iter(())
 
-    def transaction(self, tx_hash: str) -> ChainTx | None:
+    def transaction(self, tx_hash: str, *, final_block: int | None = None) -> ChainTx | None:
         return next((t for t in self.txs if t.tx_hash == tx_hash), None)
 
-    def outspends(self, tx_hash: str) -> list[OutputSpend]:
+    def outspends(self, tx_hash: str, *, final_block: int | None = None) -> list[OutputSpend]:
         return []
 
     def latest_block(self) -> int:
@@ -101,7 +102,7 @@ def test_cospend_clusters_and_label_inheritance(tmp_path: Path) -> None:
         s.add(CaseRow(id=1, name="t", created_at=now(), updated_at=now(), parameters_json="{}"))
     labels = LabelIndex([Label(Chain.BITCOIN, exch_known, "Exchange Y: hot wallet", Category.EXCHANGE, "test", 0.9,
                                entity="Exchange Y")])
-    ctx = TraceContext(1, CaseParameters(), {Chain.BITCOIN: Ledger(txs)}, labels,
+    ctx = TraceContext(1, CaseParameters(), TraceServices({Chain.BITCOIN: Ledger(txs)}, labels),
                        seeds=frozenset({str(NodeKey(Chain.BITCOIN, seed))}))
     repo = SqlTraceRepository(engine)
     eng = TraceEngine(ctx, repo)

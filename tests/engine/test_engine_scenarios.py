@@ -11,6 +11,7 @@ from db.base import Base
 from tests.engine.scenario import ETH, Book, LabelTable, ScenarioChain, addr
 from tracer.engine.context import TraceContext
 from tracer.engine.nodes import NodeKey
+from tracer.engine.ports import TraceServices
 from tracer.engine.repository import SqlTraceRepository
 from tracer.engine.runner import TraceEngine
 from tracer.model import (
@@ -44,8 +45,8 @@ def run(book: Book, labels: dict[str, tuple[str, Category]], tmp_path: Path,
         s.add(CaseRow(id=1, name="t", created_at=now(), updated_at=now(), parameters_json="{}"))
     chain = ScenarioChain(book.items)
     seed = NodeKey(Chain.ETHEREUM, addr("exploiter"))
-    ctx = TraceContext(1, CaseParameters(model=model, busy_threshold=50), {Chain.ETHEREUM: chain},
-                       LabelTable(labels), seeds=frozenset({str(seed)}))
+    ctx = TraceContext(1, CaseParameters(model=model, busy_threshold=50),
+                       TraceServices({Chain.ETHEREUM: chain}, LabelTable(labels)), seeds=frozenset({str(seed)}))
     repo = SqlTraceRepository(engine)
     eng = TraceEngine(ctx, repo)
     stolen = eng.seed([Seed(Address(Chain.ETHEREUM, seed.address))], {})

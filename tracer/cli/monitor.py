@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from db.records import WatchEntry
-from heuristics.mixers.coinjoin import detect_coinjoin
 from tracer.cli.app import app
 from tracer.cli.common import STATE, console, fatal, print_json, run, stdout
 from tracer.cli.trace import open_store, parse_target
@@ -137,13 +136,9 @@ def monitor_command(
             chains = sorted({w.chain for w in store.watchlist()} | set(DEFAULT_CHAINS), key=lambda c: c.value)
             wiring = build(settings, store, chains)
             url = webhook or settings.webhook_url
-            extender = make_extender(store, wiring.adapters, wiring.labels, bridge=wiring.bridge,
-                                     coinjoin=detect_coinjoin, confirmations=settings.confirmations,
-                                     requests=wiring.requests, prices=wiring.prices,
-                                     wallets=wiring.labels.addresses_in) if extend else None
-            monitor = Monitor(store, wiring.adapters, wiring.labels, confirmations=settings.confirmations,
-                              extend=extender, sink=WebhookSink(url, build_session()) if url else None,
-                              auto_watch_cap=cap, requests=wiring.requests)
+            extender = make_extender(store, wiring.services) if extend else None
+            monitor = Monitor(store, wiring.services, extend=extender,
+                              sink=WebhookSink(url, build_session()) if url else None, auto_watch_cap=cap)
             try:
                 while True:
                     _show(monitor.run_once(), json_out)

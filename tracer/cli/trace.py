@@ -12,7 +12,6 @@ from rich.table import Table
 
 from chains.addresses import canonical_address
 from db.store import Store
-from heuristics.mixers.coinjoin import detect_coinjoin
 from tracer.cli.app import app
 from tracer.cli.common import STATE, console, fatal, print_json, run, stdout
 from tracer.cli.wiring import DEFAULT_CHAINS, Wiring, build
@@ -79,7 +78,6 @@ def trace_command(
 
 def run_with_progress(wiring: Wiring, case: str, seeds: list[Seed], params: CaseParameters) -> TraceOutcome:
     """Run the case with a rich progress display; Ctrl-C and quota stops leave a resumable case."""
-    settings = STATE.get_settings()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
                   TimeElapsedColumn(), console=console, transient=False) as bar:
         task = bar.add_task(f"tracing {case}", total=None, info="")
@@ -90,10 +88,7 @@ def run_with_progress(wiring: Wiring, case: str, seeds: list[Seed], params: Case
                             f"accounted {ev.accounted:.1%}")
 
         try:
-            return run_case(wiring.store, wiring.adapters, wiring.labels, case, seeds, params, bridge=wiring.bridge,
-                            coinjoin=detect_coinjoin, confirmations=settings.confirmations,
-                            label_versions=wiring.label_versions, requests=wiring.requests, progress=on_progress,
-                            prices=wiring.prices, wallets=wiring.labels.addresses_in)
+            return run_case(wiring.store, wiring.services, case, seeds, params, progress=on_progress)
         except KeyboardInterrupt:
             console.print(f"interrupted: everything done so far is stored; re-run the same command to resume {case!r}")
             raise typer.Exit(130) from None

@@ -5,8 +5,9 @@ The only place that knows which class serves which chain. Library code receives 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
 import requests
 
@@ -25,25 +26,36 @@ from db.labels import LabelStore
 from db.prices import PriceTable
 from db.store import Store
 from heuristics.bridges.registry import KNOWN_BRIDGES
+from heuristics.mixers.coinjoin import detect_coinjoin
 from tracer import __version__
 from tracer.config import Settings
+from tracer.engine.ports import TraceServices
 from tracer.labels.index import LabelIndex, load_index
-from tracer.model import EVM_CHAIN_IDS, Category, Chain, Label, LabelConfidence
+from tracer.model import EVM_CHAIN_IDS, Category, Chain, Label, LabelConfidence, ResponseArchive
 
 DEFAULT_CHAINS: tuple[Chain, ...] = (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Wiring:
-    """Everything a trace or monitor run needs, built once."""
+    """What a trace or monitor run needs, built once: the store, the service bundle and the HTTP clients."""
 
     store: Store
-    adapters: dict[Chain, ChainAdapter]
+    services: TraceServices
     bridge: MidgardResolver
     labels: LabelIndex
-    label_versions: dict[str, str]
     prices: PriceTable
-    clients: list[HttpClient] = field(default_factory=list)
+    clients: tuple[HttpClient, ...] = ()
+
+    @property
+    def adapters(self) -> Mapping[Chain, ChainAdapter]:
+        """The chain adapters of :attr:`services`."""
+        return self.services.adapters
+
+    @property
+    def label_versions(self) -> Mapping[str, str]:
+        """Active label-set versions, recorded on new cases."""
+        return self.services.label_versions
 
     def requests(self) -> int:
         """HTTP requests made so far (archive hits are not requests)."""
@@ -61,33 +73,53 @@ def build_session() -> requests.Session:
     return session
 
 
+AdapterFactory = Callable[[Chain, Settings, requests.Session, ResponseArchive], tuple[ChainAdapter, HttpClient]]
+"""Builds the adapter for one chain and returns it with its HTTP client (whose stats count requests)."""
+
+
+def _etherscan(chain: Chain, settings: Settings, session: requests.Session,
+               archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient]:
+    client = EtherscanClient(session, settings.etherscan_url, settings.etherscan_api_key or "", EVM_CHAIN_IDS[chain],
+                             rate=settings.etherscan_rate, archive=archive, timeout=settings.http_timeout)
+    return EtherscanAdapter(client, chain), client.http
+
+
+def _esplora(chain: Chain, settings: Settings, session: requests.Session,
+             archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient]:
+    client = EsploraClient(session, settings.esplora_url, rate=settings.esplora_rate, archive=archive,
+                           timeout=settings.http_timeout)
+    return EsploraAdapter(client), client.http
+
+
+def _trongrid(chain: Chain, settings: Settings, session: requests.Session,
+              archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient]:
+    client = TronGridClient(session, settings.trongrid_url, settings.trongrid_api_key, rate=settings.trongrid_rate,
+                            archive=archive, timeout=settings.http_timeout)
+    return TronGridAdapter(client), client.http
+
+
+ADAPTER_FACTORIES: Mapping[Chain, AdapterFactory] = MappingProxyType({
+    **{chain: _etherscan for chain in Chain if chain.is_evm},
+    Chain.BITCOIN: _esplora,
+    Chain.TRON: _trongrid,
+})
+"""The one table of which source serves which chain (a chain missing here has no adapter)."""
+
+
 def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CHAINS,
           session: requests.Session | None = None) -> Wiring:
-    """Wire adapters for ``chains`` with the archive, the Midgard resolver and the active labels."""
+    """Wire adapters for ``chains`` with the archive, the Midgard resolver, prices and the active labels."""
     session = session or build_session()
     archive = SqlResponseArchive(store.engine)
     adapters: dict[Chain, ChainAdapter] = {}
     clients: list[HttpClient] = []
-    timeout = settings.http_timeout
     for chain in dict.fromkeys(chains):
-        if chain.is_evm:
-            eclient = EtherscanClient(session, settings.etherscan_url, settings.etherscan_api_key or "",
-                                      EVM_CHAIN_IDS[chain], rate=settings.etherscan_rate, archive=archive,
-                                      timeout=timeout)
-            clients.append(eclient.http)
-            adapters[chain] = EtherscanAdapter(eclient, chain)
-        elif chain is Chain.BITCOIN:
-            bclient = EsploraClient(session, settings.esplora_url, rate=settings.esplora_rate, archive=archive,
-                                    timeout=timeout)
-            clients.append(bclient.http)
-            adapters[chain] = EsploraAdapter(bclient)
-        elif chain is Chain.TRON:
-            tclient = TronGridClient(session, settings.trongrid_url, settings.trongrid_api_key,
-                                     rate=settings.trongrid_rate, archive=archive, timeout=timeout)
-            clients.append(tclient.http)
-            adapters[chain] = TronGridAdapter(tclient)
+        factory = ADAPTER_FACTORIES.get(chain)
+        if factory is not None:
+            adapters[chain], client = factory(chain, settings, session, archive)
+            clients.append(client)
     mclient = MidgardClient(session, settings.midgard_url, rate=settings.midgard_rate, archive=archive,
-                            timeout=timeout)
+                            timeout=settings.http_timeout)
     clients.append(mclient.http)
     prices = PriceTable(store)
     if prices.count() == 0:
@@ -95,7 +127,14 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     label_store = LabelStore(store.engine)
     index = load_index(label_store)
     index.add_all(known_bridge_labels())
-    return Wiring(store, adapters, MidgardResolver(mclient), index, label_store.active_versions(), prices, clients)
+    bridge = MidgardResolver(mclient)
+    counted = tuple(clients)
+    services = TraceServices(adapters=MappingProxyType(adapters), labels=index, prices=prices, bridge=bridge,
+                             coinjoin=detect_coinjoin, wallets=index.addresses_in,
+                             confirmations=settings.confirmations,
+                             label_versions=MappingProxyType(label_store.active_versions()),
+                             requests=lambda: sum(c.stats.requests for c in counted))
+    return Wiring(store, services, bridge, index, prices, counted)
 
 
 def known_bridge_labels() -> list[Label]:

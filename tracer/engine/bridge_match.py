@@ -34,7 +34,7 @@ def match_by_memo(ctx: TraceContext, node: NodeKey, hop: int, inbound: Transfer,
                   service: str, exp: Expansion) -> bool:
     """Propose the payout of an unresolved bridge deposit; True when one was linked."""
     try:
-        tx = ctx.adapter(inbound.chain).transaction(inbound.tx_hash)
+        tx = ctx.adapter(inbound.chain).transaction(inbound.tx_hash, final_block=ctx.final_block(inbound.chain))
     except ChainError as exc:
         exp.notes.append(f"bridge fallback: cannot read {inbound.tx_hash}: {exc}")
         return False
@@ -42,7 +42,7 @@ def match_by_memo(ctx: TraceContext, node: NodeKey, hop: int, inbound: Transfer,
     if memo is None or memo.kind != "swap" or memo.asset is None or memo.destination is None:
         return False
     dest_chain = memo.asset.chain
-    if dest_chain is None or dest_chain not in ctx.adapters:
+    if dest_chain is None or dest_chain not in ctx.services.adapters:
         return False
     try:
         dest = canonical_address(dest_chain, memo.destination)
@@ -50,7 +50,8 @@ def match_by_memo(ctx: TraceContext, node: NodeKey, hop: int, inbound: Transfer,
         return False
     adapter = ctx.adapter(dest_chain)
     try:
-        candidates = [t for t in adapter.transfers_of(dest, direction=Direction.IN, until_block=adapter.final_block)
+        final = ctx.final_block(dest_chain)
+        candidates = [t for t in adapter.transfers_of(dest, direction=Direction.IN, until_block=final, final_block=final)
                       if t.to_address == dest and t.timestamp >= inbound.timestamp]
     except ChainError as exc:
         exp.notes.append(f"bridge fallback: cannot read {dest_chain.value}:{dest}: {exc}")

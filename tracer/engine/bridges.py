@@ -104,7 +104,7 @@ def _payout_transfer(ctx: TraceContext, leg: ActionLeg) -> Transfer | None:
     assert leg.chain is not None and leg.tx_hash is not None
     try:
         adapter = ctx.adapter(leg.chain)
-        tx = adapter.transaction(leg.tx_hash)
+        tx = adapter.transaction(leg.tx_hash, final_block=ctx.final_block(leg.chain))
     except ChainError as exc:
         logger.warning("cannot fetch outbound %s on %s: %s", leg.tx_hash, leg.chain.value, exc)
         return None

@@ -37,7 +37,7 @@ def match_instant(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence
     name = service.split(":")[0].strip().lower()
     wallets = [lab for lab in ctx.wallets(Category.INSTANT_EXCHANGE)
                if (lab.entity or lab.label).split(":")[0].strip().lower() == name
-               and (lab.chain, lab.address) != (node.chain, node.address) and lab.chain in ctx.adapters]
+               and (lab.chain, lab.address) != (node.chain, node.address) and lab.chain in ctx.services.adapters]
     payouts: list[Transfer] = []
     for wallet in wallets:
         payouts.extend(_payouts(ctx, wallet.chain, wallet.address, exp))
@@ -79,7 +79,8 @@ def _payouts(ctx: TraceContext, chain: object, address: str, exp: Expansion) -> 
     adapter = ctx.adapter(chain)
     out: list[Transfer] = []
     try:
-        for t in adapter.transfers_of(address, until_block=adapter.final_block):
+        final = ctx.final_block(chain)
+        for t in adapter.transfers_of(address, until_block=final, final_block=final):
             if t.from_address == address and t.followable:
                 out.append(t)
             if len(out) >= MAX_WALLET_TRANSFERS:

@@ -42,7 +42,8 @@ def demix_pool(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Co
     first = min(c.transfer.block_number for c in deposits_in)
     history: list[Transfer] = []
     try:
-        for t in adapter.transfers_of(node.address, since_block=first, until_block=adapter.final_block):
+        final = ctx.final_block(node.chain)
+        for t in adapter.transfers_of(node.address, since_block=first, until_block=final, final_block=final):
             history.append(t)
             if len(history) >= MAX_POOL_TRANSFERS:
                 exp.notes.append(f"pool {node} history capped at {MAX_POOL_TRANSFERS} transfers for demixing")
@@ -147,7 +148,8 @@ def _counterparts(ctx: TraceContext, node: NodeKey, address: str) -> dict[str, i
     counts: dict[str, int] = defaultdict(int)
     adapter = ctx.adapter(node.chain)
     try:
-        for t in adapter.transfers_of(address, until_block=adapter.final_block):
+        final = ctx.final_block(node.chain)
+        for t in adapter.transfers_of(address, until_block=final, final_block=final):
             other = t.to_address if t.from_address == address else t.from_address
             if other and other != node.address and t.tx_hash:
                 counts[other] += 1

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Protocol
 
+from chains.base import ChainAdapter
 from tracer.engine.nodes import Contribution, Expansion, NodeKey
-from tracer.model import BridgeAction, Chain, Endpoint, Link
+from tracer.model import BridgeAction, Category, Chain, ChainTx, Endpoint, Label, LabelLookup, Link
+
+CoinJoinDetector = Callable[[ChainTx], object | None]
+"""Recognises a CoinJoin round (heuristics.mixers.coinjoin.detect_coinjoin); None when ``tx`` is not one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,3 +90,26 @@ class ProgressEvent:
     requests: int
     accounted: float  # share of stolen value (origin units, all origins weighted equally by share) at endpoints
     current: str
+
+
+def _no_requests() -> int:
+    return 0
+
+
+@dataclass(frozen=True)
+class TraceServices:
+    """Everything a trace or monitor run reads from the outside world, built once by the CLI wiring.
+
+    Shared by every run of a process and never mutated: per-case facts (the pinned final block of each chain)
+    travel with the case, not on these objects.
+    """
+
+    adapters: Mapping[Chain, ChainAdapter]
+    labels: LabelLookup
+    prices: PriceLookup | None = None
+    bridge: BridgeResolver | None = None
+    coinjoin: CoinJoinDetector | None = None
+    wallets: Callable[[Category], list[Label]] | None = None  # labelled wallets of a category (service payouts)
+    confirmations: int = 12
+    label_versions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    requests: Callable[[], int] = _no_requests  # HTTP requests made so far (for progress and reports)

@@ -35,7 +35,7 @@ def follow_round(ctx: TraceContext, node: NodeKey, hop: int, round_tx: ChainTx,
     own_in = sum(i.amount for i in round_tx.inputs if i.address == node.address)
     round_in = sum(i.amount for i in round_tx.inputs)
     try:
-        spends = _spends_of(adapter, round_tx)
+        spends = _spends_of(adapter, round_tx, ctx.final_block(node.chain))
     except ChainError as exc:
         exp.notes.append(f"post-mix: cannot read the spends of round {round_tx.tx_hash}: {exc}")
         return
@@ -78,12 +78,13 @@ def _continue(ctx: TraceContext, node: NodeKey, hop: int, round_tx: ChainTx, spe
                           node.chain.native.key, own_in, taken))
 
 
-def _spends_of(adapter: UtxoAdapter, round_tx: ChainTx) -> list[ChainTx]:
+def _spends_of(adapter: UtxoAdapter, round_tx: ChainTx, final_block: int | None) -> list[ChainTx]:
     """The transactions spending the round's outputs (one outspends call, then each spend once)."""
-    hashes = sorted({s.tx_hash for s in adapter.outspends(round_tx.tx_hash) if s.spent and s.tx_hash})
+    hashes = sorted({s.tx_hash for s in adapter.outspends(round_tx.tx_hash, final_block=final_block)
+                     if s.spent and s.tx_hash})
     spends = []
     for h in hashes[:MAX_SPENDS_READ]:
-        tx = adapter.transaction(h)
+        tx = adapter.transaction(h, final_block=final_block)
         if tx is not None:
             spends.append(tx)
     return spends

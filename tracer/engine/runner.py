@@ -26,7 +26,7 @@ from tracer.engine.mixers import demix_pool
 from tracer.engine.nodes import Contribution, Expansion, NodeKey
 from tracer.engine.ports import ProgressEvent, TraceRepository
 from tracer.engine.seeding import seed_contributions, stolen_inflows
-from tracer.engine.utxo import CoinJoinDetector, expand_utxo
+from tracer.engine.utxo import expand_utxo
 from tracer.errors import AddressTooLarge
 from tracer.model import Category, ChainTx, Endpoint, EndpointStatus, Seed, StopReason, Transfer
 
@@ -48,13 +48,9 @@ class TraceEngine:
     """Runs a case's trace to completion (or until interrupted; then re-run to resume)."""
 
     def __init__(self, ctx: TraceContext, repo: TraceRepository, *,
-                 coinjoin: CoinJoinDetector | None = None,
-                 requests: Callable[[], int] = lambda: 0,
                  progress: Callable[[ProgressEvent], None] | None = None) -> None:
         self.ctx = ctx
         self.repo = repo
-        self.coinjoin = coinjoin
-        self.requests = requests
         self.progress = progress
         self.clusters = ClusterTracker(ctx.labels)
 
@@ -67,7 +63,7 @@ class TraceEngine:
             start = since.get(str(node))
             inflows = stolen_inflows(adapter, node, tx_hash=seed.tx_hash,
                                      since_block=start if isinstance(start, int) else None,
-                                     until_block=adapter.final_block,
+                                     final_block=self.ctx.final_block(node.chain),
                                      since_time=start if isinstance(start, datetime) else None)
             contributions = seed_contributions(node, inflows)
             self.repo.add_seed_node(self.ctx.case_id, node, contributions)
@@ -99,7 +95,7 @@ class TraceEngine:
             done += 1
             stats.nodes_expanded += 1
             if self.progress is not None:
-                self.progress(ProgressEvent(done, len(pending) - 1, self.requests(), self._accounted(), str(node)))
+                self.progress(ProgressEvent(done, len(pending) - 1, self.ctx.services.requests(), self._accounted(), str(node)))
         return stats
 
     # -- one node ----------------------------------------------------------------------------------------------
@@ -123,11 +119,12 @@ class TraceEngine:
             if _below_min(ctx, incoming):
                 return self._stop(node, hop, incoming, None, StopReason.BELOW_MIN_VALUE)
         adapter = ctx.adapter(node.chain)
+        final = ctx.final_block(node.chain)
         limit = ctx.params.busy_threshold
         try:
             if isinstance(adapter, UtxoAdapter):
                 txs: list[ChainTx] = []
-                for tx in adapter.transactions_of(node.address, until_block=adapter.final_block):
+                for tx in adapter.transactions_of(node.address, until_block=final, final_block=final):
                     txs.append(tx)
                     if len(txs) > limit and not is_seed:
                         return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
@@ -135,9 +132,9 @@ class TraceEngine:
                     deposit = detect_deposit(ctx, node, utxo_txs=txs)
                     if deposit is not None:
                         return self._stop(node, hop, incoming, deposit, StopReason.DEPOSIT_ADDRESS)
-                return expand_utxo(ctx, node, hop, incoming, txs, _confidence(incoming), self.coinjoin)
+                return expand_utxo(ctx, node, hop, incoming, txs, _confidence(incoming), ctx.services.coinjoin)
             history: list[Transfer] = []
-            for t in adapter.transfers_of(node.address, until_block=adapter.final_block):
+            for t in adapter.transfers_of(node.address, until_block=final, final_block=final):
                 history.append(t)
                 if len(history) > limit and not is_seed:
                     return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)

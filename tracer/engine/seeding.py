@@ -20,10 +20,11 @@ SEED_DUST_FRACTION_DEN = 1_000  # an inflow under 0.1% of the largest inflow of 
 
 
 def stolen_inflows(adapter: ChainAdapter, node: NodeKey, *, tx_hash: str | None, since_block: int | None,
-                   until_block: int | None, since_time: datetime | None = None) -> list[Transfer]:
-    """The seed's stolen inflows (see the module docstring)."""
+                   final_block: int | None, since_time: datetime | None = None) -> list[Transfer]:
+    """The seed's stolen inflows up to the case's pinned ``final_block`` (see the module docstring)."""
+    until_block = final_block
     if tx_hash is not None:
-        tx = adapter.transaction(tx_hash)
+        tx = adapter.transaction(tx_hash, final_block=final_block)
         if tx is None:
             from tracer.errors import TracerError
 
@@ -34,13 +35,15 @@ def stolen_inflows(adapter: ChainAdapter, node: NodeKey, *, tx_hash: str | None,
             candidates = [t for t in tx.transfers if t.to_address == node.address]
     elif isinstance(adapter, UtxoAdapter):
         candidates = []
-        for tx in adapter.transactions_of(node.address, since_block=since_block, until_block=until_block):
+        for tx in adapter.transactions_of(node.address, since_block=since_block, until_block=until_block,
+                                          final_block=final_block):
             own_inputs = any(i.address == node.address for i in tx.inputs)
             if own_inputs:
                 continue  # change coming back is not new loot
             candidates.extend(output_transfer(tx, o.index) for o in tx.outputs if o.address == node.address)
     else:
-        history = list(adapter.transfers_of(node.address, since_block=since_block, until_block=until_block))
+        history = list(adapter.transfers_of(node.address, since_block=since_block, until_block=until_block,
+                                            final_block=final_block))
         # Value coming back in a tx where the seed itself sends value (a swap's proceeds, a refund) is the loot
         # changing form, already counted in the asset that went out -- not new loot.
         own_txs = {t.tx_hash for t in history if t.from_address == node.address and t.amount > 0 and not t.flags}

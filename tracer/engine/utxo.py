@@ -8,12 +8,13 @@ nodes' expansions (contributions are keyed by parent), so co-spends with other t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from heuristics.peel import is_peel_step
 from tracer.engine.clusters import cospend_links
 from tracer.engine.context import TraceContext
 from tracer.engine.nodes import Contribution, Expansion, NodeKey
+from tracer.engine.ports import CoinJoinDetector
 from tracer.engine.postmix import follow_round
 from tracer.engine.taint import split_utxo
 from tracer.model import (
@@ -29,8 +30,6 @@ from tracer.model import (
 )
 
 TRANSFER_EVIDENCE = Evidence(EvidenceClass.E1, "transfer", 1.0)
-
-CoinJoinDetector = Callable[[ChainTx], object | None]
 
 
 def output_transfer(tx: ChainTx, vout: int) -> Transfer:

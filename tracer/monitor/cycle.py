@@ -20,6 +20,7 @@ from chains.base import Capability, ChainAdapter, UtxoAdapter
 from db.records import WatchEntry
 from db.store import Store
 from tracer.engine.classify import classify
+from tracer.engine.ports import TraceServices
 from tracer.engine.utxo import output_transfer
 from tracer.errors import ChainError
 from tracer.model import Alert, Category, Chain, Direction, LabelLookup, Severity, Transfer
@@ -62,17 +63,16 @@ Extend = Callable[[int, Sequence[tuple[Chain, str]], Mapping[str, int]], list[tu
 class Monitor:
     """Polls the watchlist with the configured adapters."""
 
-    def __init__(self, store: Store, adapters: Mapping[Chain, ChainAdapter], labels: LabelLookup, *,
-                 confirmations: int = 12, extend: Extend | None = None, sink: WebhookSink | None = None,
-                 auto_watch_cap: int = 5000, requests: Callable[[], int] = lambda: 0) -> None:
+    def __init__(self, store: Store, services: TraceServices, *, extend: Extend | None = None,
+                 sink: WebhookSink | None = None, auto_watch_cap: int = 5000) -> None:
         self.store = store
-        self.adapters = adapters
-        self.labels = labels
-        self.confirmations = confirmations
+        self.adapters: Mapping[Chain, ChainAdapter] = services.adapters
+        self.labels: LabelLookup = services.labels
+        self.confirmations = services.confirmations
         self.extend = extend
         self.sink = sink
         self.auto_watch_cap = auto_watch_cap
-        self.requests = requests
+        self.requests: Callable[[], int] = services.requests
 
     def run_once(self) -> CycleReport:
         """One full cycle over every active watch."""
