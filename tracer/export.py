@@ -15,14 +15,13 @@ from importlib import resources
 from typing import Any
 
 from db.prices import PriceTable
+from db.records import THEFT_PARENT, Contribution
 from db.store import CaseInfo, Store, StoredAlert
 from tracer import __version__
 from tracer.engine.clusters import ClusterTracker
-from tracer.engine.nodes import THEFT_PARENT, Contribution, NodeKey
-from tracer.engine.repository import SqlTraceRepository
 from tracer.errors import CaseNotFound
 from tracer.findings import peel_chains
-from tracer.model import Asset, Chain, Label, LabelLookup, Link, LinkKind
+from tracer.model import Address, Asset, Chain, Label, LabelLookup, Link, LinkKind
 from tracer.summary import Origin, breakdown, conservation_error, origins_of, unaccounted, value_usd
 from tracer.units import units, usd
 
@@ -46,7 +45,7 @@ class CaseFacts:
 
 def case_facts(store: Store, case: CaseInfo, prices: PriceTable | None = None) -> CaseFacts:
     """Stolen amounts per origin from the seed contributions, priced on the theft day."""
-    repo = SqlTraceRepository(store.engine)
+    repo = store.trace_repository()
     contributions = repo.all_contributions(case.id)
     stolen: dict[str, int] = defaultdict(int)
     assets: dict[str, Asset] = {}
@@ -72,7 +71,7 @@ def build_export(store: Store, case_name: str, labels: LabelLookup | None = None
     if case is None:
         raise CaseNotFound(f"no case named {case_name!r} (see `tracer cases`)")
     prices = prices if prices is not None else PriceTable(store.engine)
-    repo = SqlTraceRepository(store.engine)
+    repo = store.trace_repository()
     facts = case_facts(store, case, prices)
     contributions = repo.all_contributions(case.id)
     endpoints = repo.endpoints(case.id)
@@ -127,10 +126,10 @@ def _seeds(case: CaseInfo, contributions: list[Contribution], origins: Mapping[s
     totals: dict[tuple[str, str], int] = defaultdict(int)
     for c in contributions:
         if c.parent == THEFT_PARENT and c.transfer.to_address:
-            totals[(str(NodeKey(c.transfer.chain, c.transfer.to_address)), c.origin)] += c.origin_amount
+            totals[(str(Address(c.transfer.chain, c.transfer.to_address)), c.origin)] += c.origin_amount
     out = []
     for seed in case.seeds:
-        key = str(NodeKey(seed.address.chain, seed.address.value))
+        key = str(seed.address)
         mine: list[tuple[str | None, int]] = [(o, a) for (k, o), a in sorted(totals.items()) if k == key]
         mine = mine or [(None, 0)]
         for origin, amount in mine:
@@ -174,7 +173,7 @@ def _clusters(tracker: ClusterTracker, links: list[Link]) -> list[dict[str, Any]
 def _addresses(store: Store, case_id: int, labels: LabelLookup | None,
                clusters: ClusterTracker) -> list[dict[str, Any]]:
     out = []
-    for a in store.addresses(case_id):
+    for a in store.trace_repository().addresses(case_id):
         found = labels.labels_of(a.chain, a.address) if labels else []
         out.append({"chain": a.chain.value, "address": a.address,
                     "labels": [{"label": lab.label, "category": lab.category.value, "source": lab.source,

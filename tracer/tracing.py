@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_FLOOR
 
-from db.store import CaseStatus, Store
+from db.store import CaseStatus, SqlTraceRepository, Store
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import NodeKey
 from tracer.engine.ports import ProgressEvent, TraceServices
-from tracer.engine.repository import SqlTraceRepository
 from tracer.engine.runner import RunStats, TraceEngine
 from tracer.errors import TracerError
 from tracer.model import Asset, CaseParameters, Chain, Seed
@@ -59,12 +57,12 @@ def run_case(store: Store, services: TraceServices, name: str, seeds: Sequence[S
         tips[chain.value] = adapter.latest_block()
     if missing:
         store.set_case_meta(case.id, tips=dict(tips))
-    repo = SqlTraceRepository(store.engine)
+    repo = store.trace_repository()
     ctx = TraceContext(case.id, params, services, final_blocks=final_blocks(tips, services),
-                       seeds=frozenset(str(NodeKey(s.address.chain, s.address.value)) for s in seeds))
+                       seeds=frozenset(str(s.address) for s in seeds))
     engine = TraceEngine(ctx, repo, progress=progress)
     if not _seeded(repo, case.id):
-        stolen = engine.seed(seeds, {str(NodeKey(s.address.chain, s.address.value)): parse_since(s.since)
+        stolen = engine.seed(seeds, {str(s.address): parse_since(s.since)
                                      for s in seeds})
         if not stolen:
             raise TracerError("the seed addresses received nothing to trace (check --tx / --since)")

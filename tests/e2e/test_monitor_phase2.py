@@ -15,7 +15,6 @@ from db.records import WatchEntry
 from db.store import Store
 from tests.e2e.harness import CASE, export, running_sandbox, settings_for, trace
 from tracer.cli.wiring import build
-from tracer.engine.repository import SqlTraceRepository
 from tracer.model import Chain, EndpointStatus
 from tracer.monitor.cycle import Monitor
 from tracer.monitor.extend import make_extender
@@ -61,7 +60,7 @@ def test_phase_two_movements_alert_and_extend_the_case(tmp_path: Path, webhook: 
         assert outcome.finished
         case = store.get_case(CASE)
         assert case is not None
-        repo = SqlTraceRepository(store.engine)
+        repo = store.trace_repository()
         holders = sorted({(e.chain, e.address) for e in repo.endpoints(case.id) if e.status is EndpointStatus.UNSPENT})
         for chain, address in holders:
             store.add_watch(WatchEntry(chain, address, case.id, "holds stolen funds", origin="case"))
@@ -136,7 +135,7 @@ def test_kill_9_mid_cycle_then_next_cycle_completes_without_duplicates(tmp_path:
             store, _wiring, _ = trace(sandbox, settings)
             case = store.get_case(CASE)
             assert case is not None
-            for e in SqlTraceRepository(store.engine).endpoints(case.id):
+            for e in store.trace_repository().endpoints(case.id):
                 if e.status is EndpointStatus.UNSPENT:
                     store.add_watch(WatchEntry(e.chain, e.address, case.id, origin="case"))
             sandbox.server.set_phase(2)

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from chains.base import ChainAdapter
 from db.base import Base
 from db.models import CaseRow
+from db.records import now_utc as now
+from db.store import Store
 from tests.engine.scenario import T0, addr
 from tests.engine.test_clustering_in_trace import BTC, Ledger, a, tx
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import NodeKey
 from tracer.engine.ports import TraceServices
-from tracer.engine.repository import SqlTraceRepository, now
 from tracer.engine.runner import TraceEngine
 from tracer.labels.index import LabelIndex
 from tracer.model import (
@@ -119,8 +119,8 @@ def test_memo_destination_and_generic_matcher_give_an_inferred_payout(tmp_path: 
     labels = LabelIndex([Label(Chain.ETHEREUM, ROUTER, "THORChain: Router", Category.BRIDGE, "t", 1.0,
                                entity="THORChain")])
     services = TraceServices({Chain.ETHEREUM: eth, Chain.BITCOIN: btc}, labels, prices=Prices(), bridge=NoIndexer())
-    ctx = TraceContext(1, CaseParameters(), services, seeds=frozenset({str(NodeKey(Chain.ETHEREUM, eth.seed))}))
-    repo = SqlTraceRepository(engine)
+    ctx = TraceContext(1, CaseParameters(), services, seeds=frozenset({str(Address(Chain.ETHEREUM, eth.seed))}))
+    repo = Store(engine).trace_repository()
     run = TraceEngine(ctx, repo)
     ctx.stolen = run.seed([Seed(Address(Chain.ETHEREUM, eth.seed))], {})
     run.run()

@@ -53,12 +53,11 @@ def watch_add_from_case(case: str = typer.Argument(..., help="Case name.")) -> N
     """Watch every wallet of a case that still holds stolen funds (unspent / dormant endpoints)."""
 
     def body() -> None:
-        from tracer.engine.repository import SqlTraceRepository
 
         store = open_store()
         case_id = _case_id(case)
         assert case_id is not None
-        holders = sorted({(e.chain, e.address) for e in SqlTraceRepository(store.engine).endpoints(case_id)
+        holders = sorted({(e.chain, e.address) for e in store.trace_repository().endpoints(case_id)
                           if e.status is EndpointStatus.UNSPENT})
         added = sum(store.add_watch(WatchEntry(c, a, case_id, f"holds stolen funds ({case})", origin="case"))
                     for c, a in holders)

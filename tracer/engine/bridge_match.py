@@ -14,13 +14,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from chains.addresses import canonical_address
+from db.records import Contribution, Expansion
 from heuristics.bridges.generic import match_bridge_out
 from heuristics.bridges.thorchain import inbound_memo
 from heuristics.bridges.thorchain_memo import parse_memo
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import Contribution, Expansion, NodeKey
 from tracer.errors import ChainError, InvalidAddress
-from tracer.model import Direction, Evidence, Link, LinkKind, Transfer
+from tracer.model import Address, Direction, Evidence, Link, LinkKind, Transfer
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ WINDOW = timedelta(hours=24)  # streaming swaps and busy outbound queues can tak
 INFERRED = "inferred:"
 
 
-def match_by_memo(ctx: TraceContext, node: NodeKey, hop: int, inbound: Transfer, group: Sequence[Contribution],
+def match_by_memo(ctx: TraceContext, node: Address, hop: int, inbound: Transfer, group: Sequence[Contribution],
                   service: str, exp: Expansion) -> bool:
     """Propose the payout of an unresolved bridge deposit; True when one was linked."""
     try:

@@ -11,14 +11,15 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 
+from db.records import Contribution, Expansion
 from tracer.engine.bridge_match import match_by_memo
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import Contribution, Expansion, NodeKey
 from tracer.engine.taint import _proportional
 from tracer.engine.utxo import output_transfer
 from tracer.errors import ChainError
 from tracer.model import (
     ActionLeg,
+    Address,
     BridgeAction,
     Category,
     Endpoint,
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 FINAL_STATUSES = ("success", "refund", "refunded")
 
 
-def expand_bridge(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Contribution], service: str,
+def expand_bridge(ctx: TraceContext, node: Address, hop: int, incoming: Sequence[Contribution], service: str,
                   confidence: float) -> Expansion:
     """Resolve every tainted inbound transfer at a bridge node; the unresolved rest ends there as ``bridged``."""
     exp = Expansion(node)
@@ -51,13 +52,13 @@ def expand_bridge(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence
             if proven:  # the indexer has no answer: propose the payout from the deposit's own memo (E4, inferred)
                 match_by_memo(ctx, node, hop, inbound, proven, service, exp)
             for c in group:
-                exp.endpoints.append(Endpoint(node.chain, node.address, c.transfer.asset, c.amount,
+                exp.endpoints.append(Endpoint(node.chain, node.value, c.transfer.asset, c.amount,
                                               EndpointStatus.BRIDGED, Category.BRIDGE, StopReason.UNRESOLVED,
                                               service, hop, confidence, c.origin, c.origin_amount))
     return exp
 
 
-def _resolve(ctx: TraceContext, node: NodeKey, inbound: Transfer, group: Sequence[Contribution], hop: int,
+def _resolve(ctx: TraceContext, node: Address, inbound: Transfer, group: Sequence[Contribution], hop: int,
              service: str, confidence: float, exp: Expansion) -> bool:
     if ctx.bridge is None:
         return False
@@ -119,18 +120,3 @@ def _payout_transfer(ctx: TraceContext, leg: ActionLeg) -> Transfer | None:
     if not matches:
         return None
     return max(matches, key=lambda t: (t.amount, -t.index))
-
-
-def aggregate_endpoints(endpoints: Sequence[Endpoint]) -> list[Endpoint]:
-    """Sum endpoints sharing (chain, address, asset, origin, reason): that is the store's natural key."""
-    from dataclasses import replace
-
-    merged: dict[tuple[str, str, str, str, str], Endpoint] = {}
-    for e in endpoints:
-        key = (e.chain.value, e.address, e.asset.key, e.origin, e.reason.value)
-        prev = merged.get(key)
-        merged[key] = e if prev is None else replace(prev, amount=prev.amount + e.amount,
-                                                     origin_amount=prev.origin_amount + e.origin_amount,
-                                                     hop=min(prev.hop, e.hop),
-                                                     confidence=max(prev.confidence, e.confidence))
-    return [merged[k] for k in sorted(merged)]

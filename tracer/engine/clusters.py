@@ -15,23 +15,22 @@ from collections.abc import Iterable
 from heuristics.clustering.change import detect_change
 from heuristics.clustering.union_find import Guard, MergeStep, RefusedMerge, UnionFind
 from tracer.engine.classify import service_name
-from tracer.engine.nodes import NodeKey
-from tracer.model import Chain, ChainTx, Evidence, EvidenceClass, LabelLookup, Link, LinkKind
+from tracer.model import Address, Chain, ChainTx, Evidence, EvidenceClass, LabelLookup, Link, LinkKind
 
 CIOH_CONFIDENCE = 0.9
 MAX_CLUSTER_SIZE = 1_000  # a launderer's wallet cluster beyond this is more likely a service or a false merge
 
 
-def cospend_links(node: NodeKey, tx: ChainTx) -> list[Link]:
+def cospend_links(node: Address, tx: ChainTx) -> list[Link]:
     """Links tying the node to the other input addresses of a (non-CoinJoin) spend, and to its change address
     when at least two change signals agree (heuristics.clustering.change; weaker, E4)."""
-    others = sorted({i.address for i in tx.inputs if i.address and i.address != node.address})
-    evidence = Evidence(EvidenceClass.E3, "clustering.cioh", CIOH_CONFIDENCE, {"with": node.address})
+    others = sorted({i.address for i in tx.inputs if i.address and i.address != node.value})
+    evidence = Evidence(EvidenceClass.E3, "clustering.cioh", CIOH_CONFIDENCE, {"with": node.value})
     links = [Link(LinkKind.CLUSTER, "cioh", node.chain, tx.tx_hash, node.chain, None, other, evidence)
              for other in others]
     change = detect_change(tx)
-    if change is not None and change.address and change.address != node.address:
-        facts = {"with": node.address, "signals": ",".join(change.signals)}
+    if change is not None and change.address and change.address != node.value:
+        facts = {"with": node.value, "signals": ",".join(change.signals)}
         links.append(Link(LinkKind.CLUSTER, "change", node.chain, tx.tx_hash, node.chain, None, change.address,
                           Evidence(EvidenceClass.E4, change.rule, change.confidence, facts)))
     return links

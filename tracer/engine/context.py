@@ -21,7 +21,7 @@ class TraceContext:
     stolen: dict[str, int] = field(default_factory=dict)  # origin asset key -> stolen base units
     origin_assets: dict[str, Asset] = field(default_factory=dict)
     min_origin_amount: dict[str, int] = field(default_factory=dict)  # origin -> base-unit threshold
-    seeds: frozenset[str] = frozenset()  # str(NodeKey) of seeds: never stopped as busy/deposit
+    seeds: frozenset[str] = frozenset()  # str(Address) of seeds: never stopped as busy/deposit
 
     @property
     def labels(self) -> LabelLookup:

@@ -9,49 +9,38 @@ from types import MappingProxyType
 from typing import Protocol
 
 from chains.base import ChainAdapter
-from tracer.engine.nodes import Contribution, Expansion, NodeKey
-from tracer.model import BridgeAction, Category, Chain, ChainTx, Endpoint, Label, LabelLookup, Link
+from db.records import Contribution, Expansion, NodeState
+from tracer.model import Address, BridgeAction, Category, Chain, ChainTx, Endpoint, Label, LabelLookup, Link
 
 CoinJoinDetector = Callable[[ChainTx], object | None]
 """Recognises a CoinJoin round (heuristics.mixers.coinjoin.detect_coinjoin); None when ``tx`` is not one."""
 
 
-@dataclass(frozen=True, slots=True)
-class NodeState:
-    """Persisted state of one node of a case."""
-
-    key: NodeKey
-    hop: int
-    pending: bool
-    expansions: int
-    role: str  # seed | intermediate | endpoint
-
-
 class TraceRepository(Protocol):
-    """Persistence of one case's trace state (db.trace_repo implements it on the case store)."""
+    """Persistence of one case's trace state (``db.trace_repository`` implements it on the case store)."""
 
-    def incoming(self, case_id: int, node: NodeKey) -> list[Contribution]:
+    def incoming(self, case_id: int, node: Address) -> list[Contribution]:
         """Every contribution whose transfer arrives at ``node`` (all parents, all origins)."""
         ...
 
-    def outgoing(self, case_id: int, node: NodeKey) -> list[Contribution]:
+    def outgoing(self, case_id: int, node: Address) -> list[Contribution]:
         """Contributions allocated by ``node``'s own ledger (parent == node)."""
         ...
 
-    def pending_nodes(self, case_id: int) -> list[tuple[NodeKey, int, float]]:
+    def pending_nodes(self, case_id: int) -> list[tuple[Address, int, float]]:
         """Nodes to (re)expand with their hop and priority, best first (deterministic order)."""
         ...
 
-    def node(self, case_id: int, node: NodeKey) -> NodeState | None:
+    def node(self, case_id: int, node: Address) -> NodeState | None:
         """One node's state, or None if the case never met it."""
         ...
 
-    def add_seed_node(self, case_id: int, node: NodeKey, contributions: Sequence[Contribution]) -> None:
+    def add_seed_node(self, case_id: int, node: Address, contributions: Sequence[Contribution]) -> None:
         """Store a seed's hop-0 taint and mark it pending (idempotent)."""
         ...
 
     def commit_expansion(self, case_id: int, expansion: Expansion, hop: int,
-                         touched: Iterable[tuple[NodeKey, int, float]]) -> None:
+                         touched: Iterable[tuple[Address, int, float]]) -> None:
         """Atomically: replace the node's outgoing contributions, endpoints and links with ``expansion``'s, store its
         transfers, mark ``node`` done and every node in ``touched`` (key, hop, priority) pending."""
         ...

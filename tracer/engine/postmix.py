@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 
 from chains.base import UtxoAdapter
+from db.records import Contribution, Expansion
 from heuristics.mixers.postmix import PostMixLink, follow_postmix
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import Contribution, Expansion, NodeKey
 from tracer.engine.taint import _proportional
 from tracer.errors import ChainError
-from tracer.model import ChainTx, Evidence, Link, LinkKind, Transfer, TransferKind
+from tracer.model import Address, ChainTx, Evidence, Link, LinkKind, Transfer, TransferKind
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +26,13 @@ MIN_CONFIDENCE = 0.3
 INFERRED = "inferred:"
 
 
-def follow_round(ctx: TraceContext, node: NodeKey, hop: int, round_tx: ChainTx,
+def follow_round(ctx: TraceContext, node: Address, hop: int, round_tx: ChainTx,
                  tainted: dict[str, tuple[int, int]], confidence: float, exp: Expansion) -> None:
     """Add inferred contributions from the round's re-linked spends; ``tainted`` is origin -> (taint, origin)."""
     adapter = ctx.adapter(node.chain)
     if not isinstance(adapter, UtxoAdapter) or not tainted:
         return
-    own_in = sum(i.amount for i in round_tx.inputs if i.address == node.address)
+    own_in = sum(i.amount for i in round_tx.inputs if i.address == node.value)
     round_in = sum(i.amount for i in round_tx.inputs)
     try:
         spends = _spends_of(adapter, round_tx, ctx.final_block(node.chain))
@@ -51,7 +51,7 @@ def follow_round(ctx: TraceContext, node: NodeKey, hop: int, round_tx: ChainTx,
         _continue(ctx, node, hop, round_tx, spend, lk, taken * own_in // round_in, own_in, tainted, confidence, exp)
 
 
-def _continue(ctx: TraceContext, node: NodeKey, hop: int, round_tx: ChainTx, spend: ChainTx, lk: PostMixLink,
+def _continue(ctx: TraceContext, node: Address, hop: int, round_tx: ChainTx, spend: ChainTx, lk: PostMixLink,
               taken: int, own_in: int, tainted: dict[str, tuple[int, int]], confidence: float,
               exp: Expansion) -> None:
     outputs = [o for o in spend.outputs if o.address and o.amount > 0]

@@ -203,9 +203,8 @@ class Monitor:
     def _first_contacts(self, case_id: int, report: CycleReport) -> None:
         """After the extension: a recipient the engine found to be an exchange deposit address, OTC desk, bridge
         or mixer (by behaviour, not only by label) is a first contact -- a high-severity alert of its own."""
-        from tracer.engine.repository import SqlTraceRepository
 
-        exits = {(e.chain, e.address): e for e in SqlTraceRepository(self.store.engine).endpoints(case_id)
+        exits = {(e.chain, e.address): e for e in self.store.trace_repository().endpoints(case_id)
                  if e.category in HIGH_SEVERITY}
         for t in self._sent.get(case_id, []):
             hit = exits.get((t.chain, t.to_address or ""))

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from db.store import CaseStatus, Store
-from tracer.engine.nodes import NodeKey
 from tracer.engine.ports import TraceServices
-from tracer.engine.repository import SqlTraceRepository
-from tracer.model import Chain, EndpointStatus
+from tracer.model import Address, Chain, EndpointStatus
 from tracer.tracing import run_case
 
 Extender = Callable[[int, Sequence[tuple[Chain, str]], Mapping[str, int]], list[tuple[Chain, str]]]
@@ -21,9 +19,9 @@ def make_extender(store: Store, services: TraceServices) -> Extender:
         info = store.case_by_id(case_id)
         if info is None:
             return []
-        repo = SqlTraceRepository(store.engine)
+        repo = store.trace_repository()
         for chain, address in moved:
-            repo.reopen(case_id, NodeKey(chain, address))
+            repo.reopen(case_id, Address(chain, address))
         store.set_case_meta(case_id, tips=dict(tips))
         store.set_case_status(case_id, CaseStatus.RUNNING)
         run_case(store, services, info.name, list(info.seeds), info.params)
