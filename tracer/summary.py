@@ -1,7 +1,7 @@
 """Reconciliation of a case: where the stolen value is, by category, status and chain, in origin units and USD.
 
 Amounts are in the stolen (origin) asset's units: swaps and bridges change the asset a holding is in, never how
-much of the theft it represents (tracer.engine.taint). USD is valued at the theft day's close of the origin asset.
+much of the theft it represents (heuristics.taint). USD is valued at the theft day's close of the origin asset.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from db.records import Contribution, Expansion
+from heuristics.taint import LedgerEvent, replay
 from tracer.engine.context import TraceContext
-from tracer.engine.taint import LedgerEvent, replay
 from tracer.model import (
     Address,
     Asset,
@@ -34,7 +34,7 @@ MAX_SWAP_ROUNDS = 4  # token -> ETH -> token … within one node; more is a loop
 
 def expand_account(ctx: TraceContext, node: Address, hop: int, incoming: Sequence[Contribution],
                    history: Sequence[Transfer], node_confidence: float) -> Expansion:
-    """Allocate the node's tainted inflows over its outflows; see :mod:`tracer.engine.taint`."""
+    """Allocate the node's tainted inflows over its outflows; see :mod:`heuristics.taint`."""
     exp = Expansion(node)
     by_tx: dict[str, list[Transfer]] = defaultdict(list)
     for t in history:

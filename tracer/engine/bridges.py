@@ -12,9 +12,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from db.records import Contribution, Expansion
+from heuristics.taint import split_proportionally
 from tracer.engine.bridge_match import match_by_memo
 from tracer.engine.context import TraceContext
-from tracer.engine.taint import _proportional
 from tracer.engine.utxo import output_transfer
 from tracer.errors import ChainError
 from tracer.model import (
@@ -81,7 +81,7 @@ def _resolve(ctx: TraceContext, node: Address, inbound: Transfer, group: Sequenc
         return False
     weights = [p.amount for _a, _l, p in legs]
     for c in group:
-        origin_split = _proportional(c.origin_amount, weights, sum(weights))
+        origin_split = split_proportionally(c.origin_amount, weights, sum(weights))
         for (action, leg, payout), o_amt in zip(legs, origin_split, strict=True):
             taint = payout.amount * c.amount // inbound.amount if inbound.amount else 0
             kind = "refund" if action.action_type == "refund" else "swap"

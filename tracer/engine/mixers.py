@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from db.records import Contribution, Expansion
 from heuristics.mixers.pools import Pool, pool_of
 from heuristics.mixers.tornado import PoolDeposit, PoolLink, PoolWithdrawal, TornadoCallbacks, link_withdrawals
+from heuristics.taint import split_proportionally
 from tracer.engine.classify import classify
 from tracer.engine.context import TraceContext
-from tracer.engine.taint import _proportional
 from tracer.errors import ChainError
 from tracer.model import Address, Evidence, Link, LinkKind, Transfer, TransferKind
 
@@ -80,7 +80,7 @@ def demix_pool(ctx: TraceContext, node: Address, hop: int, incoming: Sequence[Co
         best = sorted(candidates, key=lambda lk: (-lk.confidence, lk.withdrawal.tx_hash))[:MAX_CANDIDATES_PER_DEPOSIT]
         source = ours[tx_hash]
         weights = [max(1, int(lk.confidence * 1000)) for lk in best]
-        origin_split = _proportional(source.origin_amount, weights, sum(weights))
+        origin_split = split_proportionally(source.origin_amount, weights, sum(weights))
         for lk, o_amt in zip(best, origin_split, strict=True):
             payout = payouts.get(lk.withdrawal.tx_hash)
             if payout is None:

@@ -14,8 +14,8 @@ import logging
 from chains.base import UtxoAdapter
 from db.records import Contribution, Expansion
 from heuristics.mixers.postmix import PostMixLink, follow_postmix
+from heuristics.taint import split_proportionally
 from tracer.engine.context import TraceContext
-from tracer.engine.taint import _proportional
 from tracer.errors import ChainError
 from tracer.model import Address, ChainTx, Evidence, Link, LinkKind, Transfer, TransferKind
 
@@ -63,8 +63,8 @@ def _continue(ctx: TraceContext, node: Address, hop: int, round_tx: ChainTx, spe
         o_share = origin_amount * min(taken, own_in) // own_in if own_in else 0
         t_share = taint * min(taken, own_in) // own_in if own_in else 0
         weights = [o.amount * taken // spend_in for o in outputs] if spend_in else []
-        o_split = _proportional(o_share, weights, sum(weights)) if sum(weights) else []
-        t_split = _proportional(t_share, weights, sum(weights)) if sum(weights) else []
+        o_split = split_proportionally(o_share, weights, sum(weights)) if sum(weights) else []
+        t_split = split_proportionally(t_share, weights, sum(weights)) if sum(weights) else []
         for out, o_amt, t_amt in zip(outputs, o_split, t_split, strict=True):
             transfer = Transfer(spend.chain, spend.tx_hash, out.index, TransferKind.UTXO, spend.chain.native,
                                 spend.inputs[0].address if spend.inputs else None, out.address, out.amount,

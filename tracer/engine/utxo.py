@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 from db.records import Contribution, Expansion
 from heuristics.peel import is_peel_step
+from heuristics.taint import split_utxo
 from tracer.engine.clusters import cospend_links
 from tracer.engine.context import TraceContext
 from tracer.engine.ports import CoinJoinDetector
 from tracer.engine.postmix import follow_round
-from tracer.engine.taint import split_utxo
 from tracer.model import (
     Address,
     Category,
