@@ -74,10 +74,13 @@ class Book:
     def send(self, frm: str, to: str, amount: int, asset: Asset = ETH, *, fee: int = 0, tx: str | None = None,
              kind: TransferKind = TransferKind.NATIVE, index: int = -1,
              flags: frozenset[TransferFlag] = frozenset()) -> Transfer:
-        self.block += 1
-        tx_hash = tx or "0x" + f"{self.block:064x}"
-        t = Transfer(Chain.ETHEREUM, tx_hash, index, kind, asset, addr(frm), addr(to), amount, self.block,
-                     T0 + timedelta(minutes=self.block - 100), flags, fee)
+        earlier = next((t.block_number for t in self.items if tx is not None and t.tx_hash == tx), None)
+        if earlier is None:  # a new transaction; legs of one transaction share its block
+            self.block += 1
+        block = earlier or self.block
+        tx_hash = tx or "0x" + f"{block:064x}"
+        t = Transfer(Chain.ETHEREUM, tx_hash, index, kind, asset, addr(frm), addr(to), amount, block,
+                     T0 + timedelta(minutes=block - 100), flags, fee)
         self.items.append(t)
         return t
 

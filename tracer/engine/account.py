@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from db.records import Contribution, Expansion
+from heuristics.swaps import asset_class, detect_swap
 from heuristics.taint import LedgerEvent, replay
 from tracer.engine.context import TraceContext
 from tracer.model import (
@@ -28,7 +29,6 @@ from tracer.model import (
 logger = logging.getLogger(__name__)
 
 TRANSFER_EVIDENCE = Evidence(EvidenceClass.E1, "transfer", 1.0)
-SWAP_CONFIDENCE = 0.95
 MAX_SWAP_ROUNDS = 4  # token -> ETH -> token … within one node; more is a loop
 
 
@@ -110,16 +110,12 @@ def _replay_asset(ctx: TraceContext, node: Address, hop: int, asset: Asset, orig
                           EndpointStatus.UNKNOWN, StopReason.FEES, None, "network fee")
             continue
         t = by_key[out.key]
-        swap = _swap_leg(node, t, by_tx.get(t.tx_hash, ()))
+        swap = detect_swap(node.value, by_tx.get(t.tx_hash, ()))
         exp.transfers.append(t)
-        if swap is not None:
-            rate_num, rate_den, back = swap
-            amount = out.taint * rate_num // rate_den if rate_den else 0
-            evidence = Evidence(EvidenceClass.E2, "swaps.same_tx", SWAP_CONFIDENCE,
-                                {"sold": f"{t.amount} {asset.key}", "bought": f"{back.amount} {back.asset.key}",
-                                 "router": t.to_address or ""})
-            contribution = Contribution(back, origin, amount, out.origin_amount, str(node), hop, evidence,
-                                        confidence * SWAP_CONFIDENCE)
+        if swap is not None and asset_class(swap.asset_in) == asset_class(t.asset):
+            back, evidence = swap.bought_leg, swap.evidence
+            contribution = Contribution(back, origin, swap.carry_taint(out.taint), out.origin_amount, str(node), hop,
+                                        evidence, confidence * swap.confidence)
             exp.transfers.append(back)
             swaps.append(contribution)
             exp.contributions.append(contribution)
@@ -133,18 +129,6 @@ def _replay_asset(ctx: TraceContext, node: Address, hop: int, asset: Asset, orig
         _add_endpoint(exp, node, asset, result.remaining_taint, origin, result.remaining_origin, hop, confidence,
                       EndpointStatus.UNSPENT, StopReason.UNSPENT, None, None)
     return swaps
-
-
-def _swap_leg(node: Address, out: Transfer, same_tx: Iterable[Transfer]) -> tuple[int, int, Transfer] | None:
-    """If ``out`` is sold for another asset that comes back to ``node`` in the same tx: (num, den, back leg)."""
-    sold = sum(t.amount for t in same_tx if t.from_address == node.value and t.asset.key == out.asset.key
-               and t.amount > 0 and not t.flags)
-    backs = [t for t in same_tx if t.to_address == node.value and t.from_address != node.value
-             and t.asset.key != out.asset.key and t.amount > 0 and not t.flags]
-    if not backs or sold <= 0:
-        return None
-    back = max(backs, key=lambda t: (t.amount, t.index))
-    return back.amount, sold, back
 
 
 def _service(ctx: TraceContext, address: str | None, node: Address) -> str | None:
