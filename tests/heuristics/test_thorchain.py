@@ -155,6 +155,16 @@ def test_resolve_streaming_swap_with_affiliate() -> None:
     assert link.to_tx == OUT_TX_1 and link.amount_out == 15_000_000
 
 
+def test_legs_to_other_addresses_are_not_the_payout() -> None:
+    """Why the engine now runs this resolver instead of its own loop over the action's legs: that loop followed
+    every leg with a chain and a tx, so a leg paying someone other than the memo's destination (an affiliate paid
+    out on a modelled chain) received a share of the stolen value."""
+    fee_taker = "bc1qaffiliate0fee0taker0000000000000000000"
+    action = swap_action((ActionLeg(Chain.BITCOIN, OUT_TX_1, BTC_DEST, "BTC.BTC", 15_000_000),
+                          ActionLeg(Chain.BITCOIN, OUT_TX_2, fee_taker, "BTC.BTC", 30_000)))
+    assert [(h.to_tx, h.to_address) for h in resolve_thorchain(inbound(), [action])] == [(OUT_TX_1, BTC_DEST)]
+
+
 def test_resolve_midgard_hash_forms_match() -> None:
     # Midgard reports EVM txIDs upper-case without 0x; resolution must not care.
     action = BridgeAction(protocol="thorchain", action_type="swap", status="success", height=1, timestamp=AT,
