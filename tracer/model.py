@@ -395,19 +395,6 @@ class TaintModel(str, Enum):
 
 
 @dataclass(frozen=True, slots=True)
-class TraceEdge:
-    """A transfer that carried stolen value, with how much of it and why we believe so."""
-
-    transfer: Transfer
-    tainted_amount: int
-    hop: int
-    evidence: Evidence
-    parent: str | None = None  # node (chain:address) whose ledger allocated this taint
-    origin: str = ""  # key of the stolen asset this taint derives from (kept across swaps and bridges)
-    origin_amount: int = 0  # the same taint in origin-asset base units (exactly conserved)
-
-
-@dataclass(frozen=True, slots=True)
 class Endpoint:
     """Where a quantity of stolen value stopped, with its category, status and the reason."""
 
