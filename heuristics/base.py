@@ -22,7 +22,7 @@ class Finding:
 
     @property
     def rule(self) -> str:
-        """The registry name of the rule that produced this finding."""
+        """The name of the rule that produced this finding (``<module family>.<rule>``, e.g. ``swaps.same_tx``)."""
         return self.evidence.rule
 
     @property
