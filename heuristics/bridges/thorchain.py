@@ -29,7 +29,7 @@ from heuristics.bridges.thorchain_memo import (
     parse_asset,
     parse_memo,
 )
-from tracer.model import ActionLeg, BridgeAction, Chain, ChainTx, EvidenceClass, Link, LinkKind
+from tracer.model import ActionLeg, BridgeAction, Chain, ChainTx, EvidenceClass
 
 MIDGARD_CONFIDENCE = 1.0
 PENDING_CONFIDENCE = 0.9  # action indexed but outbound not yet signed: the destination is fixed, the tx is not
@@ -145,20 +145,6 @@ class BridgeHop(Finding):
     amount: int | None  # base units of the destination asset, when its decimals are known
     amount_in_e8: int | None = None  # the inbound amount this leg was paid from (for the taint fraction)
     refund: bool = False
-
-    def carry_taint(self, tainted_in: int, amount_in: int) -> int | None:
-        """Taint crossing by fraction: τ_out = τ_in / a_in × a_out (methodology §4.1); None without amounts."""
-        if self.amount is None or amount_in <= 0:
-            return None
-        return tainted_in * self.amount // amount_in
-
-    def link(self, from_asset: str | None = None, amount_in: int | None = None) -> Link | None:
-        """This hop as a :class:`~tracer.model.Link` (None when the destination chain is not modelled)."""
-        if self.to_chain is None:
-            return None
-        return Link(kind=LinkKind.BRIDGE, service=self.protocol, from_chain=self.from_chain, from_tx=self.from_tx,
-                    to_chain=self.to_chain, to_tx=self.to_tx, to_address=self.to_address, evidence=self.evidence,
-                    from_asset=from_asset, to_asset=self.to_asset, amount_in=amount_in, amount_out=self.amount)
 
 
 def _norm_hash(tx_hash: str | None) -> str:

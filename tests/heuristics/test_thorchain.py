@@ -13,7 +13,7 @@ from heuristics.bridges.thorchain import (
     resolve_thorchain,
 )
 from heuristics.bridges.thorchain_memo import decode_op_return_memo, parse_asset, parse_memo
-from tracer.model import ActionLeg, BridgeAction, Chain, ChainTx, EvidenceClass, LinkKind, UtxoOutput
+from tracer.model import ActionLeg, BridgeAction, Chain, ChainTx, EvidenceClass, UtxoOutput
 
 HACKER = "0x47666fab8bd0ac7003bce3f5c3585383f09486e2"
 ROUTER = "0xd37bbe5744d730a1d98d8dc97c42f0ca46ad7146"
@@ -147,11 +147,6 @@ def test_resolve_streaming_swap_with_affiliate() -> None:
     assert hop.evidence.evidence_class is EvidenceClass.E2
     assert hop.evidence.rule == "bridges.thorchain.midgard" and hop.confidence == 1.0
     assert hop.evidence.facts["streaming"] == "true"
-    # 10 ETH in, 4 ETH tainted -> 40% of 0.15 BTC.
-    assert hop.carry_taint(4 * 10**18, 10 * 10**18) == 6_000_000
-    link = hop.link(from_asset="ETH", amount_in=10 * 10**18)
-    assert link is not None and link.kind is LinkKind.BRIDGE and link.service == "thorchain"
-    assert link.to_tx == OUT_TX_1 and link.amount_out == 15_000_000
 
 
 def test_legs_to_other_addresses_are_not_the_payout() -> None:
