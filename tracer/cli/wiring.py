@@ -15,6 +15,7 @@ from chains.esplora.adapter import EsploraAdapter
 from chains.esplora.client import EsploraClient
 from chains.etherscan.adapter import EtherscanAdapter
 from chains.etherscan.client import EtherscanClient
+from chains.evm_rpc import EvmRpcAdapter, EvmRpcClient
 from chains.http import HttpClient
 from chains.midgard.client import MidgardClient
 from chains.midgard.resolver import MidgardResolver
@@ -43,7 +44,7 @@ class Wiring:
     labels: LabelIndex
     label_versions: dict[str, str]
     prices: PriceTable
-    clients: list[HttpClient] = field(default_factory=list)
+    clients: list[HttpClient | EvmRpcClient] = field(default_factory=list)
 
     def requests(self) -> int:
         """HTTP requests made so far (archive hits are not requests)."""
@@ -67,10 +68,15 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     session = session or build_session()
     archive = SqlResponseArchive(store.engine)
     adapters: dict[Chain, ChainAdapter] = {}
-    clients: list[HttpClient] = []
+    clients: list[HttpClient | EvmRpcClient] = []
     timeout = settings.http_timeout
     for chain in dict.fromkeys(chains):
-        if chain.is_evm:
+        rpc_url = settings.rpc_urls.get(chain.value)
+        if chain.is_evm and rpc_url:  # TRACER_RPC_URL_<CHAIN>: the analyst's own node instead of Etherscan
+            rclient = EvmRpcClient(session, rpc_url, timeout=timeout, archive=archive)
+            clients.append(rclient)
+            adapters[chain] = EvmRpcAdapter(rclient, chain)
+        elif chain.is_evm:
             eclient = EtherscanClient(session, settings.etherscan_url, settings.etherscan_api_key or "",
                                       EVM_CHAIN_IDS[chain], rate=settings.etherscan_rate, archive=archive,
                                       timeout=timeout)
