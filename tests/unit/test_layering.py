@@ -24,7 +24,9 @@ RULES: dict[str, tuple[str, ...]] = {
     "tracer.model": FOUNDATION,
     "tracer.errors": FOUNDATION,
     "tracer.units": FOUNDATION,
-    "tracer": FOUNDATION,  # the package __init__
+    # any other tracer module (a new service beside export or labels): below the sandbox, monitor and CLI
+    "tracer": (*FOUNDATION, *REPORTING, *VERSION, "tracer.config", "tracer.schemas", "chains", "heuristics", "db",
+               "tracer.engine", "tracer.tracing", "tracer.labels"),
     "tracer.config": FOUNDATION,
     "tracer.schemas": FOUNDATION,  # the export's JSON schema and its validator
     "chains": FOUNDATION,  # sources only: no store, no engine, no other API's package rules
