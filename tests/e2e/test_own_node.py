@@ -105,11 +105,11 @@ def tracer(tmp: Path, rpc_url: str, *args: str) -> subprocess.CompletedProcess[s
 
 
 def trace_and_export(tmp: Path, rpc_url: str, theft: Theft, case: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``tracer trace`` then ``tracer export`` of one case; returns (trace summary, export document)."""
-    summary = json.loads(tracer(tmp, rpc_url, "trace", f"ethereum:{theft.exploiter}", "--case", case,
-                                "--chains", "ethereum", "--json").stdout)
+    """``tracer trace`` then ``tracer export`` of one case; returns (trace summary + its stderr, export document)."""
+    run = tracer(tmp, rpc_url, "trace", f"ethereum:{theft.exploiter}", "--case", case, "--chains", "ethereum",
+                 "--json")
     tracer(tmp, rpc_url, "export", case, "--format", "json", "-o", str(tmp / f"{case}.json"))
-    return summary, json.loads((tmp / f"{case}.json").read_text())
+    return {**json.loads(run.stdout), "stderr": run.stderr}, json.loads((tmp / f"{case}.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +196,19 @@ def test_a_node_without_trace_filter_gives_the_same_endpoints(
         summary, doc = trace_and_export(tmp, server.url, staged, "own-node-geth-like")
     assert summary["finished"] and "trace_filter" in proxy.refused and "eth_getBlockByNumber" in proxy.forwarded
     assert _by_origin(doc) == _by_origin(first)
+    assert f"node at {server.url} lacks trace_filter" in summary["stderr"]
+
+
+def test_a_node_without_any_trace_method_says_what_still_works(
+        traced: tuple[Theft, Path, dict[str, Any], dict[str, Any]]) -> None:
+    staged, tmp, _summary, first = traced
+    server, proxy = node_without(staged.url, "trace_filter", "trace_transaction", "debug_traceTransaction")
+    with server:
+        summary, doc = trace_and_export(tmp, server.url, staged, "own-node-bare")
+    assert summary["finished"] and {"trace_filter", "debug_traceTransaction"} <= set(proxy.refused)
+    assert (f"node at {server.url} lacks trace_filter and debug_traceTransaction: internal ETH transfers not "
+            "followed; native and ERC-20 are") in summary["stderr"]
+    assert _by_origin(doc) == _by_origin(first)  # this theft moved no value by internal calls: nothing is lost
 
 
 def _stable(doc: dict[str, Any]) -> dict[str, Any]:
