@@ -22,7 +22,7 @@ Public API (stable; every adapter's tests use it)::
     RecordingTransport(inner, root_dir)             # forwards, writes envelopes with secrets removed
     MemoryArchive()                                 # dict-backed ResponseArchive
 
-**Fixture key** (docs/architecture.md, "Fake APIs"): ``<METHOD>_<path, "/" -> "_">__<k-v>__<k-v>.json`` with the
+**Fixture key** (docs/architecture.md §7): ``<METHOD>_<path, "/" -> "_">__<k-v>__<k-v>.json`` with the
 query pairs sorted by key, e.g. ``GET_v2_api__action-txlist__address-0xab…__chainid-1__module-account.json``.
 Secret parameters (``apikey``, ``TRON-PRO-API-KEY``, any ``x_cg_*``) are left out; a value longer than 64
 characters becomes the first 12 hex digits of its sha1; characters other than ``[A-Za-z0-9._,-]`` become
