@@ -132,7 +132,8 @@ class EvmRpcAdapter(ChainAdapter):
                     occurrence = seen[key] = seen.get(key, -1) + 1
                     if occurrence:
                         t = trace_to_transfer(trace, self.chain, t.timestamp, occurrence) or t
-                out.append(self._with_fee(t, final) if t.kind is TransferKind.NATIVE else t)
+                # the sender's ledger pays the fee: a receiver's history needs no receipt (busy receivers have many)
+                out.append(self._with_fee(t, final) if outgoing and t.kind is TransferKind.NATIVE else t)
         return out
 
     def _with_fee(self, t: Transfer, final: int | None) -> Transfer:

@@ -19,7 +19,7 @@ from chains.testing import MemoryArchive, ScriptedResponse, ScriptedTransport, s
 from tests.chains.contract import AdapterContract, ContractCase, TransactionContract
 from tests.chains.nodes import node_without
 from tracer.errors import ChainError
-from tracer.model import Chain, TransferFlag, TransferKind
+from tracer.model import Chain, Direction, TransferFlag, TransferKind
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 ETH = 10**18
@@ -161,6 +161,14 @@ def test_small_spans_give_the_same_history(scenario: Scenario) -> None:
     narrow = make_adapter(scenario.url, initial_span=1, max_span=2)
     assert [t.id for t in narrow.transfers_of(scenario.a)] == wide
     assert narrow.client.requests > 20
+
+
+def test_the_sender_history_carries_the_fee_like_etherscan_txlist(scenario: Scenario) -> None:
+    receipt = Web3(HTTPProvider(scenario.url)).eth.get_transaction_receipt(scenario.txs["deposit"][0])  # type: ignore[arg-type]
+    fee = int(receipt["gasUsed"]) * int(receipt["effectiveGasPrice"])
+    sent = [t for t in make_adapter(scenario.url).transfers_of(scenario.a, direction=Direction.OUT)
+            if t.tx_hash == scenario.txs["deposit"][0]]
+    assert [(t.kind, t.amount, t.fee) for t in sent] == [(TransferKind.NATIVE, ETH, fee)] and fee > 0
 
 
 def test_balances(scenario: Scenario) -> None:
