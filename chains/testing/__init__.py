@@ -8,7 +8,8 @@ Public API (stable; every adapter's tests use it)::
     LoopbackServer(app, port=0, name=..., server_header=None)  # the one server core; app(HttpRequest) -> HttpReply
     HttpRequest / HttpReply / App
     FixtureServer(root_dir=None, responder=None)    # envelope files or a Responder over LoopbackServer
-    Responder = (method, path, query, json_body) -> Envelope | None   # e.g. chains.etherscan.simulator
+    Responder = (method, path, query, json_body) -> Envelope | None
+    chains.testing.etherscan.EtherscanSimulator(histories, transactions, blocks, balances, tip)  # a Responder
     serve_fixtures(root_dir) -> (base_url, stop)
     SECRET_PARAMS                                   # names never put in a key or a file
     fixture_key(method, url, params=None, body=None) -> str      # file name of one exchange

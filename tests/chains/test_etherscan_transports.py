@@ -9,7 +9,6 @@ import pytest
 import requests
 
 from chains.etherscan import EtherscanAdapter, EtherscanClient
-from chains.etherscan.simulator import EtherscanSimulator
 from chains.http import RetryPolicy
 from chains.testing import (
     FixtureMissing,
@@ -22,6 +21,7 @@ from chains.testing import (
     fixture_session,
     session_with,
 )
+from chains.testing.etherscan import EtherscanSimulator
 from tests.chains.conftest import ETHERSCAN_FIXTURES, EtherscanFactory, no_sleep
 from tracer.errors import ChainUnavailable, RateLimited
 from tracer.model import Chain
