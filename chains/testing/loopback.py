@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BufferedIOBase
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -54,13 +55,18 @@ class HttpRequest:
 
 @dataclass(frozen=True)
 class HttpReply:
-    """What an app answers. ``delay`` stalls the answer (seconds) to exercise client timeouts."""
+    """What an app answers. ``delay`` stalls the answer (seconds) to exercise client timeouts.
+
+    ``writer``, when given, writes the body itself after the headers (a trickled or endless body): ``body`` then
+    only sets the announced Content-Length, and an empty ``body`` means "until the connection closes".
+    """
 
     status: int
     body: bytes = b""
     content_type: str = "application/json"
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    writer: Callable[[BufferedIOBase], None] | None = None
 
     @staticmethod
     def json(obj: Any, status: int = 200) -> HttpReply:
@@ -143,14 +149,22 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
             try:
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
-                self.send_header("Content-Length", str(len(reply.body)))
+                if reply.writer is not None and not reply.body:
+                    self.send_header("Connection", "close")  # the body ends when the connection does
+                    self.close_connection = True
+                else:
+                    self.send_header("Content-Length", str(len(reply.body)))
                 for name, value in reply.headers.items():
                     if name.lower() not in _HOP_BY_HOP:
                         self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(reply.body)
+                if reply.writer is None:
+                    self.wfile.write(reply.body)
+                else:
+                    self.wfile.flush()
+                    reply.writer(self.wfile)
             except (BrokenPipeError, ConnectionResetError):  # the client gave up (stall scenarios)
-                pass
+                self.close_connection = True
 
         do_GET = _serve
         do_POST = _serve
