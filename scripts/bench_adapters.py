@@ -3,7 +3,7 @@
     .venv/bin/python scripts/bench_adapters.py [--page-size 1000] [--memory-archive]
 
 Synthetic address histories (sizes around the page cap, a block holding more rows than a page, boundary
-blocks cut by a page) are served by ``chains.etherscan.simulator`` over a real loopback HTTP server. The
+blocks cut by a page) are served by ``chains.testing.etherscan`` over a real loopback HTTP server. The
 first run asks for every history up to ``final_block`` (immutable windows), the second run repeats it: with
 the archive every answer should come from it. Uses ``db.archive.SqlResponseArchive`` on a temporary SQLite
 file (or an in-memory archive with ``--memory-archive``).
@@ -26,8 +26,8 @@ import requests  # noqa: E402
 
 from chains.base import ArchivedResponse, ResponseArchive  # noqa: E402
 from chains.etherscan import EtherscanAdapter, EtherscanClient  # noqa: E402
-from chains.etherscan.simulator import EtherscanSimulator  # noqa: E402
 from chains.testing import FixtureServer  # noqa: E402
+from chains.testing.etherscan import EtherscanSimulator  # noqa: E402
 from tracer.model import Chain  # noqa: E402
 
 TIP = 20_000_000

@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from chains.base import ArchivedResponse
 from chains.etherscan import EtherscanAdapter, EtherscanClient
-from chains.etherscan.simulator import EtherscanSimulator
 from chains.http import RetryPolicy
 from chains.testing import (
     FixtureMissing,
     FixtureTransport,
+    MemoryArchive,
     RecordingTransport,
     ScriptedResponse,
     ScriptedTransport,
@@ -22,6 +21,7 @@ from chains.testing import (
     fixture_session,
     session_with,
 )
+from chains.testing.etherscan import EtherscanSimulator
 from tests.chains.conftest import ETHERSCAN_FIXTURES, EtherscanFactory, no_sleep
 from tracer.errors import ChainUnavailable, RateLimited
 from tracer.model import Chain
@@ -30,20 +30,6 @@ HOP1 = "0x47666fab8bd0ac7003bce3f5c3585383f09486e2"
 EMPTY = {"status": "0", "message": "No transactions found", "result": []}
 ROW = {"blockNumber": "21895319", "timeStamp": "1740148187", "hash": "0x" + "dd" * 32, "from": HOP1,
        "to": "0xa4b2fd68593b6f34e51cb9edb66e71c1b4ab449e", "value": "1000000000000000000", "isError": "0"}
-
-
-class MemoryArchive:
-    """A dict-backed ResponseArchive (db.archive.SqlResponseArchive is the product one)."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, tuple[ArchivedResponse, bool]] = {}
-
-    def put(self, response: ArchivedResponse, *, immutable: bool) -> None:
-        self.rows[response.request_key] = (response, immutable)
-
-    def get_immutable(self, request_key: str) -> ArchivedResponse | None:
-        found = self.rows.get(request_key)
-        return found[0] if found and found[1] else None
 
 
 def scripted_adapter(script: list[ScriptedResponse | BaseException], **kw: object) -> tuple[EtherscanAdapter,

@@ -3,14 +3,13 @@ the case's trace is extended, a failed webhook loses nothing, and a second monit
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+from chains.testing import HttpReply, HttpRequest, LoopbackServer
 from db.records import WatchEntry
 from db.store import Store
 from tests.e2e.harness import CASE, export, running_sandbox, settings_for, trace
@@ -22,34 +21,27 @@ from tracer.monitor.lock import MonitorBusy, MonitorLock
 from tracer.monitor.notify import WebhookSink
 
 
-class Hook(BaseHTTPRequestHandler):
-    """A webhook receiver that fails its first ``fail`` POSTs."""
+class Hook:
+    """A webhook receiver (a loopback app) that fails its first ``fail`` POSTs."""
 
     fail = 0
     received: list[dict[str, object]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server naming
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+    @staticmethod
+    def answer(request: HttpRequest) -> HttpReply:
         if Hook.fail > 0:
             Hook.fail -= 1
-            self.send_response(500)
-        else:
-            Hook.received.append(body)
-            self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        return
+            return HttpReply(500)
+        Hook.received.append(request.json())
+        return HttpReply(200)
 
 
 @pytest.fixture()
-def webhook() -> tuple[str, type[Hook]]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def webhook() -> Iterator[tuple[str, type[Hook]]]:
     Hook.received = []
     Hook.fail = 10**6  # down until the test says otherwise
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", Hook
-    server.shutdown()
+    with LoopbackServer(Hook.answer, name="webhook") as server:
+        yield f"{server.url}/hook", Hook
 
 
 def test_phase_two_movements_alert_and_extend_the_case(tmp_path: Path, webhook: tuple[str, type[Hook]]) -> None:

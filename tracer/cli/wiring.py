@@ -16,6 +16,7 @@ from chains.esplora.adapter import EsploraAdapter
 from chains.esplora.client import EsploraClient
 from chains.etherscan.adapter import EtherscanAdapter
 from chains.etherscan.client import EtherscanClient
+from chains.evm_rpc import EvmRpcAdapter, EvmRpcClient
 from chains.http import HttpClient
 from chains.midgard.client import MidgardClient
 from chains.midgard.resolver import MidgardResolver
@@ -45,7 +46,7 @@ class Wiring:
     bridge: MidgardResolver
     labels: LabelIndex
     prices: PriceTable
-    clients: tuple[HttpClient, ...] = ()
+    clients: tuple[HttpClient | EvmRpcClient, ...] = ()
 
     @property
     def adapters(self) -> Mapping[Chain, ChainAdapter]:
@@ -73,29 +74,37 @@ def build_session() -> requests.Session:
     return session
 
 
-AdapterFactory = Callable[[Chain, Settings, requests.Session, ResponseArchive], tuple[ChainAdapter, HttpClient]]
+AdapterFactory = Callable[[Chain, Settings, requests.Session, ResponseArchive],
+                          tuple[ChainAdapter, HttpClient | EvmRpcClient]]
 """Builds the adapter for one chain and returns it with its HTTP client (whose stats count requests)."""
 
 
 def _etherscan(chain: Chain, settings: Settings, session: requests.Session,
-               archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient]:
+               archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient | EvmRpcClient]:
     client = EtherscanClient(session, settings.etherscan_url, settings.etherscan_api_key or "", EVM_CHAIN_IDS[chain],
                              rate=settings.etherscan_rate, archive=archive, timeout=settings.http_timeout)
     return EtherscanAdapter(client, chain), client.http
 
 
 def _esplora(chain: Chain, settings: Settings, session: requests.Session,
-             archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient]:
+             archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient | EvmRpcClient]:
     client = EsploraClient(session, settings.esplora_url, rate=settings.esplora_rate, archive=archive,
                            timeout=settings.http_timeout)
     return EsploraAdapter(client), client.http
 
 
 def _trongrid(chain: Chain, settings: Settings, session: requests.Session,
-              archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient]:
+              archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient | EvmRpcClient]:
     client = TronGridClient(session, settings.trongrid_url, settings.trongrid_api_key, rate=settings.trongrid_rate,
                             archive=archive, timeout=settings.http_timeout)
     return TronGridAdapter(client), client.http
+
+
+def _evm_rpc(chain: Chain, settings: Settings, session: requests.Session,
+             archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient | EvmRpcClient]:
+    """TRACER_RPC_URL_<CHAIN>: the analyst's own node instead of Etherscan (chosen in :func:`build`)."""
+    client = EvmRpcClient(session, settings.rpc_urls[chain.value], timeout=settings.http_timeout, archive=archive)
+    return EvmRpcAdapter(client, chain), client
 
 
 ADAPTER_FACTORIES: Mapping[Chain, AdapterFactory] = MappingProxyType({
@@ -112,9 +121,9 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     session = session or build_session()
     archive = SqlResponseArchive(store.engine)
     adapters: dict[Chain, ChainAdapter] = {}
-    clients: list[HttpClient] = []
+    clients: list[HttpClient | EvmRpcClient] = []
     for chain in dict.fromkeys(chains):
-        factory = ADAPTER_FACTORIES.get(chain)
+        factory = _evm_rpc if chain.is_evm and settings.rpc_urls.get(chain.value) else ADAPTER_FACTORIES.get(chain)
         if factory is not None:
             adapters[chain], client = factory(chain, settings, session, archive)
             clients.append(client)

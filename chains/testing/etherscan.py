@@ -1,7 +1,9 @@
-"""An in-process Etherscan V2 look-alike for tests, fixture building and benchmarks (no network).
+"""An Etherscan V2 look-alike over raw wire rows, for adapter tests, fixture building and benchmarks.
 
-``EtherscanSimulator`` is a :data:`chains.testing.Responder`: mount it on a
-:class:`chains.testing.FixtureServer` and point an ``EtherscanClient`` at ``server.url + "/v2/api"``. It
+Part of the fake-API toolkit: ``EtherscanSimulator`` is a :data:`chains.testing.Responder`, so it is served over
+real loopback HTTP by :class:`chains.testing.FixtureServer` (the sandbox's Etherscan dialect serves a generated
+world instead; this one serves whatever rows a test hands it). Point an ``EtherscanClient`` at
+``server.url + "/v2/api"``. It
 answers ``txlist`` / ``txlistinternal`` / ``tokentx`` (address, block range, page/offset, asc), the
 ``txlistinternal`` by-hash form, ``balancemulti``, and the proxy calls used by the adapter, with the
 documented envelopes: ``No transactions found`` for empty lists and ``Result window is too large`` when
@@ -15,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chains.testing import Envelope
+from chains.testing.envelopes import Envelope
 
 
 def _ok(result: Any) -> Envelope:
