@@ -93,3 +93,15 @@ def base_layout(title: str, cap: str, height: int, bottom: int = 90, left: int =
             "font": {"size": MIN_FONT_PX, "color": "#444444"},
         }],
     }
+
+
+CAPTION_CHARS = 105  # characters per caption line at MIN_FONT_PX across WIDTH_PX (DejaVu Sans averages ~7 px)
+
+
+def wrap(text: str, width: int = CAPTION_CHARS, indent: str = "") -> list[str]:
+    """Escaped caption lines of at most ``width`` characters (continuation lines start with ``indent``)."""
+    import textwrap
+
+    lines = textwrap.wrap(str(text), width=width, subsequent_indent=indent, break_long_words=True,
+                          break_on_hyphens=False)
+    return [esc(line).replace("  ", "&nbsp; ") for line in lines] or [""]
