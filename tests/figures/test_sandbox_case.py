@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.figures.helpers import SAMPLE, png_info, requires_chromium
+from tests.figures.helpers import SAMPLE, png_info, requires_chromium, svg_text
 from tracer.figures import data, render_case, stages
 from tracer.figures.render import FIGURES
 from tracer.schemas import export_errors
@@ -53,7 +53,7 @@ def test_sandbox_figures_render(sandbox: dict[str, Any], tmp_path: Path) -> None
     for name in FIGURES:
         width, _height, distinct = png_info(tmp_path / f"{name}.png")
         assert width == 2480 and distinct > 20
-    sankey = (tmp_path / "sankey.svg").read_text()
+    sankey = svg_text((tmp_path / "sankey.svg").read_text())
     for word in ("Dormant", "Exchange", "Mixer", "Instant exchange", "Bitcoin", "Ethereum", "ETH-eq"):
         assert word in sankey, word
     assert "as of 2025-02-27 13:41 UTC" in sankey
