@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from tracer.figures import style
-from tracer.figures.data import Valuation
+from tracer.figures.data import Valuation, records
 from tracer.figures.series import ROUTES
 
 _DAY_MS = 86_400_000
@@ -64,7 +64,7 @@ def build_timeline(daily: pd.DataFrame, holders: pd.DataFrame, *, case: str, as_
                          f"The theft bar is the stolen value{theft}; swap and bridge proceeds continue it and "
                          "never add to it.", indent="  "),
              f"Wallets: the launderer's own addresses holding ≥ {floor} of stolen value"]
-    for r in events.itertuples(index=False):
+    for r in records(events):
         day = date.fromisoformat(str(r.date)).strftime("%d %b %Y")
         lines += style.wrap(f"[{int(r.number)}] {day}: {r.text}", indent="      ")
     cap = style.caption(case, what, as_of, *lines)
