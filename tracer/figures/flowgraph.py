@@ -74,12 +74,15 @@ def _fill(row: Mapping[Any, Any]) -> str:
     return PLAIN_FILL if not row["label"] else LABELLED_FILL
 
 
+FILL_NAMES: dict[str, str] = {SEED_FILL: "seed / victim / exploiter", LABELLED_FILL: "labelled, not an exit",
+                              PLAIN_FILL: "no label"}
+for _cat in style.EXIT_CATEGORIES:
+    FILL_NAMES.setdefault(style.CATEGORY_COLOURS[_cat], f"exit: {_cat}")
+FILL_ORDER = {fill: i for i, fill in enumerate(FILL_NAMES)}
+
+
 def _fill_name(fill: str) -> str:
-    names = {SEED_FILL: "seed / victim / exploiter", LABELLED_FILL: "labelled address", PLAIN_FILL: "address"}
-    for cat, colour in style.CATEGORY_COLOURS.items():
-        if cat in _EXIT_NAMES:
-            names.setdefault(colour, f"exit: {cat}")
-    return names.get(fill, fill)
+    return FILL_NAMES.get(fill, fill)
 
 
 def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame, *, case: str, as_of: datetime,
@@ -179,14 +182,14 @@ def _legend(fig: go.Figure, annotations: list[dict[str, Any]], keys: Mapping[str
             styles: set[tuple[str, str]], y: float) -> float:
     """Draw one entry per colour, symbol and line style used; returns the y below the legend."""
     entries: list[tuple[str, dict[str, Any]]] = []
-    for fill in sorted({k.fill for k in keys.values()}, key=lambda f: _fill_name(f)):
+    for fill in sorted({k.fill for k in keys.values()}, key=lambda f: FILL_ORDER.get(f, len(FILL_ORDER))):
         entries.append((_fill_name(fill), {"marker": {"symbol": "circle", "size": 13, "color": fill,
                                                       "line": {"color": "#333333", "width": 1}}}))
     for chain in sorted(set(nodes.chain)):
-        entries.append((f"{chain} address", {"marker": {"symbol": _SYMBOLS.get(str(chain), "circle"), "size": 12,
+        entries.append((f"{chain}", {"marker": {"symbol": _SYMBOLS.get(str(chain), "circle"), "size": 12,
                                                          "color": PLAIN_FILL, "line": {"color": "#333333", "width": 1}}}))
     dash_names = {"solid": "E1–E2", "dash": "E3–E4 heuristic", "dot": "E5 assessed"}
-    for colour, dash in sorted(styles):
+    for colour, dash in sorted(styles, key=lambda cd: (cd[0] == EDGE_BLUE, list(dash_names).index(cd[1]))):
         what = "cross-chain link" if colour == EDGE_BLUE else "transfer"
         entries.append((f"{what}, {dash_names[dash]}", {"line": {"color": style.rgba(colour, 0.7), "dash": dash,
                                                                  "width": 3}}))
