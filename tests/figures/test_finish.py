@@ -107,3 +107,13 @@ def test_summary_figure_shows_all_rows_with_the_addresses_that_tell_them_apart()
     for r in data.records(inferred):
         assert style.esc(f"at {style.short_address(str(r.address))}") in texts
     assert f"All {len(table)} rows of summary.csv" in texts
+
+
+def test_sankey_says_when_the_exits_do_not_hold_the_stolen_value(sample_doc: dict[str, Any]) -> None:
+    assert stages.scale_note(sample_doc) == ""
+    doc = json.loads(json.dumps(sample_doc))
+    doc["endpoints"] = [e for e in doc["endpoints"] if e.get("service") != "OKX"]  # an export missing an exit
+    note = stages.scale_note(doc)
+    assert "less than was stolen" in note and "scaled by" in note
+    caption = _plain(_figures(doc)["sankey"].layout.annotations[0].text)
+    assert "less than was stolen" in caption

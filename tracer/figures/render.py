@@ -78,7 +78,8 @@ def build_figures(doc: Mapping[str, Any], top_flows: int = 25) -> list[Figure]:
              for a in doc["addresses"]}
     table = data.summary_table(doc)
     figures = [
-        Figure("sankey", build_sankey(links, case=case, as_of=as_of, stolen_text=stolen_text(doc), valuation=v),
+        Figure("sankey", build_sankey(links, case=case, as_of=as_of, stolen_text=stolen_text(doc), valuation=v,
+                                      note=stages.scale_note(doc)),
                {"sankey": links}),
         Figure("timeline", build_timeline(daily, holders, case=case, as_of=as_of, valuation=v, events=events,
                                           stolen_text=stolen_text(doc)),

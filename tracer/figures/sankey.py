@@ -130,7 +130,8 @@ def place_nodes(links: pd.DataFrame, valuation: Valuation, height: float) -> lis
     return placed
 
 
-def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str, valuation: Valuation) -> go.Figure:
+def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str, valuation: Valuation,
+                 note: str = "") -> go.Figure:
     """The stage Sankey figure from :func:`tracer.figures.stages.sankey_links` output.
 
     Nodes are wide columns with their label inside (wrapped, never cut); the bands run in the gaps between
@@ -182,7 +183,7 @@ def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str
              f"{valuation.unit} (unpriced: stolen assets 1:1, others at the case's bridge/swap rates)")
     cap = style.caption(case, units, as_of, *style.wrap(
         f"Each column sums to the stolen {stolen_text}; swap and bridge proceeds continue that value. Band "
-        "colour: exit category; opacity: evidence (opaque E1–E2, medium E3–E4, faint E5).", indent="  "))
+        "colour: exit category; opacity: evidence (opaque E1–E2, medium E3–E4, faint E5). " + note, indent="  "))
     bottom = LEGEND_PX + 18 * (cap.count("<br>") + 1) + 14
     layout = style.base_layout(f"Where the stolen funds went — {style.esc(case)}", cap,
                                height=TOP_PX + SANKEY_PX + bottom, bottom=bottom, top=TOP_PX, left=MARGIN_PX)
