@@ -163,6 +163,17 @@ def _tables(doc: Doc, top: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
     rest = flows[~chosen]
     keys = sorted(set(drawn.source) | set(drawn.target))
     layer = _layers(keys, drawn, depth)
+    grouped, member, flow_group = _group_rest(rest, layer, depth, exits)
+    # A sender of undrawn flows that is neither drawn nor grouped (a post-mix wallet whose inflow is the mixer
+    # link, not a transfer) is drawn too, a hop before its groups, so every group edge starts at a node.
+    lay_of = dict(zip(grouped.group, grouped.layer, strict=True))
+    for r, group in zip(records(rest), flow_group, strict=True):
+        source = str(r.source)
+        if source not in layer and source not in member:
+            layer[source] = max(0, int(lay_of[group]) - 1)
+        elif source in layer and source not in keys:
+            layer[source] = min(layer[source], max(0, int(lay_of[group]) - 1))
+    keys = sorted(set(keys) | {str(r.source) for r in records(rest) if str(r.source) not in member})
     value_in: dict[str, Decimal] = defaultdict(Decimal)
     for r in records(edges):  # swap proceeds continue value the node already held: not counted again
         value_in[str(r.target)] += Decimal(r.value) - Decimal(r.proceeds)
@@ -184,7 +195,6 @@ def _tables(doc: Doc, top: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
     for r in rows:
         r["slot"] = slots[r["layer"]]
         slots[r["layer"]] += 1
-    grouped, member, flow_group = _group_rest(rest, layer, depth, exits)
     return (pd.DataFrame(rows, columns=NODE_COLUMNS), drawn.reset_index(drop=True), grouped,
             _edges_into_groups(rest, set(keys), member, flow_group))
 
