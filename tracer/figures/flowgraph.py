@@ -26,10 +26,10 @@ _EXIT_NAMES = set(style.EXIT_CATEGORIES)
 PLOT_PX = style.WIDTH_PX - 40
 X_PAD = 26
 HEAD_PX = 28  # hop labels
-ROW_PX = 46
+ROW_PX = 40
 KEY_LINE_PX = 17
-KEY_COLUMNS = 2
-KEY_CHARS = 50
+KEY_COLUMNS = 3
+KEY_CHARS = 34
 SEED_FILL = style.OKABE_ITO["black"]
 LABELLED_FILL = "#DDDDDD"
 PLAIN_FILL = "#FFFFFF"
@@ -53,17 +53,17 @@ class Key:
 
 
 def node_text(row: Mapping[Any, Any]) -> str:
-    """Key text of a node: exits by category and service, seeds and services by label, others by role."""
-    address = f"{row['chain']} {style.short_address(str(row['address']))}"
+    """Key text of a node: exits by category and service, seeds and services by label, others by address.
+
+    The marker's shape gives the chain; a labelled node is named by its label (its full address, like every
+    node's, is in flowgraph_nodes.csv), an unlabelled one by its abbreviated address.
+    """
+    address = style.short_address(str(row["address"]))
     if row["role"] == "endpoint" and row["category"] in _EXIT_NAMES:
-        what = f"exit: {row['category']}" + (f", {row['label']}" if row["label"] else "")
-    elif row["label"]:
-        what = str(row["label"])
-    elif row["role"] == "seed":
-        what = "seed"
-    else:
-        what = ""
-    return f"{what} — {address}" if what else address
+        return f"{row['category']}: {row['label'] or address}"
+    if row["label"]:
+        return str(row["label"])
+    return f"seed {address}" if row["role"] == "seed" else address
 
 
 def _fill(row: Mapping[Any, Any]) -> str:
@@ -74,7 +74,7 @@ def _fill(row: Mapping[Any, Any]) -> str:
     return PLAIN_FILL if not row["label"] else LABELLED_FILL
 
 
-FILL_NAMES: dict[str, str] = {SEED_FILL: "seed / victim / exploiter", LABELLED_FILL: "labelled, not an exit",
+FILL_NAMES: dict[str, str] = {SEED_FILL: "seed / victim / exploiter", LABELLED_FILL: "labelled",
                               PLAIN_FILL: "no label"}
 for _cat in style.EXIT_CATEGORIES:
     FILL_NAMES.setdefault(style.CATEGORY_COLOURS[_cat], f"exit: {_cat}")
@@ -104,7 +104,7 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
         used[lay] = max(used.get(lay, 0), slot + 1)
         keys[str(row["key"])] = Key(str(n), X_PAD + lay * dx, HEAD_PX + ROW_PX * (slot + 0.5), _fill(row),
                                     _SYMBOLS.get(str(row["chain"]), "circle"), _size(float(row["value_in"]), vmax),
-                                    f"{node_text(row)}" + (f" · in {valuation.text(Decimal(row['value_in']))}"
+                                    f"{node_text(row)}" + (f" · {valuation.text(Decimal(row['value_in']))}"
                                                            if Decimal(row["value_in"]) > 0 else ""))
     for r in records(rest):
         lay = int(r.layer)
@@ -114,8 +114,8 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
         keys[str(r.group)] = Key(
             f"+{int(r.addresses)}", X_PAD + lay * dx, HEAD_PX + ROW_PX * (slot + 0.5),
             style.CATEGORY_COLOURS.get(name, PLAIN_FILL), "circle", _size(float(r.value), vmax),
-            f"hop {lay}: {int(r.addresses)} more {name} address(es), {int(r.flows)} smaller flow(s), "
-            f"in {valuation.text(Decimal(r.value))}")
+            f"hop {lay} {name}, {int(r.flows)} flow{'s' if int(r.flows) > 1 else ''}, "
+            f"{valuation.text(Decimal(r.value))}")
     rows = max(used.values(), default=1)
     graph_bottom = HEAD_PX + ROW_PX * rows
     fig = go.Figure()
@@ -158,9 +158,9 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
     y = _key_table(annotations, list(keys.values()), y + 8)
     unit = "USD at transfer time" if valuation.priced else f"{valuation.unit} (no prices in the export)"
     cap = style.caption(case, unit, as_of, *style.wrap(
-        "Numbers in the markers refer to the key (full addresses in flowgraph_nodes.csv). Line width ∝ value; "
-        "+N: N more addresses reached by the smaller flows, grouped by hop and exit category, with their edges "
-        "and total value.", indent="  "))
+        "Numbers in the markers refer to the key: label or address and the value received (full addresses in "
+        "flowgraph_nodes.csv). Line width ∝ value. +N: N more addresses reached by the smaller flows, grouped "
+        "by hop and exit category, with their edges and total value.", indent="  "))
     bottom = 24 + 18 * (cap.count("<br>") + 1)
     layout = style.base_layout(f"Flow of funds by hop — {style.esc(case)}", cap, height=int(40 + y + bottom),
                                bottom=bottom, top=40)
@@ -175,7 +175,7 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
 
 
 def _size(value: float, vmax: float) -> float:
-    return 24 + 10 * math.sqrt(max(value, 0.0) / vmax)  # room for a two-digit number at the minimum font size
+    return 24 + 8 * math.sqrt(max(value, 0.0) / vmax)  # room for a two-digit number at the minimum font size
 
 
 def _legend(fig: go.Figure, annotations: list[dict[str, Any]], keys: Mapping[str, Key], nodes: pd.DataFrame,
