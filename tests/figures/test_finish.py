@@ -10,7 +10,7 @@ import pytest
 
 from tests.figures.helpers import SAMPLE
 from tracer.figures import data, graph, stages, style
-from tracer.figures.flowgraph import FILL_NAMES
+from tracer.figures.flowkey import FILL_NAMES
 from tracer.figures.render import build_figures
 from tracer.figures.sankey import NODE_PX, place_nodes
 

@@ -60,12 +60,12 @@ def test_sandbox_figures_render(sandbox: dict[str, Any], tmp_path: Path) -> None
 
 
 def test_flow_graph_groups_the_long_tail(sandbox: dict[str, Any]) -> None:
-    from tracer.figures import graph
+    from tracer.figures import graph, groups
 
     nodes, edges, rest = graph.graph_tables(sandbox, top=25)
     drawn = edges[edges.kind == "transfer"]
     assert 0 < len(drawn) <= 25
-    assert rest.groupby("layer").size().max() <= graph.MAX_GROUPS
+    assert rest.groupby("layer").size().max() <= groups.MAX_GROUPS
     # Every flow (fee sinks aside) is either drawn or counted in a group.
     everything = graph.flow_edges(sandbox)
     fee_sinks = {f"{e['chain']}:{e['address']}" for e in sandbox["endpoints"] if e["reason"] == "fees"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,36 +19,23 @@ import plotly.graph_objects as go
 
 from tracer.figures import style
 from tracer.figures.data import Valuation, records
-
-_SYMBOLS = {"ethereum": "circle", "bitcoin": "square", "tron": "diamond"}
-_EXIT_NAMES = set(style.EXIT_CATEGORIES)
-PLOT_PX = style.WIDTH_PX - 40
-X_PAD = 26
-HEAD_PX = 28  # hop labels
-ROW_PX = 40
-KEY_LINE_PX = 17
-KEY_COLUMNS = 3
-KEY_CHARS = 34
-SEED_FILL = style.OKABE_ITO["black"]
-LABELLED_FILL = "#DDDDDD"
-PLAIN_FILL = "#FFFFFF"
-_DARK = {SEED_FILL, style.OKABE_ITO["blue"], style.OKABE_ITO["vermillion"], style.OKABE_ITO["purple"],
-         style.OKABE_ITO["green"]}
-EDGE_GREY = "#505050"
-EDGE_BLUE = style.OKABE_ITO["blue"]
-
-
-@dataclass(frozen=True)
-class Key:
-    """One numbered node of the figure and its key line."""
-
-    ref: str
-    x: float
-    y: float
-    fill: str
-    symbol: str
-    size: float
-    line: str
+from tracer.figures.flowkey import (
+    DARK_FILLS,
+    EDGE_BLUE,
+    EDGE_GREY,
+    EXIT_NAMES,
+    HEAD_PX,
+    LABELLED_FILL,
+    PLAIN_FILL,
+    PLOT_PX,
+    ROW_PX,
+    SEED_FILL,
+    SYMBOLS,
+    X_PAD,
+    Key,
+    draw_key,
+    draw_legend,
+)
 
 
 def node_text(row: Mapping[Any, Any]) -> str:
@@ -59,7 +45,7 @@ def node_text(row: Mapping[Any, Any]) -> str:
     node's, is in flowgraph_nodes.csv), an unlabelled one by its abbreviated address.
     """
     address = style.short_address(str(row["address"]))
-    if row["role"] == "endpoint" and row["category"] in _EXIT_NAMES:
+    if row["role"] == "endpoint" and row["category"] in EXIT_NAMES:
         return f"{row['category']}: {row['label'] or address}"
     if row["label"]:
         return str(row["label"])
@@ -72,17 +58,6 @@ def _fill(row: Mapping[Any, Any]) -> str:
     if row["category"] in ("victim", "hacker") or row["role"] == "seed":
         return SEED_FILL
     return PLAIN_FILL if not row["label"] else LABELLED_FILL
-
-
-FILL_NAMES: dict[str, str] = {SEED_FILL: "seed / victim / exploiter", LABELLED_FILL: "labelled",
-                              PLAIN_FILL: "no label"}
-for _cat in style.EXIT_CATEGORIES:
-    FILL_NAMES.setdefault(style.CATEGORY_COLOURS[_cat], f"exit: {_cat}")
-FILL_ORDER = {fill: i for i, fill in enumerate(FILL_NAMES)}
-
-
-def _fill_name(fill: str) -> str:
-    return FILL_NAMES.get(fill, fill)
 
 
 def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame, *, case: str, as_of: datetime,
@@ -103,7 +78,7 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
         lay, slot = int(row["layer"]), int(row["slot"])
         used[lay] = max(used.get(lay, 0), slot + 1)
         keys[str(row["key"])] = Key(str(n), X_PAD + lay * dx, HEAD_PX + ROW_PX * (slot + 0.5), _fill(row),
-                                    _SYMBOLS.get(str(row["chain"]), "circle"), _size(float(row["value_in"]), vmax),
+                                    SYMBOLS.get(str(row["chain"]), "circle"), _size(float(row["value_in"]), vmax),
                                     f"{node_text(row)}" + (f" · {valuation.text(Decimal(row['value_in']))}"
                                                            if Decimal(row["value_in"]) > 0 else ""))
     for r in records(rest):
@@ -148,14 +123,14 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
         marker={"symbol": [k.symbol for _, k in points], "size": [k.size for _, k in points],
                 "color": [k.fill for _, k in points], "line": {"color": "#333333", "width": 1}},
         text=[style.esc(k.ref) for _, k in points], textposition="middle center",
-        textfont={"size": style.MIN_FONT_PX, "color": ["white" if k.fill in _DARK else "#111111" for _, k in points]},
+        textfont={"size": style.MIN_FONT_PX, "color": ["white" if k.fill in DARK_FILLS else "#111111" for _, k in points]},
         customdata=[hover[name] for name, _ in points], hovertext=[style.esc(k.line) for _, k in points],
         hovertemplate="%{hovertext}<br>%{customdata}<extra></extra>"))
     annotations: list[dict[str, Any]] = [
         {"text": f"hop {i}", "x": X_PAD + i * dx, "y": 4, "xref": "x", "yref": "y", "yanchor": "top",
          "showarrow": False, "font": {"size": style.MIN_FONT_PX}} for i in range(layers + 1)]
-    y = _legend(fig, annotations, keys, nodes, styles, graph_bottom + 12)
-    y = _key_table(annotations, list(keys.values()), y + 8)
+    y = draw_legend(fig, annotations, keys, nodes, styles, graph_bottom + 12)
+    y = draw_key(annotations, list(keys.values()), y + 8)
     unit = "USD at transfer time" if valuation.priced else f"{valuation.unit} (no prices in the export)"
     cap = style.caption(case, unit, as_of, *style.wrap(
         "Numbers in the markers refer to the key: label or address and the value received (full addresses in "
@@ -176,52 +151,3 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
 
 def _size(value: float, vmax: float) -> float:
     return 24 + 8 * math.sqrt(max(value, 0.0) / vmax)  # room for a two-digit number at the minimum font size
-
-
-def _legend(fig: go.Figure, annotations: list[dict[str, Any]], keys: Mapping[str, Key], nodes: pd.DataFrame,
-            styles: set[tuple[str, str]], y: float) -> float:
-    """Draw one entry per colour, symbol and line style used; returns the y below the legend."""
-    entries: list[tuple[str, dict[str, Any]]] = []
-    for fill in sorted({k.fill for k in keys.values()}, key=lambda f: FILL_ORDER.get(f, len(FILL_ORDER))):
-        entries.append((_fill_name(fill), {"marker": {"symbol": "circle", "size": 13, "color": fill,
-                                                      "line": {"color": "#333333", "width": 1}}}))
-    for chain in sorted(set(nodes.chain)):
-        entries.append((f"{chain}", {"marker": {"symbol": _SYMBOLS.get(str(chain), "circle"), "size": 12,
-                                                         "color": PLAIN_FILL, "line": {"color": "#333333", "width": 1}}}))
-    dash_names = {"solid": "E1–E2", "dash": "E3–E4 heuristic", "dot": "E5 assessed"}
-    for colour, dash in sorted(styles, key=lambda cd: (cd[0] == EDGE_BLUE, list(dash_names).index(cd[1]))):
-        what = "cross-chain link" if colour == EDGE_BLUE else "transfer"
-        entries.append((f"{what}, {dash_names[dash]}", {"line": {"color": style.rgba(colour, 0.7), "dash": dash,
-                                                                 "width": 3}}))
-    x = 0.0
-    for text, spec in entries:
-        width = 30 + len(text) * 7.4 + 16
-        if x + width > PLOT_PX:
-            x, y = 0.0, y + 22
-        if "marker" in spec:
-            fig.add_trace(go.Scatter(x=[x + 10], y=[y + 9], mode="markers", showlegend=False, hoverinfo="skip",
-                                     marker=spec["marker"]))
-        else:
-            fig.add_trace(go.Scatter(x=[x, x + 24], y=[y + 9, y + 9], mode="lines", showlegend=False,
-                                     hoverinfo="skip", line=spec["line"]))
-        annotations.append({"text": style.esc(text), "x": x + 30, "y": y + 9, "xref": "x", "yref": "y",
-                            "xanchor": "left", "yanchor": "middle", "showarrow": False,
-                            "font": {"size": style.MIN_FONT_PX}})
-        x += width
-    return y + 22
-
-
-def _key_table(annotations: list[dict[str, Any]], keys: list[Key], y: float) -> float:
-    """The key under the graph in columns, each line wrapped (never cut); returns the y below it."""
-    blocks = [style.wrap(f"{k.ref}  {k.line}", width=KEY_CHARS, indent="      ") for k in keys]
-    per_column = math.ceil(sum(len(b) for b in blocks) / KEY_COLUMNS)
-    columns: list[list[str]] = [[]]
-    for block in blocks:
-        if len(columns[-1]) + len(block) > per_column and len(columns) < KEY_COLUMNS:
-            columns.append([])
-        columns[-1].extend(block)
-    for i, lines in enumerate(columns):
-        annotations.append({"text": "<br>".join(lines), "x": i * PLOT_PX / KEY_COLUMNS, "y": y, "xref": "x",
-                            "yref": "y", "xanchor": "left", "yanchor": "top", "align": "left", "showarrow": False,
-                            "font": {"size": style.MIN_FONT_PX, "color": "#222222"}})
-    return y + KEY_LINE_PX * max((len(c) for c in columns), default=0) + 8
