@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
 from db.store import Store
 from db.store_notes import NoteStore
@@ -18,6 +20,21 @@ from tracer.model import Address, CaseParameters, Chain, Seed
 from tracer.schemas import export_errors
 
 EXPLOITER = "0x47666fab8bd0ac7003bce3f5c3585383f09486e2"
+PG_URL = os.environ.get("TRACER_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on each backend (PostgreSQL when TRACER_TEST_POSTGRES_URL is set)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'case.db'}"
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:  # a fresh schema: the next open migrates from scratch, case_notes included
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    return PG_URL
 
 
 def _case(url: str, name: str = "bybit") -> int:
@@ -28,8 +45,8 @@ def _case(url: str, name: str = "bybit") -> int:
         store.close()
 
 
-def test_notes_are_stored_once_in_date_order_and_go_with_their_case(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'case.db'}"
+def test_notes_are_stored_once_in_date_order_and_go_with_their_case(db_url: str) -> None:
+    url = db_url
     case_id = _case(url)
     store = Store.open(url)
     notes = NoteStore(store.engine)
