@@ -277,3 +277,15 @@ class PriceRow(Base):
     day: Mapped[str] = mapped_column(String(10), doc="YYYY-MM-DD UTC")
     close_usd: Mapped[str] = mapped_column(String(40), doc="decimal string, never float")
     source: Mapped[str] = mapped_column(String(80))
+
+
+class CaseNoteRow(Base):
+    """A dated public event of a case (FBI attribution, a freeze, a delisting) drawn on its timeline."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = (UniqueConstraint("case_id", "day", "text"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    day: Mapped[str] = mapped_column(String(10), doc="YYYY-MM-DD UTC")
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

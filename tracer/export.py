@@ -17,6 +17,7 @@ from typing import Any
 from db.prices import PriceTable
 from db.records import THEFT_PARENT, Contribution
 from db.store import CaseInfo, Store, StoredAlert
+from db.store_notes import NoteStore
 from tracer import __version__
 from tracer.engine.clusters import ClusterTracker
 from tracer.errors import CaseNotFound
@@ -103,6 +104,7 @@ def build_export(store: Store, case_name: str, labels: LabelLookup | None = None
             "commingled": _commingled(contributions),
         },
         "alerts": [_alert(a) for a in store.alerts(case.id)],
+        "events": [{"date": n.day.isoformat(), "text": n.text} for n in NoteStore(store.engine).notes(case.id)],
         "findings": {"peel_chains": peel_chains(contributions), "clusters": _clusters(clusters, all_links)},
     }
     return doc
