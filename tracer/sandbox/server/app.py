@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tracer.sandbox.faults import KINDS, FaultInjector, FaultPlan
-from tracer.sandbox.server import coingecko, esplora, etherscan, midgard, trongrid
+from tracer.sandbox.server import coingecko, esplora, etherscan, hostile, midgard, trongrid
 from tracer.sandbox.server.common import Request, Response, View, json_response
 from tracer.sandbox.world import World
 
@@ -55,6 +55,7 @@ class SandboxServer:
         self._windows: dict[tuple[str, str], deque[float]] = {}
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.hostile: hostile.HostilePlan | None = None  # `--hostile`: answers rewritten by sandbox.server.hostile
         world.index  # noqa: B018 -- build the indexes before the first request, not during it
 
     # ------------------------------------------------------------------ lifecycle
@@ -124,7 +125,7 @@ class SandboxServer:
             if not k.startswith(("fault:", "ratelimited:")):
                 per_dialect[k.split(":", 1)[0]] += v
         return {"total": sum(per_dialect.values()), "dialects": dict(per_dialect), "endpoints": counts,
-                "faults": dict(self.faults.injected)}
+                "faults": dict(self.faults.injected), "hostile": self.hostile.stats() if self.hostile else {}}
 
     def _count(self, key: str) -> None:
         with self._lock:
@@ -169,6 +170,8 @@ class SandboxServer:
             resp = {"etherscan": etherscan.handle, "trongrid": trongrid.handle, "midgard": midgard.handle,
                     "coingecko": coingecko.handle}[dialect](req, view)
         self._count(resp.endpoint or f"{dialect}:other")
+        if self.hostile is not None:
+            resp = self.hostile.rewrite(dialect, raw_path, host, headers, resp)
         if fault:
             self._count(f"fault:{fault}")
         return resp, fault
@@ -237,6 +240,9 @@ def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
             self._write(resp)
 
         def _write(self, resp: Response) -> None:
+            if isinstance(resp, hostile.Streamed):
+                hostile.write_streamed(self, resp)
+                return
             try:
                 self.send_response(resp.status)
                 self.send_header("Content-Type", resp.content_type)
