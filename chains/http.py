@@ -58,8 +58,9 @@ from tracer.errors import (
 logger = logging.getLogger(__name__)
 
 BACKOFF_CAP_SECONDS = 30.0
-DEFAULT_MAX_BODY = 64 * 1024 * 1024
-"""Largest answer body (bytes) by default: a full Etherscan page of 1,000 rows is ~1 MB, an Esplora page less."""
+DEFAULT_MAX_BODY = 32 * 1024 * 1024
+"""Largest answer body (bytes) by default: a full Etherscan page of 1,000 rows is ~1 MB (10,000 rows for paid
+keys ~10 MB), an Esplora page of 25 txs far less; clients may pass a per-endpoint ``max_body``."""
 MAX_REDIRECTS = 3
 INVALID_RETRIES = 1
 """An invalid answer is asked for once more (issue 15): a glitch passes, a hostile server does not."""

@@ -116,11 +116,8 @@ class EsploraClient:
 
     def tip_height(self) -> int:
         """``GET /blocks/tip/height`` (a plain-text integer)."""
-        answer = self.http.get("/blocks/tip/height", check=_tx_check, expect_json=False)
-        text = answer.text.strip()
-        if answer.status != 200 or not text.isdigit():
-            raise InvalidAnswer(f"esplora: tip height is not an integer: {text[:60]!r}")
-        return wire.block(text, "tip height", "esplora")
+        answer = self.http.get("/blocks/tip/height", check=_tip_check, expect_json=False)
+        return _tip_height(answer)
 
 
 def _height(tx: EsploraTx) -> int | None:
@@ -156,6 +153,18 @@ def _tx_checker(validate: Callable[[Any], None]) -> Callable[[HttpAnswer], None]
             validate(answer.data)
 
     return check
+
+
+def _tip_height(answer: HttpAnswer) -> int:
+    text = answer.text.strip()
+    if answer.status != 200 or not text.isdigit():
+        raise InvalidAnswer(f"esplora: tip height is not an integer: {text[:60]!r}")
+    return wire.block(text, "tip height", "esplora")
+
+
+def _tip_check(answer: HttpAnswer) -> None:
+    _tx_check(answer)
+    _tip_height(answer)
 
 
 def _tx_check(answer: HttpAnswer) -> None:

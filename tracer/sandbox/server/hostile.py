@@ -46,6 +46,8 @@ class HostilePlan:
     kinds: frozenset[str]
     huge_bytes: int = HUGE_BYTES
     trickle_seconds: float = 2.0
+    spare: frozenset[str] = frozenset()  # lower-case path fragments (addresses) whose answers stay honest
+    tips: bool = True  # ``range`` also sends absurd tips (False: rows only, so a trace gets going)
     counts: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -69,6 +71,8 @@ class HostilePlan:
     # ------------------------------------------------------------------ rewriting
     def rewrite(self, dialect: str, raw_path: str, host: str, headers: dict[str, str], resp: Response) -> Response:
         """The hostile version of ``resp`` for a request to ``raw_path`` on ``host``."""
+        if any(fragment in raw_path.lower() for fragment in self.spare):
+            return resp
         redirected_here = host.split(":")[0] == "localhost"
         if redirected_here and (any(h in headers for h in KEY_HEADERS) or "apikey=" in raw_path):
             self.count("keys_received_after_redirect")
@@ -76,13 +80,13 @@ class HostilePlan:
             port = host.rsplit(":", 1)[1] if ":" in host else "80"
             self.count("redirect")
             return Response(302, b"", "text/plain", resp.endpoint, {"Location": f"http://localhost:{port}{raw_path}"})
-        if "range" in self.kinds and dialect == "esplora" and raw_path.split("?")[0].endswith("/blocks/tip/height"):
+        if "range" in self.kinds and self.tips and dialect == "esplora" and raw_path.split("?")[0].endswith("/blocks/tip/height"):
             self.count("range")
             return Response(resp.status, str(2**200).encode(), resp.content_type, resp.endpoint, resp.headers)
         data = _json(resp)
         if data is None:
             return resp
-        if "range" in self.kinds and _is_tip(dialect, raw_path):
+        if "range" in self.kinds and self.tips and _is_tip(dialect, raw_path):
             self.count("range")
             return _tip(dialect, data, resp)
         rows = _rows(dialect, data)
