@@ -118,6 +118,15 @@ def rows(data: Any, context: str) -> list[Mapping[str, Any]]:
     return data
 
 
+def row_list(items: Any, context: str) -> list[Mapping[str, Any]]:
+    """:func:`rows` for a list or any other iterable of rows (a client's page iterator)."""
+    if isinstance(items, list):
+        return rows(items, context)
+    if isinstance(items, str | bytes | Mapping) or not isinstance(items, Iterable):
+        raise InvalidAnswer(f"{context}: expected a list of rows, got {type(items).__name__}")
+    return rows(list(items), context)
+
+
 def dedupe(items: Iterable[T], identity: Callable[[T], Hashable]) -> list[T]:
     """``items`` without later repeats of the same natural identity, first occurrence kept, order kept."""
     seen: set[Hashable] = set()

@@ -169,7 +169,7 @@ def internal_items_to_transfers(items: Iterable[Row], chain: Chain, tx_hash: str
     """Convert txlistinternal rows: repeats of one (hash, traceId) dropped, identical twins numbered."""
     seen: dict[tuple[str, int], int] = {}
     out: list[Transfer] = []
-    for item in wire.dedupe(wire.rows(list(items), "etherscan txlistinternal"), _internal_identity):
+    for item in wire.dedupe(wire.row_list(items, "etherscan txlistinternal"), _internal_identity):
         first = internal_item_to_transfer(item, chain, tx_hash)
         key = (first.tx_hash, first.index)
         occurrence = seen.get(key, 0)
@@ -218,7 +218,7 @@ def tokentx_items_to_transfers(items: Iterable[Row], chain: Chain) -> list[Trans
     """Convert tokentx rows: repeated rows dropped (module docstring), distinct rows of one tx numbered."""
     seen: dict[tuple[str, int], int] = {}
     out: list[Transfer] = []
-    for item in wire.dedupe(wire.rows(list(items), "etherscan tokentx"), _token_identity):
+    for item in wire.dedupe(wire.row_list(items, "etherscan tokentx"), _token_identity):
         first = tokentx_item_to_transfer(item, chain)
         key = (first.tx_hash, first.index)
         occurrence = seen.get(key, 0)
@@ -275,7 +275,7 @@ def logs_to_token_transfers(logs: Iterable[Row], chain: Chain, when: datetime,
     """
     seen: dict[tuple[str, int], int] = {}
     out: list[Transfer] = []
-    for log in wire.dedupe(wire.rows(list(logs), "etherscan logs"), _log_identity):
+    for log in wire.dedupe(wire.row_list(logs, "etherscan logs"), _log_identity):
         meta = (metadata or {}).get(str(log.get("address", "")).lower())
         sym, dec = meta if meta is not None else (None, None)
         first = log_to_token_transfer(log, chain, when, 0, sym, dec)
@@ -292,7 +292,7 @@ def logs_to_token_transfers(logs: Iterable[Row], chain: Chain, when: datetime,
 def parse_balances(rows: Iterable[Row], chain: Chain) -> dict[str, int]:
     """``balancemulti`` rows -> {canonical address: wei}. May raise: InvalidAnswer."""
     return {address_field(chain, wire.required(r, "account", "etherscan"), "account") or "": _amount(r, "balance")
-            for r in wire.rows(list(rows), "etherscan balancemulti")}
+            for r in wire.row_list(rows, "etherscan balancemulti")}
 
 
 _CONVERTERS = {"txlist": txlist_item_to_transfer, "txlistinternal": internal_item_to_transfer,
