@@ -396,6 +396,8 @@ def _read_body(resp: requests.Response, deadline: float, cap: int, what: str, ti
                 raise AnswerTooLarge(f"{what}: answer over the cap of {cap:,} bytes refused")
             chunks.append(chunk)
     except (urllib3.exceptions.HTTPError, OSError) as exc:
+        if time.monotonic() >= deadline - 0.05:  # the socket timeout was tightened to the deadline
+            raise DeadlineExceeded(f"{what}: body not complete within {timeout:g} s ({size:,} bytes read)") from None
         raise ChainUnavailable(f"{what}: body read failed ({type(exc).__name__})") from None
     if time.monotonic() > deadline:
         raise DeadlineExceeded(f"{what}: body not complete within {timeout:g} s")
