@@ -177,7 +177,9 @@ class EtherscanClient:
         """Internal transfers of one transaction."""
         def valid(result: Any) -> None:
             for row in wire.rows(result, "etherscan txlistinternal"):
-                parse.internal_item_to_transfer(row, Chain.ETHEREUM, tx_hash)
+                # by-txhash rows may omit block and time (the adapter fills them from the tx): not required here
+                parse.internal_item_to_transfer({"blockNumber": 0, "timeStamp": wire.MIN_UNIX, **row}, Chain.ETHEREUM,
+                                                tx_hash)
 
         return self._rows(self.query("account", "txlistinternal", {"txhash": tx_hash}, immutable=immutable,
                                      validate=valid), "txlistinternal")  # type: ignore[return-value]

@@ -203,3 +203,14 @@ def test_no_key_in_any_log_line(level: int, sandbox: RunningSandbox, caplog: pyt
     ours = [r for r in caplog.records if not r.name.startswith("tracer.sandbox")]
     assert ours or level > logging.DEBUG
     assert all(KEY not in r.getMessage() for r in ours)
+
+
+def test_unknown_hostile_kind_is_one_usage_line() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "tracer", "sandbox", "serve", "--hostile", "dup,bogus"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "bogus" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
