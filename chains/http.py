@@ -429,12 +429,12 @@ def _answer(status: int, body: bytes, expect_json: bool, from_archive: bool = Fa
         data: Any = None
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         return HttpAnswer(status=status, text=text, data=data, from_archive=from_archive)
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep is not an answer either
         return None
     return HttpAnswer(status=status, text=text, data=data, from_archive=from_archive)
 

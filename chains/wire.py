@@ -142,7 +142,10 @@ def dedupe(items: Iterable[T], identity: Callable[[T], Hashable]) -> list[T]:
 
 def row_identity(row: Mapping[str, Any]) -> Hashable:
     """The whole row as a hashable value: the identity of rows that carry no unique id (no log index)."""
-    return _freeze(row)
+    try:
+        return _freeze(row)
+    except RecursionError:
+        raise InvalidAnswer("row nested too deep to be an API row") from None
 
 
 def _freeze(value: Any) -> Hashable:

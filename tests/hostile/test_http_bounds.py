@@ -14,7 +14,7 @@ from chains.base import ArchivedResponse
 from chains.esplora.finality import conditional_get
 from chains.http import HttpAnswer, HttpClient, RetryPolicy
 from chains.testing import Envelope, FixtureServer
-from tracer.errors import AnswerTooLarge, InvalidAnswer, UnsafeRedirect
+from tracer.errors import AnswerTooLarge, BadResponse, InvalidAnswer, UnsafeRedirect
 
 KEY = "PLANTEDSECRETKEY123456"
 
@@ -105,3 +105,14 @@ def test_invalid_answer_is_asked_once_more_and_a_glitch_recovers() -> None:
             http.get("/m", check=check, immutable=True)  # invalid twice: given up, not a third time
         assert len(server.requests) == 4
         assert [imm for _, imm, _ in archive.puts] == [False, True, False, False]  # garbage never immutable
+
+
+def test_json_nested_deeper_than_the_parser_is_a_bad_response_not_a_traceback() -> None:
+    deep = "[" * 200_000 + "]" * 200_000
+
+    def responder(method: str, path: str, query: Mapping[str, str], body: Any) -> Envelope:
+        return {"response": {"status": 200, "body_text": deep, "headers": {"content-type": "application/json"}}}
+
+    with FixtureServer(responder=responder) as server:
+        with pytest.raises(BadResponse, match="unparseable"):
+            client(server.url).get("/deep")
