@@ -312,6 +312,8 @@ def validate_event(event: Any) -> None:
     event_transfers([event])
     if isinstance(event, dict) and "block_number" in event:
         wire.block(event["block_number"], "block_number", "trongrid")
+    if isinstance(event, dict) and "block_timestamp" in event:
+        wire.unix_millis(event["block_timestamp"], "block_timestamp", "trongrid")
 
 
 def validate_info(info: Any) -> None:
