@@ -43,6 +43,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import requests
 import urllib3.exceptions
 
+from chains import wire
 from chains.base import ArchivedResponse, ResponseArchive
 from tracer.errors import (
     AnswerTooLarge,
@@ -424,6 +425,9 @@ def _tighten(raw: Any, remaining: float) -> None:
 
 
 def _answer(status: int, body: bytes, expect_json: bool, from_archive: bool = False) -> HttpAnswer | None:
+    if wire.json_too_deep(body):  # never handed to the C parser (RecursionError, or a crash): not an answer
+        return None if expect_json else HttpAnswer(status=status, text=body.decode("utf-8", errors="replace"),
+                                                    data=None, from_archive=from_archive)
     text = body.decode("utf-8", errors="replace")
     if not expect_json:
         data: Any = None

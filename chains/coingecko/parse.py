@@ -20,6 +20,8 @@ MAX_USD = Decimal(10) ** 12
 
 def decimal_json(text: str) -> Any:
     """The body with every JSON number that has a fraction as an exact Decimal. May raise: InvalidAnswer."""
+    if wire.json_too_deep(text):
+        raise InvalidAnswer("coingecko: body nested too deep")
     try:
         return json.loads(text, parse_float=Decimal)
     except (ValueError, RecursionError):

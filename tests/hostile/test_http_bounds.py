@@ -116,3 +116,15 @@ def test_json_nested_deeper_than_the_parser_is_a_bad_response_not_a_traceback() 
     with FixtureServer(responder=responder) as server:
         with pytest.raises(BadResponse, match="unparseable"):
             client(server.url).get("/deep")
+
+
+def test_deep_json_is_refused_before_parsing_even_with_a_raised_recursion_limit() -> None:
+    """Regression: in the full suite (hypothesis raises the recursion limit) json.loads of this body segfaulted."""
+    import sys
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(1_000_000)
+    try:
+        test_json_nested_deeper_than_the_parser_is_a_bad_response_not_a_traceback()
+    finally:
+        sys.setrecursionlimit(old)
