@@ -384,6 +384,7 @@ class StopReason(str, Enum):
     UNRESOLVED = "unresolved"
     FEES = "fees"
     COINJOIN = "coinjoin"
+    UNREADABLE = "unreadable"  # the API answered garbage twice for this address (issue 15); reason in `service`
 
 
 class TaintModel(str, Enum):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -22,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 logger = logging.getLogger(__name__)
+_KEY_IN_QUERY = re.compile(r"((?:api_?key|key|token))=[^&\s\"]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,7 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
         do_DELETE = _serve
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-            logger.debug("%s %s", server.name, format % args)
+            # An access log must not keep the API keys clients send (a test log or CI output is shared).
+            logger.debug("%s %s", server.name, _KEY_IN_QUERY.sub(r"\1=***", format % args))
 
     return Handler

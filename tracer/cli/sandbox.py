@@ -13,6 +13,7 @@ from tracer.cli.common import fatal, run, stdout
 from tracer.sandbox.faults import FaultPlan
 from tracer.sandbox.generator import SCALES
 from tracer.sandbox.launch import start_sandbox
+from tracer.sandbox.server.hostile import HostilePlan
 
 sandbox_app = typer.Typer(help="A deterministic, generated laundering incident served over loopback HTTP.",
                           no_args_is_help=True)
@@ -30,6 +31,8 @@ def serve(
     phase: int = typer.Option(1, "--phase", help="Start in phase 1 or 2 (phase 2 reveals later blocks)."),
     truth: Path | None = typer.Option(None, "--truth", help="Where to write truth.json."),
     labels: Path | None = typer.Option(None, "--labels", help="Where to write the label CSV."),
+    hostile: str = typer.Option("", "--hostile", help="Hostile answers, comma-separated: dup, huge, trickle, "
+                                "redirect, range, types (issue 15 probes)."),
 ) -> None:
     """Serve until Ctrl-C; prints the TRACER_*_URL lines to export."""
     if scale not in SCALES:
@@ -38,10 +41,15 @@ def serve(
         fatal("--faults must be between 0 and 1", 2)
     if phase not in (1, 2):
         fatal("--phase must be 1 or 2", 2)
+    try:
+        hostile_plan = HostilePlan.parse(hostile) if hostile else None
+    except ValueError as exc:
+        fatal(f"--hostile: {exc}", 2)
 
     def body() -> None:
         sb = start_sandbox(seed, scale, phase=phase, port=port, truth_path=truth, labels_path=labels,
                            faults=FaultPlan(faults, seed=fault_seed, stall_seconds=stall) if faults else None)
+        sb.server.hostile = hostile_plan
         for name, url in sb.env().items():
             stdout.print(f"export {name}={url}", soft_wrap=True)
         stdout.print(f"# truth:  {sb.truth_path}", soft_wrap=True)

@@ -27,7 +27,7 @@ from tracer.engine.mixers import demix_pool
 from tracer.engine.ports import ProgressEvent, TraceRepository
 from tracer.engine.seeding import seed_contributions, stolen_inflows
 from tracer.engine.utxo import expand_utxo
-from tracer.errors import AddressTooLarge
+from tracer.errors import AddressTooLarge, InvalidAnswer
 from tracer.model import Address, Category, ChainTx, Endpoint, EndpointStatus, Seed, StopReason, Transfer
 
 logger = logging.getLogger(__name__)
@@ -140,6 +140,8 @@ class TraceEngine:
                     return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
         except AddressTooLarge:
             return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
+        except InvalidAnswer as exc:  # asked twice, invalid twice: nothing of it is stored as value
+            return self._stop(node, hop, incoming, None, StopReason.UNREADABLE, detail=str(exc))
         if not is_seed:
             deposit = detect_deposit(ctx, node, transfers=history)
             if deposit is not None:
@@ -147,13 +149,15 @@ class TraceEngine:
         return expand_account(ctx, node, hop, incoming, history, _confidence(incoming))
 
     def _stop(self, node: Address, hop: int, incoming: Sequence[Contribution], terminal: Terminal | None,
-              reason: StopReason) -> Expansion:
+              reason: StopReason, detail: str = "") -> Expansion:
         """The node keeps all the taint that reached it, as endpoints with the reason."""
         exp = Expansion(node)
         if terminal is not None:
             status, category, service, conf = terminal.status, terminal.category, terminal.service, terminal.confidence
         elif reason is StopReason.BUSY_ADDRESS:
             status, category, service, conf = EndpointStatus.UNKNOWN, Category.SERVICE, "unlabelled busy address", 1.0
+        elif reason is StopReason.UNREADABLE:
+            status, category, service, conf = EndpointStatus.UNKNOWN, None, f"unreadable: {detail}"[:200], 1.0
         else:
             status, category, service, conf = EndpointStatus.UNKNOWN, None, None, 1.0
         path = _confidence(incoming)

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from chains.testing import HttpReply, HttpRequest, LoopbackServer
 from tracer.sandbox.faults import KINDS, FaultInjector, FaultPlan
-from tracer.sandbox.server import coingecko, esplora, etherscan, midgard, trongrid
+from tracer.sandbox.server import coingecko, esplora, etherscan, hostile, midgard, trongrid
 from tracer.sandbox.server.common import Request, Response, View, json_response
 from tracer.sandbox.world import World
 
@@ -55,6 +55,7 @@ class SandboxServer:
         self._counts: Counter[str] = Counter()
         self._windows: dict[tuple[str, str], deque[float]] = {}
         self._loopback: LoopbackServer | None = None
+        self.hostile: hostile.HostilePlan | None = None  # `--hostile`: answers rewritten by sandbox.server.hostile
         world.index  # noqa: B018 -- build the indexes before the first request, not during it
 
     # ------------------------------------------------------------------ lifecycle
@@ -117,7 +118,7 @@ class SandboxServer:
             if not k.startswith(("fault:", "ratelimited:")):
                 per_dialect[k.split(":", 1)[0]] += v
         return {"total": sum(per_dialect.values()), "dialects": dict(per_dialect), "endpoints": counts,
-                "faults": dict(self.faults.injected)}
+                "faults": dict(self.faults.injected), "hostile": self.hostile.stats() if self.hostile else {}}
 
     def _count(self, key: str) -> None:
         with self._lock:
@@ -162,6 +163,8 @@ class SandboxServer:
             resp = {"etherscan": etherscan.handle, "trongrid": trongrid.handle, "midgard": midgard.handle,
                     "coingecko": coingecko.handle}[dialect](req, view)
         self._count(resp.endpoint or f"{dialect}:other")
+        if self.hostile is not None:
+            resp = self.hostile.rewrite(dialect, raw_path, host, headers, resp)
         if fault:
             self._count(f"fault:{fault}")
         return resp, fault
@@ -185,6 +188,10 @@ class SandboxServer:
             resp = Response(502, HTML_ERROR, "text/html")
         elif fault == "truncated":
             resp = Response(200, resp.body[: max(1, len(resp.body) // 2)], resp.content_type)
+        if isinstance(resp, hostile.Streamed) and resp.writer is not None:  # trickled or endless body
+            streamed, write = resp, resp.writer
+            return HttpReply(resp.status, resp.body, resp.content_type, resp.headers, delay,
+                             writer=lambda out: write(streamed, out))
         return HttpReply(resp.status, resp.body, resp.content_type, resp.headers, delay)
 
     def _control(self, method: str, path: str, query: dict[str, str], body: bytes) -> Response:
