@@ -27,7 +27,9 @@ from db.store import Store
 from heuristics.bridges.registry import KNOWN_BRIDGES
 from tracer import __version__
 from tracer.config import Settings
+from tracer.labels.bundled import bundled_sources, ensure_bundled
 from tracer.labels.index import LabelIndex, load_index
+from tracer.labels.registry import protocol_labels
 from tracer.model import EVM_CHAIN_IDS, Category, Chain, Label, LabelConfidence
 
 DEFAULT_CHAINS: tuple[Chain, ...] = (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON)
@@ -62,8 +64,12 @@ def build_session() -> requests.Session:
 
 
 def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CHAINS,
-          session: requests.Session | None = None) -> Wiring:
-    """Wire adapters for ``chains`` with the archive, the Midgard resolver and the active labels."""
+          session: requests.Session | None = None, *, bundled_labels: bool = True) -> Wiring:
+    """Wire adapters for ``chains`` with the archive, the Midgard resolver and the active labels.
+
+    A store that never held the bundled label set gets it first (labels out of the box); ``bundled_labels=False``
+    leaves it out of this run's index.
+    """
     session = session or build_session()
     archive = SqlResponseArchive(store.engine)
     adapters: dict[Chain, ChainAdapter] = {}
@@ -93,9 +99,17 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     if prices.count() == 0:
         prices.import_bundled()  # daily USD closes shipped with the package (CoinGecko via sablier, MIT)
     label_store = LabelStore(store.engine)
-    index = load_index(label_store)
-    index.add_all(known_bridge_labels())
-    return Wiring(store, adapters, MidgardResolver(mclient), index, label_store.active_versions(), prices, clients)
+    versions = label_store.active_versions()
+    if bundled_labels:
+        ensure_bundled(label_store)
+        index = load_index(label_store)
+        versions = label_store.active_versions()
+    else:
+        left_out = bundled_sources()
+        index = LabelIndex([lab for lab in label_store.active_labels() if lab.source not in left_out])
+        versions = {k: v for k, v in versions.items() if k not in left_out}
+    index.add_all(protocol_labels())
+    return Wiring(store, adapters, MidgardResolver(mclient), index, versions, prices, clients)
 
 
 def known_bridge_labels() -> list[Label]:
