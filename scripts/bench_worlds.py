@@ -43,6 +43,13 @@ CHAINS = (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON)
 
 def trace_world(seed: int, scale: str, variants: str | None, folder: Path) -> tuple[WorldScore, float]:
     """Generate, serve, trace and score one world; returns (score, seconds)."""
+    score, _doc, _truth, seconds = trace_world_doc(seed, scale, variants, folder)
+    return score, seconds
+
+
+def trace_world_doc(seed: int, scale: str, variants: str | None, folder: Path
+                    ) -> tuple[WorldScore, dict[str, Any], dict[str, Any], float]:
+    """:func:`trace_world` that also returns the export and the truth (for diagnosis)."""
     started = time.monotonic()
     sandbox = start_sandbox(seed, scale, out_dir=folder / "sandbox", variant=variants)
     try:
@@ -65,7 +72,7 @@ def trace_world(seed: int, scale: str, variants: str | None, folder: Path) -> tu
         store.engine.dispose()
     finally:
         sandbox.stop()
-    return score, time.monotonic() - started
+    return score, doc, truth, time.monotonic() - started
 
 
 @dataclass(frozen=True)

@@ -97,15 +97,21 @@ def to_exchange_deposit(ctx: Ctx, src: str, ts: int, others: int = 1) -> str:
         others += 8
     for k in range(others):  # other customers' deposits to the same address
         e.tx(ts - 2 * DAY + k * HOUR, ctx.ids.evm(), dep, ctx.rng.randint(1, 40) * WEI // 10, gas_price=ctx.gas_price())
-    if behaviour == 3:  # never swept inside the window: it just sits there
-        return dep
     price = ctx.gas_price()
     sweep_at = ts + (3 * DAY if behaviour == 1 else 40 * 60)
+    hot = ctx.actors["exchange_eth"]
     if behaviour == 2:  # swept in two parts
         half = e.balance[dep] // 2
-        e.tx(sweep_at, dep, ctx.actors["exchange_eth"], half, gas_price=price)
+        e.tx(sweep_at, dep, hot, half, gas_price=price)
         sweep_at += 6 * HOUR
-    e.tx(sweep_at, dep, ctx.actors["exchange_eth"], e.balance[dep] - SIMPLE_GAS * price, gas_price=price)
+    if behaviour == 3:  # swept through the exchange's (unlabelled) consolidation address, which pays the hot wallet
+        hot = ctx.actors.get("exchange_consolidation") or ctx.ids.evm()
+        if "exchange_consolidation" not in ctx.actors:
+            ctx.actors["exchange_consolidation"] = hot
+            ctx.truth.noise["exchange_internal"].append(f"{ETHEREUM}:{hot}")
+    e.tx(sweep_at, dep, hot, e.balance[dep] - SIMPLE_GAS * price, gas_price=price)
+    if behaviour == 3:
+        e.tx(sweep_at + HOUR, hot, ctx.actors["exchange_eth"], e.balance[hot] - SIMPLE_GAS * price, gas_price=price)
     return dep
 
 

@@ -60,9 +60,13 @@ def waves_drain(ctx: Ctx, addr: str, ts: int) -> None:
     half = spendable(ctx, addr, 2, SIMPLE_GAS, price) // 2
     e.tx(ts, addr, collector, half, gas_price=price)
     e.tx(ts + 600, addr, hop, spendable(ctx, addr, 1, SIMPLE_GAS, price), gas_price=price)
-    pay_into_deposit(ctx, collector, dep, ts + HOUR)
-    e.tx(ts + 2 * DAY, hop, collector, spendable(ctx, hop, 1, SIMPLE_GAS, price), gas_price=price)
-    pay_into_deposit(ctx, collector, dep, ts + 2 * DAY + HOUR)
+    for wave, t in enumerate((ts + HOUR, ts + 2 * DAY + HOUR)):
+        if wave:
+            e.tx(t - HOUR, hop, collector, spendable(ctx, hop, 1, SIMPLE_GAS, price), gas_price=price)
+        e.tx(t - 3 * HOUR, ctx.ids.evm(), dep, ctx.rng.randint(1, 40) * WEI // 10, gas_price=ctx.gas_price())
+        pay_into_deposit(ctx, collector, dep, t)
+        sweep = ctx.gas_price()  # the exchange sweeps after each wave, like any deposit address
+        e.tx(t + 40 * 60, dep, ctx.actors["exchange_eth"], e.balance[dep] - SIMPLE_GAS * sweep, gas_price=sweep)
 
 
 def crowd_pools(ctx: Ctx, pool: Pool) -> None:
