@@ -8,7 +8,11 @@ Contract (enforced by ``tests/chains/contract.py``):
 * ``transfers_of`` yields transfers ascending by ``(block_number, tx_hash, kind, index)``, de-duplicated;
   an address with no activity yields nothing (never an error);
 * amounts are ``int`` base units, timestamps are UTC-aware, addresses canonical for the chain;
-* failures raise the :class:`tracer.errors.ChainError` tree, never bare ``requests`` errors.
+* failures raise the :class:`tracer.errors.ChainError` tree, never bare ``requests`` errors;
+* every history-reading method takes a keyword-only ``final_block``: a query entirely at or below it is
+  immutable and answered from the archive when present. The engine passes the block pinned when a case started
+  (tip minus the confirmation margin) on every call, so a re-run of a finished trace makes no request and
+  adapters shared by several runs are never mutated.
 """
 
 from __future__ import annotations
@@ -54,11 +58,6 @@ class ChainAdapter(ABC):
     chain: Chain
     name: str
     capabilities: frozenset[Capability] = frozenset()
-    final_block: int | None = None
-    """Queries entirely at or below this block are immutable: answered from the archive when present.
-
-    The engine sets it from the tip recorded when a case started (minus the confirmation margin), so a
-    re-run of a finished trace makes no request at all."""
 
     @abstractmethod
     def transfers_of(
@@ -68,11 +67,12 @@ class ChainAdapter(ABC):
         direction: Direction = Direction.BOTH,
         since_block: int | None = None,
         until_block: int | None = None,
+        final_block: int | None = None,
     ) -> Iterator[Transfer]:
         """Every transfer touching ``address`` in the block window (inclusive), ascending."""
 
     @abstractmethod
-    def transaction(self, tx_hash: str) -> ChainTx | None:
+    def transaction(self, tx_hash: str, *, final_block: int | None = None) -> ChainTx | None:
         """The whole transaction, or None if the chain does not know the hash."""
 
     @abstractmethod
@@ -86,12 +86,12 @@ class ChainAdapter(ABC):
         direction: Direction = Direction.BOTH,
         since_block: int | None = None,
         until_block: int | None = None,
+        final_block: int | None = None,
     ) -> Iterator[tuple[str, list[Transfer]]]:
         """Batch variant; default loops over :meth:`transfers_of`."""
         for address in addresses:
-            yield address, list(
-                self.transfers_of(address, direction=direction, since_block=since_block, until_block=until_block)
-            )
+            yield address, list(self.transfers_of(address, direction=direction, since_block=since_block,
+                                                  until_block=until_block, final_block=final_block))
 
     def balances(self, addresses: Iterable[str]) -> dict[str, int]:
         """Native balances (base units) of many addresses; batched where the API allows.
@@ -107,11 +107,12 @@ class UtxoAdapter(ChainAdapter):
     """A UTXO chain source: adds following coins forward through spends."""
 
     @abstractmethod
-    def outspends(self, tx_hash: str) -> list[OutputSpend]:
+    def outspends(self, tx_hash: str, *, final_block: int | None = None) -> list[OutputSpend]:
         """For every output of ``tx_hash`` (by index), whether and where it was spent."""
 
     @abstractmethod
     def transactions_of(
-        self, address: str, *, since_block: int | None = None, until_block: int | None = None
+        self, address: str, *, since_block: int | None = None, until_block: int | None = None,
+        final_block: int | None = None,
     ) -> Iterator[ChainTx]:
         """Confirmed transactions touching ``address``, ascending by block."""

@@ -14,7 +14,18 @@ Behaviour (docs/public-apis.md, docs/architecture.md §5):
   time spent and the variable that sets the URL -- offline, a trace stops in seconds, not after minutes;
 * a ``check`` callback classifies each answer in-band (Etherscan ``status: "0"``, TronGrid 403 bans):
   it may raise :class:`Retry` to back off and try again, or a final ``ChainError``;
-* every exchange is written to the :class:`~chains.base.ResponseArchive` with secrets stripped from the
+* a ``check`` that raises :class:`~tracer.errors.InvalidAnswer` (schema, range, missing field: the client
+  validates through its parse module) gets the request asked once more, then the error propagates; the
+  engine marks the address ``unreadable``;
+* bounded (issue 15): ``timeout`` is the total deadline of one request -- connect, headers and the body,
+  read with ``read1`` so a server trickling a byte every 2 s is cut off at the deadline; the body is streamed
+  and refused past ``max_body`` (a Content-Length over it is refused without reading);
+* redirects are followed by hand and only to the same scheme, host and port: a redirect to another host is
+  refused (:class:`~tracer.errors.UnsafeRedirect`) because the request carries an API key (requests only
+  strips ``Authorization``, not ``TRON-PRO-API-KEY`` nor an ``apikey`` parameter);
+* urllib3 and requests loggers are capped at WARNING and every record they emit passes a filter masking the
+  secrets this module has seen (their DEBUG lines print whole URLs, ``apikey=`` included);
+* every exchange is written once to the :class:`~chains.base.ResponseArchive` with secrets stripped from the
   request key; a request marked ``immutable`` (data that cannot change any more) is answered from the
   archive when present, making no request at all.
 """
@@ -30,12 +41,23 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
+import urllib3.exceptions
 
+from chains import wire
 from chains.base import ArchivedResponse, ResponseArchive
-from tracer.errors import BadResponse, ChainError, ChainUnavailable, RateLimited
+from tracer.errors import (
+    AnswerTooLarge,
+    BadResponse,
+    ChainError,
+    ChainUnavailable,
+    DeadlineExceeded,
+    InvalidAnswer,
+    RateLimited,
+    UnsafeRedirect,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +66,56 @@ BACKOFF_CAP_SECONDS = 30.0
 URL_VARIABLES: dict[str, str] = {"etherscan": "TRACER_ETHERSCAN_URL", "esplora": "TRACER_ESPLORA_URL",
                                  "trongrid": "TRACER_TRONGRID_URL", "midgard": "TRACER_MIDGARD_URL",
                                  "coingecko": "TRACER_COINGECKO_URL"}
+DEFAULT_MAX_BODY = 32 * 1024 * 1024
+"""Largest answer body (bytes) by default: a full Etherscan page of 1,000 rows is ~1 MB (10,000 rows for paid
+keys ~10 MB), an Esplora page of 25 txs far less; clients may pass a per-endpoint ``max_body``."""
+MAX_REDIRECTS = 3
+INVALID_RETRIES = 1
+"""An invalid answer is asked for once more (issue 15): a glitch passes, a hostile server does not."""
+_CHUNK = 64 * 1024
+_QUIET_LOGGERS = ("urllib3", "requests", "urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry",
+                  "urllib3.response")
+_SECRETS: set[str] = set()
+_SECRETS_LOCK = threading.Lock()
+
+
+def remember_secret(secret: str) -> None:
+    """Mask ``secret`` in every urllib3/requests log record from now on (keys shorter than 4 are not masked)."""
+    if len(secret) >= 4:
+        with _SECRETS_LOCK:
+            _SECRETS.add(secret)
+
+
+class SecretMaskingFilter(logging.Filter):
+    """Rewrites a record's message with every remembered secret replaced by ``***``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with _SECRETS_LOCK:
+            secrets = sorted(_SECRETS, key=len, reverse=True)
+        if not secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        masked = message
+        for secret in secrets:
+            masked = masked.replace(secret, "***")
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def quiet_third_party_loggers() -> None:
+    """Cap urllib3/requests at WARNING and mask secrets in whatever they still log (idempotent)."""
+    for name in _QUIET_LOGGERS:
+        log = logging.getLogger(name)
+        log.setLevel(logging.WARNING)
+        if not any(isinstance(f, SecretMaskingFilter) for f in log.filters):
+            log.addFilter(SecretMaskingFilter())
+
+
+quiet_third_party_loggers()
 
 
 class Retry(Exception):  # noqa: N818 - a signal, not an error
@@ -127,7 +199,7 @@ class RequestStats:
 
 
 class HttpClient:
-    """GET-only JSON/text HTTP client with rate limiting, retries, error mapping and archiving."""
+    """GET-only JSON/text HTTP client with rate limiting, retries, error mapping, bounds and archiving."""
 
     def __init__(
         self,
@@ -142,10 +214,11 @@ class HttpClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         name: str = "http",
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        self.timeout = timeout  # the total deadline of one request: connect + headers + body
         self.archive = archive
         self.secret_params = tuple(secret_params)
         self.headers = dict(headers or {})  # may hold secrets: never logged, never archived
@@ -153,15 +226,26 @@ class HttpClient:
         self.limiter = RateLimiter(rate, sleep=sleep)
         self._sleep = sleep
         self.name = name
+        self.max_body = max_body
         self.stats = RequestStats()
+        for secret in [*self.headers.values()]:
+            remember_secret(secret)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, *, check: Check | None = None,
-            expect_json: bool = True, immutable: bool = False) -> HttpAnswer:
-        """GET ``base_url + path``; see the module docstring for retries and archiving.
+            expect_json: bool = True, immutable: bool = False, is_final: Callable[[HttpAnswer], bool] | None = None,
+            max_body: int | None = None) -> HttpAnswer:
+        """GET ``base_url + path``; see the module docstring for retries, bounds and archiving.
 
-        May raise: ChainUnavailable, RateLimited, BadResponse, or whatever ``check`` raises.
+        ``is_final`` judges an answer immutable after the fact (esplora.finality); ``max_body`` overrides the
+        client's body cap for this endpoint.
+
+        May raise: ChainUnavailable (DeadlineExceeded), RateLimited, BadResponse (InvalidAnswer, AnswerTooLarge,
+        UnsafeRedirect), or whatever ``check`` raises.
         """
         params = dict(params or {})
+        for name in self.secret_params:
+            if params.get(name):
+                remember_secret(str(params[name]))
         url = self.base_url + path
         key = request_key("GET", url, params, self.secret_params)
         if immutable and self.archive is not None:
@@ -173,7 +257,9 @@ class HttpClient:
                     if check is not None:
                         check(answer)
                     return answer
+        cap = self.max_body if max_body is None else max_body
         last_error: ChainError | None = None
+        invalid_answers = 0
         started = time.monotonic()
         connect_failures = 0
         for attempt in range(self.retry.max_attempts):
@@ -183,80 +269,217 @@ class HttpClient:
             self.stats.requests += 1
             logger.debug("%s %s (attempt %d)", self.name, key, attempt + 1)
             try:
-                resp = self.session.get(url, params=params, headers=self.headers, timeout=self.timeout)
-            except requests.ConnectionError as exc:
+                raw = self._fetch(url, params, key, cap)
+            except _Unreachable as exc:
                 connect_failures += 1
                 if connect_failures >= self.retry.connect_attempts:
-                    raise self._unreachable(exc, connect_failures, time.monotonic() - started) from exc
+                    raise self._unreachable(exc.kind, connect_failures, time.monotonic() - started) from None
                 wait = self.retry.connect_delay(connect_failures - 1)
                 logger.warning("%s: cannot connect to %s (%s), attempt %d of %d; retrying in %.1f s", self.name,
-                               self.base_url, type(exc).__name__, connect_failures, self.retry.connect_attempts, wait)
+                               self.base_url, exc.kind, connect_failures, self.retry.connect_attempts, wait)
                 self._sleep(wait)
                 continue
-            except requests.Timeout as exc:
-                last_error = ChainUnavailable(f"{self.name}: {type(exc).__name__} for {key}")
+            except ChainUnavailable as exc:
+                last_error = exc
                 self._sleep(self.retry.delay(attempt))
                 continue
-            except requests.RequestException as exc:
-                raise ChainUnavailable(f"{self.name}: {type(exc).__name__} for {key}") from exc
-            body = resp.content
-            self._archive(key, resp.status_code, body, resp.headers.get("content-type", ""), immutable=False)
-            if resp.status_code == 429:
-                retry_after = _retry_after(resp.headers.get("Retry-After"))
+            except InvalidAnswer as exc:  # body over the cap: try once more, then give up on this answer
+                invalid_answers += 1
+                if invalid_answers > INVALID_RETRIES:
+                    raise
+                last_error = exc
+                continue
+            status, body = raw.status, raw.body
+            if status == 429:
+                self._archive(key, raw, immutable=False)
+                retry_after = _retry_after(raw.retry_after)
                 last_error = RateLimited(f"{self.name}: HTTP 429 for {key}", retry_after)
                 self._sleep(self.retry.delay(attempt, retry_after))
                 continue
-            if resp.status_code >= 500:
-                last_error = ChainUnavailable(f"{self.name}: HTTP {resp.status_code} for {key}")
+            if status >= 500:
+                self._archive(key, raw, immutable=False)
+                last_error = ChainUnavailable(f"{self.name}: HTTP {status} for {key}")
                 self._sleep(self.retry.delay(attempt))
                 continue
-            answer = _answer(resp.status_code, body, expect_json and resp.status_code < 300)
+            answer = _answer(status, body, expect_json and status < 300)
             if answer is None:
-                last_error = BadResponse(f"{self.name}: unparseable body (HTTP {resp.status_code}) for {key}")
+                self._archive(key, raw, immutable=False)
+                last_error = BadResponse(f"{self.name}: unparseable body (HTTP {status}) for {key}")
                 self._sleep(self.retry.delay(attempt))
                 continue
             try:
                 if check is not None:
                     check(answer)
             except Retry as signal:
+                self._archive(key, raw, immutable=False)
                 last_error = (RateLimited(f"{self.name}: {signal.reason}", signal.retry_after)
                               if signal.rate_limit else ChainUnavailable(f"{self.name}: {signal.reason}"))
                 self._sleep(self.retry.delay(attempt, signal.retry_after))
                 continue
-            if immutable and self.archive is not None and resp.status_code < 300:
-                self._archive(key, resp.status_code, body, resp.headers.get("content-type", ""), immutable=True)
+            except InvalidAnswer:
+                # A server answering garbage: once may be a glitch, twice is the answer. Kept mutable so a
+                # resumed trace asks again rather than replaying garbage from the archive.
+                self._archive(key, raw, immutable=False)
+                invalid_answers += 1
+                if invalid_answers > INVALID_RETRIES:
+                    raise
+                logger.info("%s: invalid answer for %s, asking once more", self.name, key)
+                continue
+            final = status < 300 and (immutable or (is_final is not None and is_final(answer)))
+            self._archive(key, raw, immutable=final)  # once per answer, whatever its size
             return answer
         assert last_error is not None
         raise last_error
 
-    def _unreachable(self, exc: Exception, attempts: int, seconds: float) -> ChainUnavailable:
+    def _fetch(self, url: str, params: Mapping[str, Any], key: str, cap: int) -> _RawAnswer:
+        """One exchange within the total deadline, same-host redirects followed, body streamed up to ``cap``.
+
+        May raise: ChainUnavailable / DeadlineExceeded (retryable), AnswerTooLarge, UnsafeRedirect, BadResponse.
+        """
+        deadline = time.monotonic() + self.timeout
+        target, query = url, dict(params)
+        for _ in range(MAX_REDIRECTS + 1):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DeadlineExceeded(f"{self.name}: no answer within {self.timeout:g} s for {key}")
+            try:
+                resp = self.session.get(target, params=query or None, headers=self.headers,
+                                        timeout=(remaining, remaining), stream=True, allow_redirects=False)
+            except requests.ConnectionError as exc:
+                if not isinstance(exc, requests.Timeout):  # refused / DNS / no route: the short connect budget
+                    raise _Unreachable(f"{self.name}: {type(exc).__name__} for {key}", type(exc).__name__) from None
+                raise ChainUnavailable(f"{self.name}: {type(exc).__name__} for {key}") from None
+            except requests.Timeout as exc:
+                # str(exc) would name the URL with its query, key included: the type is enough
+                raise ChainUnavailable(f"{self.name}: {type(exc).__name__} for {key}") from None
+            except requests.RequestException as exc:
+                raise ChainUnavailable(f"{self.name}: {type(exc).__name__} for {key}") from None
+            complete = False
+            try:
+                if resp.is_redirect:
+                    location = urljoin(resp.url or target, resp.headers.get("location", ""))
+                    if _origin(location) != _origin(url):
+                        raise UnsafeRedirect(f"{self.name}: HTTP {resp.status_code} redirect to another host "
+                                             f"({urlsplit(location).hostname}) refused for {key}")
+                    target, query = location, {}
+                    continue
+                body = _read_body(resp, deadline, cap, f"{self.name}: {key}", self.timeout)
+                complete = True
+                return _RawAnswer(resp.status_code, body, resp.headers.get("content-type", ""),
+                                  resp.headers.get("Retry-After"))
+            finally:
+                _release(resp, complete)
+        raise BadResponse(f"{self.name}: more than {MAX_REDIRECTS} redirects for {key}")
+
+    def _unreachable(self, kind: str, attempts: int, seconds: float) -> ChainUnavailable:
         variable = URL_VARIABLES.get(self.name)
         where = f"set {variable} to a reachable {self.name} API" if variable else "check the URL"
-        return ChainUnavailable(f"{self.name}: cannot connect to {self.base_url} ({type(exc).__name__}); gave up "
-                                f"after {attempts} attempts in {seconds:.1f} s -- check the network, or {where}")
+        return ChainUnavailable(f"{self.name}: cannot connect to {self.base_url} ({kind}); gave up after {attempts} "
+                                f"attempts in {seconds:.1f} s -- check the network, or {where}")
 
-    def _archive(self, key: str, status: int, body: bytes, content_type: str, *, immutable: bool) -> None:
+    def _archive(self, key: str, raw: _RawAnswer, *, immutable: bool) -> None:
         if self.archive is None:
             return
         self.archive.put(
-            ArchivedResponse(request_key=key, status=status, body=body, sha256=hashlib.sha256(body).hexdigest(),
-                             fetched_at=time.time(), content_type=content_type or "application/octet-stream"),
+            ArchivedResponse(request_key=key, status=raw.status, body=raw.body,
+                             sha256=hashlib.sha256(raw.body).hexdigest(), fetched_at=time.time(),
+                             content_type=raw.content_type or "application/octet-stream"),
             immutable=immutable,
         )
 
 
+class _Unreachable(ChainUnavailable):
+    """The host could not be reached at all (counted against ``RetryPolicy.connect_attempts``)."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class _RawAnswer:
+    status: int
+    body: bytes
+    content_type: str
+    retry_after: str | None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def _read_body(resp: requests.Response, deadline: float, cap: int, what: str, timeout: float) -> bytes:
+    """The body, streamed chunk by chunk within the deadline and refused past ``cap`` bytes (decoded)."""
+    length = resp.headers.get("content-length", "")
+    if length.isdigit() and int(length) > cap:
+        raise AnswerTooLarge(f"{what}: answer of {int(length):,} bytes refused (cap {cap:,})")
+    content = getattr(resp, "_content", False)
+    raw = resp.raw
+    if isinstance(content, bytes) or raw is None or not hasattr(raw, "read1"):
+        body = resp.content  # an in-process transport (tests, fixtures): already in memory
+        if len(body) > cap:
+            raise AnswerTooLarge(f"{what}: answer of {len(body):,} bytes refused (cap {cap:,})")
+        return body
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DeadlineExceeded(f"{what}: body not complete within {timeout:g} s ({size:,} bytes read)")
+            _tighten(raw, remaining)
+            chunk = raw.read1(_CHUNK, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > cap:
+                raise AnswerTooLarge(f"{what}: answer over the cap of {cap:,} bytes refused")
+            chunks.append(chunk)
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        if time.monotonic() >= deadline - 0.05:  # the socket timeout was tightened to the deadline
+            raise DeadlineExceeded(f"{what}: body not complete within {timeout:g} s ({size:,} bytes read)") from None
+        raise ChainUnavailable(f"{what}: body read failed ({type(exc).__name__})") from None
+    if time.monotonic() > deadline:
+        raise DeadlineExceeded(f"{what}: body not complete within {timeout:g} s")
+    return b"".join(chunks)
+
+
+def _release(resp: requests.Response, complete: bool) -> None:
+    """A fully read connection goes back to the pool (keep-alive); a cut-off one is closed."""
+    raw = resp.raw
+    if complete and raw is not None and hasattr(raw, "release_conn"):
+        raw.release_conn()
+    else:
+        resp.close()
+
+
+def _tighten(raw: Any, remaining: float) -> None:
+    """Make the socket's own timeout no longer than what is left of the deadline (a stalled read ends there)."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is not None:
+        try:
+            sock.settimeout(max(0.05, remaining))
+        except OSError:
+            pass
+
+
 def _answer(status: int, body: bytes, expect_json: bool, from_archive: bool = False) -> HttpAnswer | None:
+    if wire.json_too_deep(body):  # never handed to the C parser (RecursionError, or a crash): not an answer
+        return None if expect_json else HttpAnswer(status=status, text=body.decode("utf-8", errors="replace"),
+                                                    data=None, from_archive=from_archive)
     text = body.decode("utf-8", errors="replace")
     if not expect_json:
         data: Any = None
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         return HttpAnswer(status=status, text=text, data=data, from_archive=from_archive)
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep is not an answer either
         return None
     return HttpAnswer(status=status, text=text, data=data, from_archive=from_archive)
 

@@ -190,19 +190,21 @@ class EndpointRow(Base):
 
 
 class FrontierRow(Base):
-    """Pending work of a trace: an address holding tainted value still to expand (resumability)."""
+    """One node (address) a case has met: pending while it waits to be (re)expanded (resumability).
+
+    Keyed by (case, chain, address) only: the taint waiting there is the sum of the node's incoming trace edges,
+    so the frontier holds no amounts, only the order of work (priority) and how often the node was expanded.
+    """
 
     __tablename__ = "frontier"
-    __table_args__ = (UniqueConstraint("case_id", "chain", "address", "asset", "origin"),)
+    __table_args__ = (UniqueConstraint("case_id", "chain", "address"),)
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     chain: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(128))
-    asset: Mapped[str] = mapped_column(String(200))
-    origin: Mapped[str] = mapped_column(String(200), default="")
-    tainted_amount: Mapped[int] = mapped_column(BigAmount)
     hop: Mapped[int] = mapped_column(Integer)
-    state_json: Mapped[str] = mapped_column(Text, default="{}", doc="engine-private resume state")
+    priority: Mapped[float] = mapped_column(Float, default=0.0, doc="share of stolen value arriving; best first")
+    expansions: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -280,3 +282,15 @@ class PriceRow(Base):
     day: Mapped[str] = mapped_column(String(10), doc="YYYY-MM-DD UTC")
     close_usd: Mapped[str] = mapped_column(String(40), doc="decimal string, never float")
     source: Mapped[str] = mapped_column(String(80))
+
+
+class CaseNoteRow(Base):
+    """A dated public event of a case (FBI attribution, a freeze, a delisting) drawn on its timeline."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = (UniqueConstraint("case_id", "day", "text"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    day: Mapped[str] = mapped_column(String(10), doc="YYYY-MM-DD UTC")
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -10,7 +10,19 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from tracer.model import Alert, Asset, CaseParameters, Chain, Seed, TaintModel
+from tracer.model import (
+    Address,
+    Alert,
+    Asset,
+    CaseParameters,
+    Chain,
+    Endpoint,
+    Evidence,
+    Link,
+    Seed,
+    TaintModel,
+    Transfer,
+)
 
 
 class AddressRole(StrEnum):
@@ -67,22 +79,6 @@ class CaseAddress:
 
 
 @dataclass(frozen=True)
-class FrontierItem:
-    """Pending work: tainted value (of ``asset``, derived from stolen ``origin``) sitting at an address.
-
-    ``state`` is engine-private resume data (JSON-serialisable).
-    """
-
-    chain: Chain
-    address: str
-    asset: str
-    tainted_amount: int
-    hop: int
-    state: Mapping[str, Any] = field(default_factory=dict)
-    origin: str = ""
-
-
-@dataclass(frozen=True)
 class WatchEntry:
     """A watched wallet; ``case_id`` None means a manual, case-less watch."""
 
@@ -115,6 +111,59 @@ class StoredAlert:
     alert: Alert
     created_at: datetime
     delivered: bool
+
+
+THEFT_PARENT = "theft"
+"""Parent marker of the seeds' own stolen inflows (hop 0)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """Taint that one node's ledger allocates to one transfer (an edge, keyed by transfer, origin and parent).
+
+    ``amount`` is in the transfer's asset base units; ``origin_amount`` in the stolen (origin) asset's base units.
+    Several parents may contribute to the same transfer (UTXO co-spends); the edge's taint is their sum.
+    """
+
+    transfer: Transfer
+    origin: str
+    amount: int
+    origin_amount: int
+    parent: str
+    hop: int
+    evidence: Evidence
+    confidence: float = 1.0
+    spread: int = 0  # |taint under the other value-conserving model - this taint| (commingled nodes disagree)
+
+    @property
+    def receiver(self) -> Address | None:
+        """The node the taint arrives at (None for burns / OP_RETURN)."""
+        if self.transfer.to_address is None:
+            return None
+        return Address(self.transfer.chain, self.transfer.to_address)
+
+
+@dataclass(slots=True)
+class Expansion:
+    """Everything expanding one node produced; committed atomically by the trace repository."""
+
+    node: Address
+    contributions: list[Contribution] = field(default_factory=list)
+    endpoints: list[Endpoint] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    transfers: list[Transfer] = field(default_factory=list)  # every transfer to store (evidence annex)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeState:
+    """Persisted state of one node (address) of a case: its frontier row and its role."""
+
+    key: Address
+    hop: int
+    pending: bool
+    expansions: int
+    role: str  # seed | intermediate | endpoint
 
 
 def utc(value: datetime) -> datetime:

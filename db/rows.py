@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from db.models import EndpointRow, LinkRow, TransferRow
+from db.records import asset_from_key, utc
 from tracer.model import (
     Asset,
     Category,
@@ -21,11 +21,6 @@ from tracer.model import (
     TransferFlag,
     TransferKind,
 )
-
-
-def utc(dt: datetime) -> datetime:
-    """Aware UTC (SQLite drops tzinfo: values read back are naive but were written as UTC)."""
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def transfer_values(t: Transfer) -> dict[str, object]:
@@ -59,12 +54,6 @@ def row_evidence(evidence_class: str, rule: str, confidence: float, facts_json: 
     """Evidence from its columns."""
     facts = {str(k): str(v) for k, v in json.loads(facts_json or "{}").items()}
     return Evidence(EvidenceClass(evidence_class), rule, min(max(confidence, 0.0), 1.0), facts)
-
-
-def asset_from_key(chain: Chain, key: str, decimals: int) -> Asset:
-    """Rebuild an :class:`Asset` from ``Asset.key`` (``SYM`` or ``SYM@contract``)."""
-    symbol, _, contract = key.partition("@")
-    return Asset(chain, symbol, contract or None, decimals)
 
 
 def endpoint_values(case_id: int, e: Endpoint) -> dict[str, object]:

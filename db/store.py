@@ -2,39 +2,27 @@
 
 Usage::
 
-    engine = open_database(settings.database_url)     # migrates on first use
-    store = Store(engine)
+    store = Store.open(settings.database_url)          # migrates on first use
     case_id = store.create_case("bybit", CaseParameters(), seeds)
+    repo = store.trace_repository()                    # the engine's trace state of every case
     with store.atomic():                               # one transaction: all or nothing (kill -9 safe)
-        store.add_edges(case_id, edges)
-        store.add_endpoints(case_id, endpoints)
-        store.push_frontier(case_id, children)
-        store.complete_frontier(case_id, chain, address, asset)
+        store.set_case_meta(case_id, tips={"ethereum": 21_895_250})
+        repo.reopen(case_id, Address(Chain.ETHEREUM, wallet))
 
 Each method otherwise runs in its own short transaction. The methods live in topic modules:
-``db.store_cases`` (cases), ``db.store_trace`` (transfers, edges, links, endpoints), ``db.store_frontier``
-(addresses, frontier), ``db.store_monitor`` (watchlist, cursors, alerts).
+``db.store_cases`` (cases), ``db.trace_repository`` (edges, endpoints, links, addresses, frontier),
+``db.store_monitor`` (watchlist, cursors, alerts).
 """
 
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from db.records import (
-    AddressRole,
-    CaseAddress,
-    CaseInfo,
-    CaseStatus,
-    FrontierItem,
-    MonitorCursor,
-    StoredAlert,
-    WatchEntry,
-)
+from db.records import AddressRole, CaseAddress, CaseInfo, CaseStatus, MonitorCursor, StoredAlert, WatchEntry
 from db.session import open_database
 from db.store_cases import CaseExists, CaseStoreMixin
-from db.store_frontier import FrontierStoreMixin
 from db.store_monitor import MonitorStoreMixin
-from db.store_trace import TraceStoreMixin
+from db.trace_repository import SqlTraceRepository
 
 __all__ = [
     "AddressRole",
@@ -42,15 +30,15 @@ __all__ = [
     "CaseExists",
     "CaseInfo",
     "CaseStatus",
-    "FrontierItem",
     "MonitorCursor",
+    "SqlTraceRepository",
     "Store",
     "StoredAlert",
     "WatchEntry",
 ]
 
 
-class Store(CaseStoreMixin, TraceStoreMixin, FrontierStoreMixin, MonitorStoreMixin):
+class Store(CaseStoreMixin, MonitorStoreMixin):
     """The case store on one engine (SQLite or PostgreSQL)."""
 
     @classmethod
@@ -63,6 +51,10 @@ class Store(CaseStoreMixin, TraceStoreMixin, FrontierStoreMixin, MonitorStoreMix
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
+
+    def trace_repository(self) -> SqlTraceRepository:
+        """The trace state of the cases in this store, on this store's sessions, locking and error translation."""
+        return SqlTraceRepository(self)
 
     def close(self) -> None:
         """Release pooled connections."""

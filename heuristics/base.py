@@ -7,10 +7,9 @@ values. Each result is a frozen dataclass deriving from :class:`Finding`, so it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
 
 from tracer.model import Evidence, EvidenceClass
 
@@ -23,7 +22,7 @@ class Finding:
 
     @property
     def rule(self) -> str:
-        """The registry name of the rule that produced this finding."""
+        """The name of the rule that produced this finding (``<module family>.<rule>``, e.g. ``swaps.same_tx``)."""
         return self.evidence.rule
 
     @property
@@ -68,17 +67,3 @@ def make_evidence(
         confidence=round(clamp_confidence(confidence), 6),
         facts=MappingProxyType(merged),
     )
-
-
-Heuristic = Callable[..., Any]
-"""A registered heuristic: a pure function returning a :class:`Finding` (or list of them) or None."""
-
-HeuristicRegistry = dict[str, Heuristic]
-"""Shape of ``heuristics.HEURISTICS``: rule-family name -> detector function."""
-
-
-def register(registry: HeuristicRegistry, name: str, func: Heuristic) -> None:
-    """Add ``func`` under ``name``; a duplicate name is a programming error."""
-    if name in registry:
-        raise ValueError(f"heuristic {name!r} registered twice")
-    registry[name] = func

@@ -10,29 +10,23 @@ Jiadong). Detector after BlockSci ``looksLikePeelingChain`` (1 input, 2 outputs)
   forensicworks/hopline note); p / c ≤ PEEL_MAX_RATIO; c goes to an address that is neither an input
   address nor the peel address (a fresh change address; full freshness needs history the caller may check
   with ``is_fresh``).
-* chain: maximal run of steps where step i+1 spends the continuation of step i, each within
-  PEEL_MAX_STEP_DELAY; reported when at least PEEL_MIN_LENGTH steps long.
-
-Finding: E3 "peel.chain" -- continuation addresses are one owner; the peels are children to follow.
+* chain: the engine marks each step on its outputs; ``tracer.findings.peel_chains`` links steps where step
+  i+1 spends the continuation of step i and reports runs of at least PEEL_MIN_LENGTH steps (the one place
+  chains are assembled: from the stored trace, so a resumed case reports the same chains).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from heuristics.base import Finding, make_evidence
-from tracer.model import ChainTx, EvidenceClass, UtxoOutput
+from tracer.model import ChainTx, UtxoOutput
 
 PEEL_MAX_INPUTS = 2
 PEEL_MIN_SAT = 1_000
 PEEL_MAX_RATIO = 0.25  # peel / continuation
-PEEL_MAX_STEP_DELAY = timedelta(hours=24)
 PEEL_MIN_LENGTH = 3
-BASE_CONFIDENCE = 0.7
-PER_EXTRA_STEP = 0.02  # long chains are less likely to be ordinary change
-MAX_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,33 +45,6 @@ class PeelStep:
     change_amount: int
     change_index: int
     fee: int
-
-
-@dataclass(frozen=True, slots=True)
-class Peel:
-    """A peeled output: where it went, how much, at which step of the chain (0-based)."""
-
-    address: str
-    amount: int
-    hop: int
-    tx_hash: str
-    index: int
-
-
-@dataclass(frozen=True, slots=True)
-class PeelChainResult(Finding):
-    """A detected peel chain: its steps, the peels to follow and the continuation addresses (one owner)."""
-
-    steps: tuple[PeelStep, ...]
-    peels: tuple[Peel, ...]
-    continuation_addresses: tuple[str, ...]
-    start_value: int
-    end_value: int
-
-    @property
-    def total_peeled(self) -> int:
-        """Σ peel amounts."""
-        return sum(p.amount for p in self.peels)
 
 
 def is_peel_step(
@@ -111,31 +78,3 @@ def _shape_ok(peel: UtxoOutput, change: UtxoOutput, input_addresses: tuple[str, 
         and change.address not in input_addresses
         and change.address != peel.address
     )
-
-
-def detect_peel_chain(hops: Sequence[PeelStep]) -> PeelChainResult | None:
-    """The peel chain formed by ``hops`` from the first step on (longest linked prefix), or None if too short."""
-    if not hops:
-        return None
-    chain = [hops[0]]
-    for step in hops[1:]:
-        prev = chain[-1]
-        linked = step.spent == (prev.tx_hash, prev.change_index)
-        timely = timedelta(0) <= step.timestamp - prev.timestamp <= PEEL_MAX_STEP_DELAY
-        if not (linked and timely):
-            break
-        chain.append(step)
-    if len(chain) < PEEL_MIN_LENGTH:
-        return None
-    peels = tuple(Peel(address=s.peel_address, amount=s.peel_amount, hop=i, tx_hash=s.tx_hash, index=s.peel_index)
-                  for i, s in enumerate(chain))
-    continuation = tuple(s.change_address for s in chain)
-    confidence = min(MAX_CONFIDENCE, BASE_CONFIDENCE + PER_EXTRA_STEP * (len(chain) - PEEL_MIN_LENGTH))
-    evidence = make_evidence(
-        EvidenceClass.E3, "peel.chain", confidence, length=len(chain), first_tx=chain[0].tx_hash,
-        last_tx=chain[-1].tx_hash, start_value=chain[0].input_value, end_value=chain[-1].change_amount,
-        total_peeled=sum(p.amount for p in peels), max_peel_ratio=max(s.peel_amount / s.change_amount for s in chain),
-        truncated_at=len(chain) if len(chain) < len(hops) else None,
-    )
-    return PeelChainResult(evidence=evidence, steps=tuple(chain), peels=peels, continuation_addresses=continuation,
-                           start_value=chain[0].input_value, end_value=chain[-1].change_amount)

@@ -5,7 +5,8 @@ Rule: per transaction, compute the net balance delta of ``address`` per asset fr
 delta (what was sold, ``asset_in``) and exactly one other asset a positive delta at ``address`` (or at the
 router's ``recipient`` for swap-and-send) (what was bought, ``asset_out``). Wrapped native tokens (WETH,
 WBNB, …) count as the native coin, so a WETH ``Deposit``/``Withdrawal`` is a same-asset conversion, not a
-swap, while a token -> ETH swap that unwraps inside the router still is one. This covers aggregators
+trade (it is still reported, with the fact ``conversion=wrap``, so that taint follows the value into the other
+form at rate 1), while a token -> ETH swap that unwraps inside the router still is one. This covers aggregators
 (1inch, 0x, OKX DEX), multi-hop routes and liquid-staking exits (stETH/cmETH -> ETH, the first Bybit step)
 without per-DEX decoders. Zero-value, failed, fake-token and poisoning legs are ignored. Legs of
 different transactions are never paired: an unrelated inflow in another tx (even in the same block) is
@@ -15,7 +16,7 @@ not a swap. Evidence E2 "swaps.same_tx": the legs are deterministic on chain, on
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
@@ -23,6 +24,7 @@ from types import MappingProxyType
 from heuristics.base import Finding, make_evidence
 from tracer.model import Asset, Chain, EvidenceClass, Transfer
 
+RULE = "swaps.same_tx"
 SWAP_CONFIDENCE = 0.95
 """Both legs are on chain in one tx; the residual doubt is that it is not a trade (e.g. a payment batch)."""
 
@@ -54,6 +56,7 @@ class SwapResult(Finding):
     amount_out: int
     counterparty: str | None  # router or pool that received the sold asset
     payer: str | None  # contract that paid the bought asset
+    bought_leg: Transfer  # the largest transfer of the bought asset to the recipient: where the taint goes on
 
     @property
     def rate(self) -> Decimal:
@@ -61,10 +64,14 @@ class SwapResult(Finding):
         return self.asset_out.to_units(self.amount_out) / self.asset_in.to_units(self.amount_in)
 
     def carry_taint(self, tainted_in: int) -> int:
-        """Taint crossing the swap by fraction: τ_out = τ_in / amount_in × amount_out (floored)."""
-        if not 0 <= tainted_in <= self.amount_in:
-            raise ValueError(f"tainted {tainted_in} outside 0..{self.amount_in}")
-        return tainted_in * self.amount_out // self.amount_in
+        """Taint crossing the swap onto :attr:`bought_leg` by fraction: τ_out = τ_in / amount_in × leg (floored).
+
+        ``tainted_in`` above ``amount_in`` (a leg of the sold asset that partly came back in the same tx) is
+        capped at ``amount_in``, so the result never exceeds the bought leg.
+        """
+        if tainted_in < 0:
+            raise ValueError(f"tainted {tainted_in} is negative")
+        return min(tainted_in, self.amount_in) * self.bought_leg.amount // self.amount_in
 
 
 def asset_class(asset: Asset) -> tuple[Chain, str | None]:
@@ -111,30 +118,48 @@ def _swap_in_tx(address: str, recipient: str, legs: list[Transfer]) -> SwapResul
             delta[key] += leg.amount
     sold = [k for k, d in delta.items() if d < 0]
     bought = [k for k, d in delta.items() if d > 0]
+    if not sold and not bought:
+        return _conversion(address, recipient, legs)
     if len(sold) != 1 or len(bought) != 1:
         return None  # no trade, or a multi-asset action (liquidity add/remove) this rule does not cover
-    sold_key, bought_key = sold[0], bought[0]
-    out_legs = [t for t in legs if asset_class(t.asset) == sold_key and t.from_address == address]
-    in_legs = [t for t in legs if asset_class(t.asset) == bought_key and t.to_address == recipient]
-    counterparty = max(out_legs, key=lambda t: t.amount).to_address
-    payer = max(in_legs, key=lambda t: t.amount).from_address
+    return _result(address, recipient, legs, (assets[sold[0]], -delta[sold[0]]), (assets[bought[0]], delta[bought[0]]),
+                   lambda a, b: asset_class(a) == asset_class(b), None)
+
+
+def _conversion(address: str, recipient: str, legs: list[Transfer]) -> SwapResult | None:
+    """A wrap or unwrap (native <-> wrapped native): one form of the coin out, the other back."""
+    delta: dict[str, int] = defaultdict(int)
+    assets: dict[str, Asset] = {}
+    for leg in legs:
+        assets[leg.asset.key] = leg.asset
+        if leg.from_address == address:
+            delta[leg.asset.key] -= leg.amount
+        if leg.to_address == recipient:
+            delta[leg.asset.key] += leg.amount
+    sold = [k for k, d in delta.items() if d < 0]
+    bought = [k for k, d in delta.items() if d > 0]
+    if len(sold) != 1 or len(bought) != 1 or asset_class(assets[sold[0]]) != asset_class(assets[bought[0]]):
+        return None
+    return _result(address, recipient, legs, (assets[sold[0]], -delta[sold[0]]), (assets[bought[0]], delta[bought[0]]),
+                   lambda a, b: a == b, "wrap")
+
+
+def _result(address: str, recipient: str, legs: list[Transfer], sold: tuple[Asset, int], bought: tuple[Asset, int],
+            same: Callable[[Asset, Asset], bool], conversion: str | None) -> SwapResult:
+    (asset_in, amount_in), (asset_out, amount_out) = sold, bought
+    out_legs = [t for t in legs if same(t.asset, asset_in) and t.from_address == address]
+    in_legs = [t for t in legs if same(t.asset, asset_out) and t.to_address == recipient]
+    counterparty = max(out_legs, key=lambda t: (t.amount, t.index)).to_address
+    bought_leg = max(in_legs, key=lambda t: (t.amount, t.index))
     first = legs[0]
-    asset_in, asset_out = assets[sold_key], assets[bought_key]
-    amount_in, amount_out = -delta[sold_key], delta[bought_key]
     evidence = make_evidence(
-        EvidenceClass.E2,
-        "swaps.same_tx",
-        SWAP_CONFIDENCE,
-        tx_hash=first.tx_hash,
-        sold=f"{amount_in} {asset_in.key}",
-        bought=f"{amount_out} {asset_out.key}",
-        counterparty=counterparty,
-        payer=payer,
-        recipient=recipient if recipient != address else None,
-        legs=len(out_legs) + len(in_legs),
+        EvidenceClass.E2, RULE, SWAP_CONFIDENCE, tx_hash=first.tx_hash, sold=f"{amount_in} {asset_in.key}",
+        bought=f"{amount_out} {asset_out.key}", counterparty=counterparty, payer=bought_leg.from_address,
+        recipient=recipient if recipient != address else None, legs=len(out_legs) + len(in_legs),
+        conversion=conversion,
     )
     return SwapResult(
         evidence=evidence, chain=first.chain, tx_hash=first.tx_hash, address=address, recipient=recipient,
         asset_in=asset_in, amount_in=amount_in, asset_out=asset_out, amount_out=amount_out,
-        counterparty=counterparty, payer=payer,
+        counterparty=counterparty, payer=bought_leg.from_address, bought_leg=bought_leg,
     )

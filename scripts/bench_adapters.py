@@ -3,7 +3,7 @@
     .venv/bin/python scripts/bench_adapters.py [--page-size 1000] [--memory-archive]
 
 Synthetic address histories (sizes around the page cap, a block holding more rows than a page, boundary
-blocks cut by a page) are served by ``chains.etherscan.simulator`` over a real loopback HTTP server. The
+blocks cut by a page) are served by ``chains.testing.etherscan`` over a real loopback HTTP server. The
 first run asks for every history up to ``final_block`` (immutable windows), the second run repeats it: with
 the archive every answer should come from it. Uses ``db.archive.SqlResponseArchive`` on a temporary SQLite
 file (or an in-memory archive with ``--memory-archive``).
@@ -26,8 +26,8 @@ import requests  # noqa: E402
 
 from chains.base import ArchivedResponse, ResponseArchive  # noqa: E402
 from chains.etherscan import EtherscanAdapter, EtherscanClient  # noqa: E402
-from chains.etherscan.simulator import EtherscanSimulator  # noqa: E402
 from chains.testing import FixtureServer  # noqa: E402
+from chains.testing.etherscan import EtherscanSimulator  # noqa: E402
 from tracer.model import Chain  # noqa: E402
 
 TIP = 20_000_000
@@ -88,7 +88,7 @@ def run(page_size: int, archive: ResponseArchive) -> None:
     with FixtureServer(responder=sim) as server:
         client = EtherscanClient(requests.Session(), server.url + "/v2/api", api_key="BENCHKEY", rate=0,
                                  archive=archive, page_size=page_size)
-        adapter = EtherscanAdapter(client, Chain.ETHEREUM, final_block=FINAL)
+        adapter = EtherscanAdapter(client, Chain.ETHEREUM)
         print(f"page size {page_size}; 3 list actions per address (txlist + txlistinternal + tokentx, the last "
               f"two empty)")
         print(f"{'history':34} {'rows':>6} {'got':>6} {'requests':>8} {'minimum':>7} {'overhead':>8}")
@@ -96,7 +96,7 @@ def run(page_size: int, archive: ResponseArchive) -> None:
         started = time.perf_counter()
         for address, (label, n, _, crowded) in zip(addresses, CASES, strict=True):
             before = client.http.stats.requests
-            got = list(adapter.transfers_of(address, until_block=FINAL))
+            got = list(adapter.transfers_of(address, until_block=FINAL, final_block=FINAL))
             made = client.http.stats.requests - before
             minimum = max(1, math.ceil((n + crowded) / page_size)) + 2  # + one empty call per empty action
             total_req += made
@@ -109,7 +109,7 @@ def run(page_size: int, archive: ResponseArchive) -> None:
         hits_before = client.http.stats.archive_hits
         started = time.perf_counter()
         for address in addresses:
-            list(adapter.transfers_of(address, until_block=FINAL))
+            list(adapter.transfers_of(address, until_block=FINAL, final_block=FINAL))
         rerun_requests = sim.calls - served_first
         hits = client.http.stats.archive_hits - hits_before
         print(f"re-run: {hits} answers from the archive, {rerun_requests} requests to the server, hit rate "

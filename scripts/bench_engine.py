@@ -10,7 +10,7 @@ receives everything before it first sends, so the graph is a DAG.
 Two propagations of the same stolen value over the same transfers, each in its own forked process (so each
 peak RSS is its own: graph arrays shared + its working set):
 
-* engine: per address, in first-send order, :func:`tracer.engine.taint.replay` of its ``LedgerEvent`` s
+* engine: per address, in first-send order, :func:`heuristics.taint.replay` of its ``LedgerEvent`` s
   (the code the engine runs for every account node);
 * networkx: a ``DiGraph`` with per-edge ``amount``/``seq`` attributes, visited in ``topological_sort`` order,
   with an independent haircut written here.
@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tracer.engine.taint import LedgerEvent, replay  # noqa: E402
+from heuristics.taint import LedgerEvent, replay  # noqa: E402
 from tracer.model import TaintModel  # noqa: E402
 
 WEI = 10**18

@@ -26,7 +26,6 @@ from chains.addresses import btc_p2wpkh, evm_from_bytes, tron_from_bytes
 from db.models import WatchRow
 from db.records import now_utc
 from tests.e2e.harness import running_sandbox, settings_for, trace
-from tracer.engine.repository import SqlTraceRepository
 from tracer.model import Chain, EndpointStatus
 from tracer.monitor.cycle import Monitor
 
@@ -49,7 +48,7 @@ def main() -> None:
         store, wiring, _ = trace(sandbox, settings)
         case = store.get_case("e2e")
         assert case is not None
-        holders = {(e.chain, e.address) for e in SqlTraceRepository(store.engine).endpoints(case.id)
+        holders = {(e.chain, e.address) for e in store.trace_repository().endpoints(case.id)
                    if e.status is EndpointStatus.UNSPENT}
         rows = [{"case_id": case.id, "chain": c.value, "address": a, "added_at": now_utc(), "origin": "case",
                  "active": True} for c, a in sorted(holders)]
@@ -62,8 +61,7 @@ def main() -> None:
         with store.engine.begin() as conn:
             for i in range(0, len(rows), 5000):
                 conn.execute(insert(WatchRow), rows[i:i + 5000])
-        monitor = Monitor(store, wiring.adapters, wiring.labels, confirmations=settings.confirmations,
-                          requests=wiring.requests)
+        monitor = Monitor(store, wiring.services)
         floor = (math.ceil(per_chain[Chain.ETHEREUM] / 20) + per_chain[Chain.BITCOIN] + per_chain[Chain.TRON]
                  + len(per_chain))
         print(f"watched wallets: {sum(per_chain.values()):,} "

@@ -1,4 +1,4 @@
-"""Throughput of the case store: bulk transfers, edges, frontier pushes and archive writes.
+"""Throughput of the case store: expansions committed through the trace repository, reads, archive writes.
 
     .venv/bin/python scripts/bench_store.py [--n 20000] [--url postgresql+psycopg://...]
 
@@ -12,6 +12,7 @@ import hashlib
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,14 +21,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from db.archive import SqlResponseArchive  # noqa: E402
-from db.store import FrontierItem, Store  # noqa: E402
+from db.records import Contribution, Expansion  # noqa: E402
+from db.store import Store  # noqa: E402
 from tracer.model import (  # noqa: E402
+    Address,
     ArchivedResponse,
     CaseParameters,
     Chain,
     Evidence,
     EvidenceClass,
-    TraceEdge,
     Transfer,
     TransferKind,
 )
@@ -66,18 +68,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"backend {store.dialect}, n={args.n}")
         case_id = store.create_case(f"bench-{time.time_ns()}", CaseParameters(), [])
         batch = transfers(args.n)
-        chunks = [batch[i : i + 1000] for i in range(0, len(batch), 1000)]
-        timed("add_transfers (batches of 1000)", args.n, lambda: [store.add_transfers(c) for c in chunks])
-        timed("add_transfers again (all conflicts)", args.n, lambda: [store.add_transfers(c) for c in chunks])
+        repo = store.trace_repository()
         ev = Evidence(EvidenceClass.E1, "transfer", 1.0)
-        edges = [TraceEdge(t, t.amount, 1, ev, parent=f"ethereum:{t.from_address}", origin="ETH",
-                           origin_amount=t.amount) for t in batch]
-        timed("add_edges (batches of 1000)", args.n,
-              lambda: _each(lambda i: store.add_edges(case_id, edges[i : i + 1000]), range(0, len(edges), 1000)))
-        timed("edges() read back", args.n, lambda: store.edges(case_id))
-        items = [FrontierItem(Chain.ETHEREUM, t.to_address or "", "ETH", t.amount, 1) for t in batch[:5000]]
-        timed("push_frontier (one atomic per 100)", len(items),
-              lambda: _each(lambda i: _push(store, case_id, items[i : i + 100]), range(0, len(items), 100)))
+        by_sender: dict[str, list[Contribution]] = defaultdict(list)
+        for t in batch:
+            by_sender[t.from_address or ""].append(Contribution(t, "ETH", t.amount, t.amount,
+                                                                f"ethereum:{t.from_address}", 1, ev))
+        expansions = [Expansion(Address(Chain.ETHEREUM, sender), cs) for sender, cs in by_sender.items()]
+        touched = [[(c.receiver, 1, 0.5) for c in e.contributions if c.receiver] for e in expansions]
+        timed(f"commit_expansion ({len(expansions)} nodes)", args.n,
+              lambda: _each(lambda i: repo.commit_expansion(case_id, expansions[i], 0, touched[i]),
+                            range(len(expansions))))
+        timed("commit_expansion again (replaces)", args.n,
+              lambda: _each(lambda i: repo.commit_expansion(case_id, expansions[i], 0, touched[i]),
+                            range(len(expansions))))
+        timed("all_contributions() read back", args.n, lambda: repo.all_contributions(case_id))
+        timed("pending_nodes()", args.n, lambda: repo.pending_nodes(case_id))
         archive = SqlResponseArchive(store)
         bodies = [(f"GET https://api.etherscan.io/v2/api?page={i}", b'{"status":"1","result":[]}' + str(i).encode())
                   for i in range(2000)]
@@ -92,11 +98,6 @@ def main(argv: list[str] | None = None) -> int:
 def _each(fn: Callable[[int], None], indexes: Iterable[int]) -> None:
     for i in indexes:
         fn(i)
-
-
-def _push(store: Store, case_id: int, items: list[FrontierItem]) -> None:
-    with store.atomic():
-        store.push_frontier(case_id, items)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,11 @@
         ├── ChainUnavailable         transport failure / 5xx after retries
         ├── RateLimited              429 or in-band rate limit after the backoff budget
         ├── QuotaExhausted           daily cap reached: stop cleanly, resume later
+        │   └── DeadlineExceeded     the whole request (connect + headers + body) outlived its deadline
         ├── BadResponse              transport fine, payload unusable (truncated JSON, HTML page)
+        │   ├── InvalidAnswer        parsed, but fails the schema: type, range, missing field (engine: unreadable)
+        │   │   └── AnswerTooLarge   body past the endpoint's size cap (refused while streaming)
+        │   └── UnsafeRedirect       a redirect to another host (it would carry the API key there)
         ├── ApiRejected              the API refused the request (invalid key, unsupported chain, bad address)
         ├── AddressTooLarge          history too large to expand (Esplora 400 "Too many history entries")
         └── NotSupported             the adapter lacks a capability (e.g. node without trace_filter)
@@ -66,6 +70,10 @@ class ChainUnavailable(ChainError):
     """Transport failure or server error persisted after retries."""
 
 
+class DeadlineExceeded(ChainUnavailable):
+    """The request as a whole (connect, headers and body) took longer than its deadline (a trickling server)."""
+
+
 class RateLimited(ChainError):
     """Rate limit persisted after the in-adapter backoff budget."""
 
@@ -80,6 +88,22 @@ class QuotaExhausted(ChainError):
 
 class BadResponse(ChainError):
     """The response could not be understood (truncated JSON, HTML page, wrong shape)."""
+
+
+class InvalidAnswer(BadResponse):
+    """A well-formed answer whose content fails validation: wrong type, out of range, missing field.
+
+    The HTTP funnel retries it once; if still invalid, the engine marks the address ``unreadable`` with this
+    message as the reason. Nothing of such an answer is ever stored as value.
+    """
+
+
+class AnswerTooLarge(InvalidAnswer):
+    """The body exceeds the endpoint's size cap; refused while streaming, never read whole."""
+
+
+class UnsafeRedirect(BadResponse):
+    """The server redirected to another host; refused, since the request carries an API key."""
 
 
 class ApiRejected(ChainError):

@@ -15,14 +15,14 @@ from importlib import resources
 from typing import Any
 
 from db.prices import PriceTable
+from db.records import THEFT_PARENT, Contribution
 from db.store import CaseInfo, Store, StoredAlert
+from db.store_notes import NoteStore
 from tracer import __version__
 from tracer.engine.clusters import ClusterTracker
-from tracer.engine.nodes import THEFT_PARENT, Contribution, NodeKey
-from tracer.engine.repository import SqlTraceRepository
 from tracer.errors import CaseNotFound
 from tracer.findings import peel_chains
-from tracer.model import Asset, Chain, Label, LabelLookup, Link, LinkKind
+from tracer.model import Address, Asset, Chain, Label, LabelLookup, Link, LinkKind
 from tracer.summary import Origin, breakdown, conservation_error, origins_of, unaccounted, value_usd
 from tracer.units import units, usd
 
@@ -46,7 +46,7 @@ class CaseFacts:
 
 def case_facts(store: Store, case: CaseInfo, prices: PriceTable | None = None) -> CaseFacts:
     """Stolen amounts per origin from the seed contributions, priced on the theft day."""
-    repo = SqlTraceRepository(store.engine)
+    repo = store.trace_repository()
     contributions = repo.all_contributions(case.id)
     stolen: dict[str, int] = defaultdict(int)
     assets: dict[str, Asset] = {}
@@ -79,7 +79,7 @@ def build_export(store: Store, case_name: str, labels: LabelLookup | None = None
     stolen = {k: o.amount for k, o in unpriced.origins.items()}
     facts = CaseFacts(origins_of(stolen, {k: o.asset for k, o in unpriced.origins.items()}, prices,
                                  unpriced.theft_day), unpriced.theft_day, unpriced.pending)
-    repo = SqlTraceRepository(store.engine)
+    repo = store.trace_repository()
     contributions = repo.all_contributions(case.id)
     endpoints = repo.endpoints(case.id)
     transfers = _transfers(contributions, prices)
@@ -111,6 +111,7 @@ def build_export(store: Store, case_name: str, labels: LabelLookup | None = None
             "commingled": _commingled(contributions),
         },
         "alerts": [_alert(a) for a in store.alerts(case.id)],
+        "events": [{"date": n.day.isoformat(), "text": n.text} for n in NoteStore(store.engine).notes(case.id)],
         "findings": {"peel_chains": peel_chains(contributions), "clusters": _clusters(clusters, all_links)},
     }
     return doc
@@ -134,10 +135,10 @@ def _seeds(case: CaseInfo, contributions: list[Contribution], origins: Mapping[s
     totals: dict[tuple[str, str], int] = defaultdict(int)
     for c in contributions:
         if c.parent == THEFT_PARENT and c.transfer.to_address:
-            totals[(str(NodeKey(c.transfer.chain, c.transfer.to_address)), c.origin)] += c.origin_amount
+            totals[(str(Address(c.transfer.chain, c.transfer.to_address)), c.origin)] += c.origin_amount
     out = []
     for seed in case.seeds:
-        key = str(NodeKey(seed.address.chain, seed.address.value))
+        key = str(seed.address)
         mine: list[tuple[str | None, int]] = [(o, a) for (k, o), a in sorted(totals.items()) if k == key]
         mine = mine or [(None, 0)]
         for origin, amount in mine:
@@ -181,7 +182,7 @@ def _clusters(tracker: ClusterTracker, links: list[Link]) -> list[dict[str, Any]
 def _addresses(store: Store, case_id: int, labels: LabelLookup | None,
                clusters: ClusterTracker) -> list[dict[str, Any]]:
     out = []
-    for a in store.addresses(case_id):
+    for a in store.trace_repository().addresses(case_id):
         found = labels.labels_of(a.chain, a.address) if labels else []
         out.append({"chain": a.chain.value, "address": a.address,
                     "labels": [{"label": lab.label, "category": lab.category.value, "source": lab.source,

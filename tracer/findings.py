@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from db.records import Contribution
 from heuristics.peel import PEEL_MIN_LENGTH
-from tracer.engine.nodes import Contribution
 from tracer.units import units
 
 

@@ -384,6 +384,7 @@ class StopReason(str, Enum):
     UNRESOLVED = "unresolved"
     FEES = "fees"
     COINJOIN = "coinjoin"
+    UNREADABLE = "unreadable"  # the API answered garbage twice for this address (issue 15); reason in `service`
 
 
 class TaintModel(str, Enum):
@@ -392,19 +393,6 @@ class TaintModel(str, Enum):
     HAIRCUT = "haircut"
     FIFO = "fifo"
     POISON = "poison"
-
-
-@dataclass(frozen=True, slots=True)
-class TraceEdge:
-    """A transfer that carried stolen value, with how much of it and why we believe so."""
-
-    transfer: Transfer
-    tainted_amount: int
-    hop: int
-    evidence: Evidence
-    parent: str | None = None  # node (chain:address) whose ledger allocated this taint
-    origin: str = ""  # key of the stolen asset this taint derives from (kept across swaps and bridges)
-    origin_amount: int = 0  # the same taint in origin-asset base units (exactly conserved)
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,7 +423,7 @@ class CaseParameters:
     since: str | None = None
     address_budget: int = 5000
     busy_threshold: int = 1000
-    match_instant: bool = False
+    match_instant: bool = True  # propose instant-exchange payouts (inferred E4 layer), like demixing: on by default
     demix: bool = True  # follow mixer withdrawals linked by heuristics, as a separate inferred layer
 
 

@@ -1,7 +1,7 @@
 """Reconciliation of a case: where the stolen value is, by category, status and chain, in origin units and USD.
 
 Amounts are in the stolen (origin) asset's units: swaps and bridges change the asset a holding is in, never how
-much of the theft it represents (tracer.engine.taint). USD is valued at the theft day's close of the origin asset.
+much of the theft it represents (heuristics.taint). USD is valued at the theft day's close of the origin asset.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from tracer.model import Asset, Endpoint, StopReason
 from tracer.units import units, usd
 
 UNACCOUNTED_REASONS = frozenset({StopReason.BELOW_MIN_VALUE, StopReason.HOP_LIMIT, StopReason.ADDRESS_BUDGET,
-                                 StopReason.UNRESOLVED, StopReason.FEES})
+                                 StopReason.UNRESOLVED, StopReason.FEES,
+                                 StopReason.UNREADABLE})
 INFERRED_PREFIX = "inferred:"
 
 

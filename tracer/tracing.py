@@ -1,9 +1,10 @@
 """Running a case: create or resume it, pin per-chain tips, seed, expand until done.
 
 Resumability contract: the frontier and every result live in the store; a re-run of the same command continues
-from the pending nodes. The tips recorded when the case started fix each adapter's ``final_block`` (tip minus the
-confirmation margin), so every history request is for a closed block range and is answered from the archive on
-a re-run. A finished case is not touched at all: zero requests.
+from the pending nodes. The tips recorded when the case started fix each chain's ``final_block`` (tip minus the
+confirmation margin), passed on every adapter call, so every history request is for a closed block range and is
+answered from the archive on a re-run. The shared adapters are never mutated. A finished case is not touched at
+all: zero requests.
 """
 
 from __future__ import annotations
@@ -16,16 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_FLOOR
 
-from chains.base import ChainAdapter
-from db.store import CaseInfo, CaseStatus, Store
+from db.store import CaseInfo, CaseStatus, SqlTraceRepository, Store
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import NodeKey
-from tracer.engine.ports import BridgeResolver, PriceLookup, ProgressEvent
-from tracer.engine.repository import SqlTraceRepository
+from tracer.engine.ports import ProgressEvent, TraceServices
 from tracer.engine.runner import RunStats, TraceEngine
-from tracer.engine.utxo import CoinJoinDetector
 from tracer.errors import TracerError
-from tracer.model import Asset, CaseParameters, Category, Chain, Label, LabelLookup, Seed
+from tracer.model import Asset, CaseParameters, Chain, Seed
 
 logger = logging.getLogger(__name__)
 
@@ -41,19 +38,15 @@ class TraceOutcome:
     finished: bool
 
 
-def run_case(store: Store, adapters: Mapping[Chain, ChainAdapter], labels: LabelLookup, name: str,
-             seeds: Sequence[Seed], params: CaseParameters, *, bridge: BridgeResolver | None = None,
-             coinjoin: CoinJoinDetector | None = None, confirmations: int = 12,
-             label_versions: Mapping[str, str] | None = None, requests: Callable[[], int] = lambda: 0,
-             prices: PriceLookup | None = None, wallets: Callable[[Category], list[Label]] | None = None,
+def run_case(store: Store, services: TraceServices, name: str, seeds: Sequence[Seed], params: CaseParameters, *,
              progress: Callable[[ProgressEvent], None] | None = None) -> TraceOutcome:
     """Trace ``name`` to completion (or resume it). May raise: TracerError subclasses."""
     case = store.get_case(name)
     created = case is None
     if case is None:
         case_id = store.create_case(name, params, list(seeds))
-        if label_versions:
-            store.set_case_meta(case_id, label_versions=dict(label_versions))
+        if services.label_versions:
+            store.set_case_meta(case_id, label_versions=dict(services.label_versions))
         case = store.get_case(name)
         assert case is not None
     else:
@@ -62,9 +55,7 @@ def run_case(store: Store, adapters: Mapping[Chain, ChainAdapter], labels: Label
             return TraceOutcome(case.id, False, True, RunStats(), True)
     store.set_case_status(case.id, CaseStatus.RUNNING, runner=runner_id())
     try:
-        stats, finished = _trace(store, case, adapters, labels, seeds, params, bridge=bridge, coinjoin=coinjoin,
-                                 confirmations=confirmations, requests=requests, prices=prices, wallets=wallets,
-                                 progress=progress)
+        stats, finished = _trace(store, services, case, seeds, params, progress)
     except KeyboardInterrupt:
         store.set_case_status(case.id, CaseStatus.INTERRUPTED, reason="interrupted (Ctrl-C or a signal)")
         raise
@@ -82,26 +73,21 @@ def runner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _trace(store: Store, case: CaseInfo, adapters: Mapping[Chain, ChainAdapter], labels: LabelLookup,
-           seeds: Sequence[Seed], params: CaseParameters, *, bridge: BridgeResolver | None,
-           coinjoin: CoinJoinDetector | None, confirmations: int, requests: Callable[[], int],
-           prices: PriceLookup | None, wallets: Callable[[Category], list[Label]] | None,
+def _trace(store: Store, services: TraceServices, case: CaseInfo, seeds: Sequence[Seed], params: CaseParameters,
            progress: Callable[[ProgressEvent], None] | None) -> tuple[RunStats, bool]:
+    """Pin tips, seed once, expand; returns the run's stats and whether nothing is pending any more."""
     tips = dict(case.tips)
-    missing = {c: a for c, a in adapters.items() if c.value not in tips}
+    missing = {c: a for c, a in services.adapters.items() if c.value not in tips}
     for chain, adapter in sorted(missing.items(), key=lambda kv: kv[0].value):
         tips[chain.value] = adapter.latest_block()
     if missing:
         store.set_case_meta(case.id, tips=dict(tips))
-    for chain, adapter in adapters.items():
-        adapter.final_block = max(0, tips[chain.value] - confirmations)
-    repo = SqlTraceRepository(store.engine)
-    ctx = TraceContext(case.id, params, adapters, labels, bridge,
-                       seeds=frozenset(str(NodeKey(s.address.chain, s.address.value)) for s in seeds),
-                       prices=prices, wallets=wallets)
-    engine = TraceEngine(ctx, repo, coinjoin=coinjoin, requests=requests, progress=progress)
+    repo = store.trace_repository()
+    ctx = TraceContext(case.id, params, services, final_blocks=final_blocks(tips, services),
+                       seeds=frozenset(str(s.address) for s in seeds))
+    engine = TraceEngine(ctx, repo, progress=progress)
     if not _seeded(repo, case.id):
-        stolen = engine.seed(seeds, {str(NodeKey(s.address.chain, s.address.value)): parse_since(s.since)
+        stolen = engine.seed(seeds, {str(s.address): parse_since(s.since)
                                      for s in seeds})
         if not stolen:
             raise TracerError("the seed addresses received nothing to trace (check --tx / --since)")
@@ -109,6 +95,12 @@ def _trace(store: Store, case: CaseInfo, adapters: Mapping[Chain, ChainAdapter],
     ctx.min_origin_amount = _min_amounts(params, ctx.origin_assets)
     stats = engine.run()
     return stats, not repo.pending_nodes(case.id)
+
+
+def final_blocks(tips: Mapping[str, int], services: TraceServices) -> dict[Chain, int]:
+    """Per chain, the block at or below which history is immutable for this case: its pinned tip minus the
+    confirmation margin."""
+    return {chain: max(0, tips[chain.value] - services.confirmations) for chain in services.adapters}
 
 
 def _check_same(stored: CaseParameters, given: CaseParameters, stored_seeds: Sequence[Seed],

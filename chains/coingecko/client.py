@@ -6,7 +6,6 @@ sent as the ``x-cg-demo-api-key`` header, which HttpClient never logs nor archiv
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -16,8 +15,9 @@ from typing import Any
 import requests
 
 from chains.base import ResponseArchive
+from chains.coingecko import parse
 from chains.http import HttpAnswer, HttpClient, RetryPolicy
-from tracer.errors import ApiRejected, BadResponse
+from tracer.errors import ApiRejected
 
 KEY_HEADER = "x-cg-demo-api-key"
 
@@ -50,39 +50,32 @@ class CoinGeckoClient:
         """
         today = _day_start(self._now())
         answer = self.http.get(f"/coins/{coin_id}/market_chart/range",
-                               {"vs_currency": "usd", "from": start, "to": end}, check=_check,
-                               immutable=end < today)
-        data = _decimal_json(answer)
-        prices = data.get("prices") if isinstance(data, dict) else None
-        if not isinstance(prices, list):
-            raise BadResponse(f"coingecko: no 'prices' list for {coin_id}")
-        try:
-            return [(int(ms), Decimal(price)) for ms, price in prices]
-        except (TypeError, ValueError) as exc:
-            raise BadResponse(f"coingecko: malformed price point for {coin_id}") from exc
+                               {"vs_currency": "usd", "from": start, "to": end},
+                               check=_checker(lambda data: parse.price_points(data, coin_id)), immutable=end < today)
+        return parse.price_points(parse.decimal_json(answer.text), coin_id)
 
     def history(self, coin_id: str, day: date) -> Decimal | None:
         """``market_data.current_price.usd`` of ``/coins/{id}/history`` for ``day``; None when absent."""
         today = _day_start(self._now())
         started = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
         answer = self.http.get(f"/coins/{coin_id}/history",
-                               {"date": day.strftime("%d-%m-%Y"), "localization": "false"}, check=_check,
+                               {"date": day.strftime("%d-%m-%Y"), "localization": "false"},
+                               check=_checker(lambda data: parse.history_price(data, coin_id)),
                                immutable=started < today)
-        data = _decimal_json(answer)
-        usd = (((data or {}).get("market_data") or {}).get("current_price") or {}).get("usd")
-        return None if usd is None else Decimal(usd)
+        return parse.history_price(parse.decimal_json(answer.text), coin_id)
 
 
 def _day_start(ts: float) -> int:
     return int(ts) - int(ts) % 86400
 
 
-def _decimal_json(answer: HttpAnswer) -> Any:
-    """Re-parse the body so every JSON number with a fraction becomes an exact Decimal."""
-    try:
-        return json.loads(answer.text, parse_float=Decimal)
-    except ValueError as exc:
-        raise BadResponse("coingecko: body is not JSON") from exc
+def _checker(validate: Callable[[Any], object]) -> Callable[[HttpAnswer], None]:
+    """:func:`_check`, then the exact-decimal body through ``validate`` (inside the funnel: asked once more)."""
+    def check(answer: HttpAnswer) -> None:
+        _check(answer)
+        validate(parse.decimal_json(answer.text))
+
+    return check
 
 
 def _check(answer: HttpAnswer) -> None:

@@ -22,17 +22,17 @@ class EsploraAdapter(UtxoAdapter):
     name = "esplora"
     capabilities = frozenset({Capability.NATIVE, Capability.UTXO, Capability.BALANCES})
 
-    def __init__(self, client: EsploraClient, *, final_block: int | None = None) -> None:
+    def __init__(self, client: EsploraClient) -> None:
         self.client = client
-        self.final_block = final_block
 
     def transactions_of(
-        self, address: str, *, since_block: int | None = None, until_block: int | None = None
+        self, address: str, *, since_block: int | None = None, until_block: int | None = None,
+        final_block: int | None = None,
     ) -> Iterator[ChainTx]:
         """Confirmed transactions touching ``address`` in the block window, ascending (block, txid)."""
         address = canonical_address(Chain.BITCOIN, address)
         seen: dict[str, ChainTx] = {}
-        for raw in self.client.iter_address_txs(address, stop_below=since_block, final_block=self.final_block):
+        for raw in self.client.iter_address_txs(address, stop_below=since_block, final_block=final_block):
             tx = esplora_tx_to_chaintx(raw)
             if since_block is not None and tx.block_number < since_block:
                 continue
@@ -48,11 +48,13 @@ class EsploraAdapter(UtxoAdapter):
         direction: Direction = Direction.BOTH,
         since_block: int | None = None,
         until_block: int | None = None,
+        final_block: int | None = None,
     ) -> Iterator[Transfer]:
         """Outputs received by ``address`` (IN) and every output of a tx spending from it (OUT)."""
         address = canonical_address(Chain.BITCOIN, address)
         found: dict[str, Transfer] = {}
-        for tx in self.transactions_of(address, since_block=since_block, until_block=until_block):
+        for tx in self.transactions_of(address, since_block=since_block, until_block=until_block,
+                                     final_block=final_block):
             spends = any(i.address == address for i in tx.inputs)
             for t in tx.transfers:
                 incoming = t.to_address == address
@@ -60,16 +62,16 @@ class EsploraAdapter(UtxoAdapter):
                     found[t.id] = t
         yield from sorted(found.values(), key=transfer_sort_key)
 
-    def transaction(self, tx_hash: str) -> ChainTx | None:
+    def transaction(self, tx_hash: str, *, final_block: int | None = None) -> ChainTx | None:
         """The confirmed transaction, or None when Esplora does not know it (404) or it is still in the mempool."""
-        raw = self.client.tx(_txid(tx_hash), final_block=self.final_block)
+        raw = self.client.tx(_txid(tx_hash), final_block=final_block)
         if raw is None or not is_confirmed(raw):
             return None
         return esplora_tx_to_chaintx(raw)
 
-    def outspends(self, tx_hash: str) -> list[OutputSpend]:
+    def outspends(self, tx_hash: str, *, final_block: int | None = None) -> list[OutputSpend]:
         """Spend status of every output of ``tx_hash`` by index ([] when the tx is unknown)."""
-        raw = self.client.outspends(_txid(tx_hash), final_block=self.final_block)
+        raw = self.client.outspends(_txid(tx_hash), final_block=final_block)
         return [] if raw is None else esplora_outspends_to_domain(raw)
 
     def balances(self, addresses: Iterable[str]) -> dict[str, int]:

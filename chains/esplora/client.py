@@ -13,11 +13,13 @@ from typing import Any, cast
 
 import requests
 
+from chains import wire
 from chains.base import ResponseArchive
+from chains.esplora import parse
 from chains.esplora.finality import conditional_get
 from chains.esplora.types import EsploraOutspend, EsploraTx
 from chains.http import HttpAnswer, HttpClient, RetryPolicy
-from tracer.errors import AddressTooLarge, ApiRejected, BadResponse
+from tracer.errors import AddressTooLarge, ApiRejected, BadResponse, InvalidAnswer
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ class EsploraClient:
         May raise: AddressTooLarge (HTTP 400 "Too many history entries"), ApiRejected (other 4xx).
         """
         path = f"/address/{address}/txs/chain" + (f"/{last_seen_txid}" if last_seen_txid else "")
-        answer = self.http.get(path, check=_address_check(address), immutable=immutable)
+        answer = self.http.get(path, check=_address_check(address, parse.validate_txs), immutable=immutable)
         if not isinstance(answer.data, list):
             raise BadResponse(f"esplora: expected a list of txs from {path}")
         return cast(list[EsploraTx], answer.data)
@@ -88,7 +90,7 @@ class EsploraClient:
 
     def tx(self, txid: str, *, final_block: int | None = None) -> EsploraTx | None:
         """``GET /tx/:txid``; None on 404. Archived as immutable once confirmed below ``final_block``."""
-        answer = conditional_get(self.http, f"/tx/{txid}", check=_tx_check,
+        answer = conditional_get(self.http, f"/tx/{txid}", check=_tx_checker(parse.validate_tx),
                                  is_final=lambda a: _confirmed_below(a.data, final_block))
         if answer.status == 404:
             return None
@@ -104,7 +106,8 @@ class EsploraClient:
             return isinstance(data, list) and all(
                 isinstance(o, dict) and o.get("spent") and _confirmed_below(o, final_block) for o in data)
 
-        answer = conditional_get(self.http, f"/tx/{txid}/outspends", check=_tx_check, is_final=final)
+        answer = conditional_get(self.http, f"/tx/{txid}/outspends", check=_tx_checker(parse.validate_outspends),
+                                 is_final=final)
         if answer.status == 404:
             return None
         if not isinstance(answer.data, list):
@@ -113,11 +116,8 @@ class EsploraClient:
 
     def tip_height(self) -> int:
         """``GET /blocks/tip/height`` (a plain-text integer)."""
-        answer = self.http.get("/blocks/tip/height", check=_tx_check, expect_json=False)
-        text = answer.text.strip()
-        if answer.status != 200 or not text.isdigit():
-            raise BadResponse(f"esplora: tip height is not an integer: {text[:60]!r}")
-        return int(text)
+        answer = self.http.get("/blocks/tip/height", check=_tip_check, expect_json=False)
+        return _tip_height(answer)
 
 
 def _height(tx: EsploraTx) -> int | None:
@@ -133,14 +133,38 @@ def _confirmed_below(obj: object, final_block: int | None) -> bool:
     return bool(status.get("confirmed")) and isinstance(height, int) and height < final_block
 
 
-def _address_check(address: str) -> Callable[[HttpAnswer], None]:
+def _address_check(address: str, validate: Callable[[Any], None] | None = None) -> Callable[[HttpAnswer], None]:
     def check(answer: HttpAnswer) -> None:
         if answer.status == 400 and TOO_MANY in answer.text.lower():
             raise AddressTooLarge(address, f"esplora: {answer.text.strip()[:80]} for {address}")
         if answer.status >= 300:
             raise ApiRejected(f"esplora: HTTP {answer.status} for address {address}: {answer.text.strip()[:80]}")
+        if validate is not None:
+            validate(answer.data)
 
     return check
+
+
+def _tx_checker(validate: Callable[[Any], None]) -> Callable[[HttpAnswer], None]:
+    """:func:`_tx_check`, then the answer's schema when it is a 2xx (inside the funnel: asked once more)."""
+    def check(answer: HttpAnswer) -> None:
+        _tx_check(answer)
+        if answer.status < 300:
+            validate(answer.data)
+
+    return check
+
+
+def _tip_height(answer: HttpAnswer) -> int:
+    text = answer.text.strip()
+    if answer.status != 200 or not text.isdigit():
+        raise InvalidAnswer(f"esplora: tip height is not an integer: {text[:60]!r}")
+    return wire.block(text, "tip height", "esplora")
+
+
+def _tip_check(answer: HttpAnswer) -> None:
+    _tx_check(answer)
+    _tip_height(answer)
 
 
 def _tx_check(answer: HttpAnswer) -> None:

@@ -3,19 +3,16 @@
 :meth:`chains.http.HttpClient.get` decides immutability before the request. Some answers can only be
 judged afterwards: a transaction is final once confirmed below ``final_block``, a THORChain action once
 its status is ``success``/``refund``. :func:`conditional_get` serves such keys from the archive when an
-immutable copy exists, otherwise fetches through the client (which archives every exchange as mutable)
-and re-stores the answer as immutable when ``is_final`` says so.
+immutable copy exists, otherwise fetches through the client, which archives the answer once -- immutable
+when ``is_final`` says so.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from chains.base import ArchivedResponse
 from chains.http import Check, HttpAnswer, HttpClient, request_key
 
 
@@ -49,12 +46,5 @@ def conditional_get(
                 if check is not None:
                     check(answer)
                 return answer
-    answer = http.get(path, params, check=check, expect_json=expect_json)
-    if archive is not None and answer.status < 300 and is_final(answer):
-        body = answer.text.encode("utf-8")
-        archive.put(
-            ArchivedResponse(request_key=key, status=answer.status, body=body,
-                             sha256=hashlib.sha256(body).hexdigest(), fetched_at=time.time()),
-            immutable=True,
-        )
-    return answer
+    # the client archives the answer once, immutable when is_final says so (not a second copy here)
+    return http.get(path, params, check=check, expect_json=expect_json, is_final=is_final)

@@ -23,20 +23,19 @@ class EtherscanAdapter(ChainAdapter):
     capabilities = frozenset({Capability.NATIVE, Capability.INTERNAL, Capability.TOKENS, Capability.BALANCES,
                               Capability.LOGS})
 
-    def __init__(self, client: EtherscanClient, chain: Chain, *, final_block: int | None = None) -> None:
+    def __init__(self, client: EtherscanClient, chain: Chain) -> None:
         if not chain.is_evm:
             raise ValueError(f"Etherscan serves EVM chains only, not {chain.value}")
         self.client = client
         self.chain = chain
-        self.final_block = final_block
 
     def transfers_of(self, address: str, *, direction: Direction = Direction.BOTH, since_block: int | None = None,
-                     until_block: int | None = None) -> Iterator[Transfer]:
+                     until_block: int | None = None, final_block: int | None = None) -> Iterator[Transfer]:
         """Native + internal + token transfers of ``address``, merged, de-duplicated and sorted."""
         addr = canonical_address(self.chain, address)
         direction = Direction(direction)  # accept the plain "in"/"out" strings too
         start = since_block or 0
-        final = self.final_block
+        final = final_block
         merged: dict[str, Transfer] = {}
         for item in self.client.txlist(addr, start, until_block, final_block=final):
             t = parse.txlist_item_to_transfer(item, self.chain)
@@ -53,14 +52,14 @@ class EtherscanAdapter(ChainAdapter):
                 continue
             yield t
 
-    def transaction(self, tx_hash: str) -> ChainTx | None:
+    def transaction(self, tx_hash: str, *, final_block: int | None = None) -> ChainTx | None:
         """The whole tx: native value, internal transfers and receipt Transfer logs; None if unknown."""
         tx_hash = tx_hash.lower()
         raw = self.client.transaction(tx_hash)
         if raw is None or raw.get("blockNumber") in (None, ""):
             return None  # unknown, or still pending: nothing final to trace yet
         block = parse.to_int(raw.get("blockNumber"))
-        final = self.final_block is not None and block <= self.final_block
+        final = final_block is not None and block <= final_block
         receipt = self.client.receipt(tx_hash, immutable=final)
         when = datetime.fromtimestamp(self.client.block_timestamp(block), tz=UTC)
         success = receipt is None or parse.to_int(receipt.get("status"), 1) == 1
@@ -86,13 +85,14 @@ class EtherscanAdapter(ChainAdapter):
         transfers.extend(parse.internal_items_to_transfers(rows, self.chain, tx_hash))
         if receipt is not None and success:
             logs = [dict(log, transactionHash=tx_hash, blockNumber=hex(block)) for log in receipt.get("logs") or []]
-            metadata = self._token_metadata(logs, block)
+            metadata = self._token_metadata(logs, block, final_block)
             transfers.extend(parse.logs_to_token_transfers(logs, self.chain, when, metadata))
         return ChainTx(chain=self.chain, tx_hash=tx_hash, block_number=block, timestamp=when, from_address=src,
                        to_address=to_address, fee=fee, success=success,
                        transfers=tuple(sorted(transfers, key=transfer_sort_key)), input_data=raw.get("input"))
 
-    def _token_metadata(self, logs: list[dict[str, object]], block: int) -> dict[str, tuple[str, int]]:
+    def _token_metadata(self, logs: list[dict[str, object]], block: int,
+                        final_block: int | None) -> dict[str, tuple[str, int]]:
         """Symbol and decimals of unverified tokens in a receipt, from that block's tokentx rows.
 
         Receipts carry no symbol; without it a look-alike "USDT" could not be flagged FAKE_TOKEN here while
@@ -109,7 +109,7 @@ class EtherscanAdapter(ChainAdapter):
             party = topics[1] if int(topics[1], 16) != 0 else topics[2]
             sender = canonical_address(self.chain, "0x" + party[-40:])
             out[contract] = ("", 0)
-            for row in self.client.tokentx(sender, block, block, final_block=self.final_block, contract=contract):
+            for row in self.client.tokentx(sender, block, block, final_block=final_block, contract=contract):
                 out[contract] = (str(row.get("tokenSymbol", "")), parse.to_int(row.get("tokenDecimal")))
                 break
         return {c: m for c, m in out.items() if m[0]}

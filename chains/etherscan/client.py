@@ -21,14 +21,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import requests
 
+from chains import wire
 from chains.base import ResponseArchive
+from chains.etherscan import parse
 from chains.etherscan.types import BalanceItem, InternalItem, LogItem, RpcReceipt, RpcTx, TokentxItem, TxlistItem
 from chains.http import HttpAnswer, HttpClient, Retry, RetryPolicy
-from tracer.errors import ApiRejected, BadResponse, QuotaExhausted
+from tracer.errors import ApiRejected, BadResponse, InvalidAnswer, QuotaExhausted
+from tracer.model import Chain
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +98,11 @@ class EtherscanClient:
         self.page_size = page_size
 
     def query(self, module: str, action: str, params: Mapping[str, Any] | None = None, *,
-              immutable: bool = False) -> Any:
-        """One call; returns ``result`` (a list for lists, a string for scalars, a dict for proxy objects)."""
+              immutable: bool = False, validate: Callable[[Any], None] | None = None) -> Any:
+        """One call; returns ``result`` (a list for lists, a string for scalars, a dict for proxy objects).
+
+        ``validate`` checks the result inside the HTTP funnel: an InvalidAnswer there is asked once more.
+        """
         full: dict[str, Any] = {"chainid": self.chain_id, "module": module, "action": action}
         full.update({k: v for k, v in (params or {}).items() if v is not None})
         if self.api_key:
@@ -105,7 +112,13 @@ class EtherscanClient:
         box: list[Any] = []
 
         def check(answer: HttpAnswer) -> None:
-            box.append(classify(answer, context))
+            result = classify(answer, context)
+            if validate is not None:
+                try:
+                    validate(result)
+                except InvalidAnswer as exc:
+                    raise InvalidAnswer(f"{context}: {exc}") from None
+            box.append(result)
 
         self.http.get("", full, check=check, immutable=immutable)
         return box[-1]
@@ -119,7 +132,9 @@ class EtherscanClient:
         while True:
             params = {"address": address, "startblock": start, "endblock": end, "page": page,
                       "offset": self.page_size, "sort": "asc", **(extra or {})}
-            rows = self._rows(self.query("account", action, params, immutable=immutable), action)
+            rows = self._rows(self.query("account", action, params, immutable=immutable,
+                                         validate=partial(parse.validate_history, action, start_block=start,
+                                                          end_block=end)), action)
             if len(rows) < self.page_size:
                 yield from rows
                 return
@@ -160,25 +175,33 @@ class EtherscanClient:
 
     def internal_by_hash(self, tx_hash: str, *, immutable: bool = False) -> list[InternalItem]:
         """Internal transfers of one transaction."""
-        return self._rows(self.query("account", "txlistinternal", {"txhash": tx_hash}, immutable=immutable),
-                          "txlistinternal")  # type: ignore[return-value]
+        def valid(result: Any) -> None:
+            for row in wire.rows(result, "etherscan txlistinternal"):
+                # by-txhash rows may omit block and time (the adapter fills them from the tx): not required here
+                parse.internal_item_to_transfer({"blockNumber": 0, "timeStamp": wire.MIN_UNIX, **row}, Chain.ETHEREUM,
+                                                tx_hash)
+
+        return self._rows(self.query("account", "txlistinternal", {"txhash": tx_hash}, immutable=immutable,
+                                     validate=valid), "txlistinternal")  # type: ignore[return-value]
 
     def balance(self, address: str) -> int:
         """Native balance (wei) at the tip."""
-        return int(self.query("account", "balance", {"address": address, "tag": "latest"}))
+        return wire.uint(self.query("account", "balance", {"address": address, "tag": "latest"},
+                                    validate=_uint), "balance", "etherscan")
 
     def balancemulti(self, addresses: Sequence[str]) -> list[BalanceItem]:
         """Native balances of up to 20 addresses in one call."""
         if len(addresses) > BALANCEMULTI_MAX:
             raise ValueError(f"balancemulti takes at most {BALANCEMULTI_MAX} addresses, got {len(addresses)}")
-        result = self.query("account", "balancemulti", {"address": ",".join(addresses), "tag": "latest"})
+        result = self.query("account", "balancemulti", {"address": ",".join(addresses), "tag": "latest"},
+                            validate=lambda r: None if parse.parse_balances(r, Chain.ETHEREUM) else None)
         return self._rows(result, "balancemulti")  # type: ignore[return-value]
 
     def tokenbalance(self, contract: str, address: str) -> int:
         """Raw token balance of ``address`` at the tip."""
         result = self.query("account", "tokenbalance", {"contractaddress": contract, "address": address,
-                                                         "tag": "latest"})
-        return int(result)
+                                                         "tag": "latest"}, validate=_uint)
+        return wire.uint(result, "tokenbalance", "etherscan")
 
     def get_logs(self, from_block: int, to_block: int, *, address: str | None = None,
                  topics: Mapping[int, str] | None = None, final_block: int | None = None) -> Iterator[LogItem]:
@@ -192,7 +215,9 @@ class EtherscanClient:
         while True:
             params = {"fromBlock": start, "toBlock": to_block, "address": address, "page": 1,
                       "offset": self.page_size, **topic_params}
-            rows = self._rows(self.query("logs", "getLogs", params, immutable=immutable), "getLogs")
+            rows = self._rows(self.query("logs", "getLogs", params, immutable=immutable,
+                                         validate=partial(parse.validate_logs, from_block=start, to_block=to_block)),
+                              "getLogs")
             if len(rows) < self.page_size:
                 yield from rows  # type: ignore[misc]
                 return
@@ -204,27 +229,79 @@ class EtherscanClient:
 
     def block_by_time(self, unix_seconds: int, closest: str = "before") -> int:
         """The block mined closest ``before``/``after`` a unix time."""
-        return int(self.query("block", "getblocknobytime", {"timestamp": unix_seconds, "closest": closest},
-                              immutable=True))
+        return wire.block(self.query("block", "getblocknobytime", {"timestamp": unix_seconds, "closest": closest},
+                                     immutable=True, validate=_block), "result", "etherscan getblocknobytime")
 
     def block_number(self) -> int:
         """The chain tip (proxy eth_blockNumber)."""
-        return int(str(self.query("proxy", "eth_blockNumber")), 16)
+        return wire.block(self.query("proxy", "eth_blockNumber", validate=_block), "result", "etherscan tip")
 
     def transaction(self, tx_hash: str) -> RpcTx | None:
         """proxy eth_getTransactionByHash; None when unknown."""
-        result = self.query("proxy", "eth_getTransactionByHash", {"txhash": tx_hash})
+        result = self.query("proxy", "eth_getTransactionByHash", {"txhash": tx_hash}, validate=_rpc_tx)
         return result if isinstance(result, dict) else None  # type: ignore[return-value]
 
     def receipt(self, tx_hash: str, *, immutable: bool = False) -> RpcReceipt | None:
         """proxy eth_getTransactionReceipt; None when unknown or pending."""
-        result = self.query("proxy", "eth_getTransactionReceipt", {"txhash": tx_hash}, immutable=immutable)
+        result = self.query("proxy", "eth_getTransactionReceipt", {"txhash": tx_hash}, immutable=immutable,
+                            validate=_receipt)
         return result if isinstance(result, dict) else None  # type: ignore[return-value]
 
     def block_timestamp(self, block_number: int) -> int:
         """Unix time of a block (proxy eth_getBlockByNumber without transactions)."""
         result = self.query("proxy", "eth_getBlockByNumber", {"tag": hex(block_number), "boolean": "false"},
-                            immutable=True)
-        if not isinstance(result, dict) or "timestamp" not in result:
-            raise BadResponse(f"etherscan eth_getBlockByNumber {block_number}: no block in answer")
-        return int(str(result["timestamp"]), 16)
+                            immutable=True, validate=_block_object)
+        return wire.unix_seconds(result["timestamp"], "timestamp", "etherscan eth_getBlockByNumber")
+
+
+# -- validators run inside the HTTP funnel (an InvalidAnswer there is asked once more) -----------------------
+
+def _uint(result: Any) -> None:
+    wire.uint(result, "result", "etherscan")
+
+
+def _block(result: Any) -> None:
+    wire.block(result, "result", "etherscan")
+
+
+def _block_object(result: Any) -> None:
+    if not isinstance(result, dict):
+        raise InvalidAnswer("etherscan eth_getBlockByNumber: no block in answer")
+    wire.unix_seconds(wire.required(result, "timestamp", "etherscan block"), "timestamp", "etherscan block")
+
+
+def _rpc_tx(result: Any) -> None:
+    """A proxy transaction: None (unknown) or an object with a hash, a sender and a uint value."""
+    if result is None or isinstance(result, str) and not result:
+        return
+    if not isinstance(result, dict):
+        raise InvalidAnswer(f"etherscan eth_getTransactionByHash: expected an object, got {type(result).__name__}")
+    parse.hash_field(result, "hash")
+    parse.sender_field(Chain.ETHEREUM, result)
+    parse.address_field(Chain.ETHEREUM, result.get("to"), "to")
+    wire.uint(wire.required(result, "value", "etherscan tx"), "value", "etherscan tx")
+    if result.get("blockNumber") not in (None, ""):
+        wire.block(result["blockNumber"], "blockNumber", "etherscan tx")
+    for name in ("gasPrice", "gas"):
+        if result.get(name) not in (None, ""):
+            wire.uint(result[name], name, "etherscan tx")
+
+
+def _receipt(result: Any) -> None:
+    """A proxy receipt: None (pending/unknown) or an object with uint status/gas and valid logs."""
+    if result is None or isinstance(result, str) and not result:
+        return
+    if not isinstance(result, dict):
+        raise InvalidAnswer(f"etherscan eth_getTransactionReceipt: expected an object, got {type(result).__name__}")
+    for name in ("status", "gasUsed", "effectiveGasPrice"):
+        if result.get(name) not in (None, ""):
+            wire.uint(result[name], name, "etherscan receipt")
+    for log in wire.rows(result.get("logs") or [], "etherscan receipt logs"):
+        raw_topics = log.get("topics")
+        if not isinstance(raw_topics, list):
+            raise InvalidAnswer("etherscan receipt log: field 'topics' must be a list")
+        topics = [parse.topic_field(t) for t in raw_topics]
+        if len(topics) == 3 and topics[0] == parse.TRANSFER_TOPIC:
+            parse.address_field(Chain.ETHEREUM, wire.required(log, "address", "etherscan log"), "address")
+            data = wire.text(log.get("data") or "0x", "data")
+            wire.uint(data if data.lower() != "0x" else 0, "data", "etherscan log")

@@ -55,3 +55,55 @@ def trace_to_transfer(trace: Mapping[str, Any], chain: Chain, when: datetime, oc
                     from_address=canonical_address(chain, src) if src else None,
                     to_address=canonical_address(chain, dst) if dst else None, amount=amount,
                     block_number=to_int(trace["blockNumber"]), timestamp=when, flags=frozenset(flags))
+
+
+def call_frames_to_transfers(frame: Mapping[str, Any], chain: Chain, tx_hash: str, block: int,
+                             when: datetime) -> list[Transfer]:
+    """Internal transfers in a geth ``callTracer`` frame tree (``debug_traceTransaction``), depth first.
+
+    The top frame is the transaction itself (its native transfer comes from the block); nested CALL/CREATE/
+    SELFDESTRUCT frames with value become internal transfers, numbered like :func:`trace_to_transfer` so both
+    trace sources give one transfer the same id. A reverted frame (``error``) moved nothing: skipped.
+    """
+    out: list[Transfer] = []
+    seen: dict[tuple[str | None, str | None, int], int] = {}
+
+    def walk(node: Mapping[str, Any], depth: int, reverted: bool) -> None:
+        reverted = reverted or bool(node.get("error"))
+        kind = str(node.get("type", "")).upper()
+        amount = to_int(node.get("value") or "0x0")
+        if depth and not reverted and amount and kind in _VALUE_FRAMES:
+            src = canonical_address(chain, str(node["from"])) if node.get("from") else None
+            dst = canonical_address(chain, str(node["to"])) if node.get("to") else None
+            key = (src, dst, amount)
+            occurrence = seen.get(key, 0)
+            seen[key] = occurrence + 1
+            out.append(Transfer(chain=chain, tx_hash=tx_hash, index=internal_index(src, dst, amount, occurrence),
+                                kind=TransferKind.INTERNAL, asset=chain.native, from_address=src, to_address=dst,
+                                amount=amount, block_number=block, timestamp=when, flags=frozenset()))
+        for child in node.get("calls") or []:
+            walk(child, depth + 1, reverted)
+
+    walk(frame, 0, False)
+    return out
+
+
+_VALUE_FRAMES = {"CALL", "CREATE", "CREATE2", "SELFDESTRUCT"}
+
+
+def block_tx_to_transfer(tx: Mapping[str, Any], receipt: Mapping[str, Any] | None, chain: Chain,
+                         when: datetime) -> Transfer:
+    """A transaction of a full block (``eth_getBlockByNumber(n, true)``) -> its top-level native transfer.
+
+    The receipt gives success and the fee (gasUsed x effectiveGasPrice); a contract creation pays the new contract.
+    """
+    value = to_int(tx.get("value"))
+    success = receipt is None or to_int(receipt.get("status"), 1) == 1
+    flags = ({TransferFlag.ZERO_VALUE} if value == 0 else set()) | (set() if success else {TransferFlag.FAILED})
+    dst = tx.get("to") or (receipt or {}).get("contractAddress")
+    fee = (to_int(receipt.get("gasUsed")) * to_int(receipt.get("effectiveGasPrice") or tx.get("gasPrice"))
+           if receipt is not None else 0)
+    return Transfer(chain=chain, tx_hash=str(tx["hash"]).lower(), index=NATIVE_INDEX, kind=TransferKind.NATIVE,
+                    asset=chain.native, from_address=canonical_address(chain, str(tx["from"])),
+                    to_address=canonical_address(chain, str(dst)) if dst else None, amount=value,
+                    block_number=to_int(tx["blockNumber"]), timestamp=when, flags=frozenset(flags), fee=fee)

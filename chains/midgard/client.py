@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, cast
@@ -11,8 +12,9 @@ import requests
 from chains.base import ResponseArchive
 from chains.esplora.finality import conditional_get
 from chains.http import HttpAnswer, HttpClient, RetryPolicy
+from chains.midgard import parse
 from chains.midgard.types import MidgardAction, MidgardActionsResponse
-from tracer.errors import ApiRejected, BadResponse
+from tracer.errors import ApiRejected, BadResponse, InvalidAnswer
 
 FINAL_STATUSES = frozenset({"success", "refund"})
 """Action statuses that can no longer change (``pending`` can)."""
@@ -63,11 +65,16 @@ class MidgardClient:
             params["type"] = action_type
         if limit is not None:
             params["limit"] = limit
+        seen: set[str] = set()
         for _ in range(MAX_PAGES):
             is_final = _all_final if txid is not None else _never
             answer = conditional_get(self.http, "/v2/actions", params, is_final=is_final, check=_check)
             page = cast(MidgardActionsResponse, answer.data)
-            yield from page.get("actions", [])
+            for action in page.get("actions", []):
+                key = json.dumps(action, sort_keys=True)  # an action has no id: a repeated one is the same
+                if key not in seen:
+                    seen.add(key)
+                    yield action
             token = (page.get("meta") or {}).get("nextPageToken")
             if not token or not page.get("actions"):
                 return
@@ -79,7 +86,8 @@ def _check(answer: HttpAnswer) -> None:
     if answer.status >= 300:
         raise ApiRejected(f"midgard: HTTP {answer.status}: {answer.text.strip()[:80]}")
     if not isinstance(answer.data, dict) or not isinstance(answer.data.get("actions"), list):
-        raise BadResponse("midgard: response has no 'actions' list")
+        raise InvalidAnswer("midgard: response has no 'actions' list")
+    parse.validate_actions(answer.data)
 
 
 def _all_final(answer: HttpAnswer) -> bool:

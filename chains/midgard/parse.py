@@ -1,14 +1,21 @@
-"""Pure Midgard action -> :class:`tracer.model.BridgeAction` conversion."""
+"""Pure Midgard action -> :class:`tracer.model.BridgeAction` conversion.
+
+Validation (issue 15): ``height`` a block in range, ``date`` nanoseconds within 2009 .. 2100, coin amounts uint256
+(1e8 fixed point), ``in``/``out`` lists of objects; anything else raises :class:`~tracer.errors.InvalidAnswer`.
+:func:`validate_actions` runs inside the HTTP funnel (MidgardClient) so a bad answer is asked once more.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import Any
 
+from chains import wire
 from chains.addresses import canonical_address
 from chains.midgard.types import MidgardAction, MidgardTx
-from tracer.errors import BadResponse, InvalidAddress
+from tracer.errors import InvalidAddress, InvalidAnswer
 from tracer.model import ActionLeg, BridgeAction, Chain
 
 ASSET_CHAINS: Mapping[str, Chain | None] = MappingProxyType({
@@ -30,10 +37,11 @@ def asset_chain(asset: str) -> Chain | None:
     return ASSET_CHAINS.get(asset.split(".", 1)[0].upper())
 
 
-def canonical_txid(chain: Chain | None, txid: str | None) -> str | None:
+def canonical_txid(chain: Chain | None, txid: object) -> str | None:
     """Per-chain canonical tx id: EVM ``0x``+lower, Bitcoin/TRON lower hex; None for empty or all-zero ids."""
-    if not txid:
+    if txid is None or txid == "":
         return None
+    txid = wire.text(txid, "txID", "midgard")
     bare = txid[2:] if txid[:2].lower() == "0x" else txid
     if not bare.strip("0"):
         return None  # native THORChain outbounds carry a zero id
@@ -42,9 +50,10 @@ def canonical_txid(chain: Chain | None, txid: str | None) -> str | None:
     return "0x" + bare.lower() if chain.is_evm else bare.lower()
 
 
-def _address(chain: Chain | None, raw: str | None) -> str | None:
-    if not raw:
+def _address(chain: Chain | None, raw: object) -> str | None:
+    if raw is None or raw == "":
         return None
+    raw = wire.text(raw, "address", "midgard")
     if chain is None:
         return raw
     try:
@@ -56,39 +65,53 @@ def _address(chain: Chain | None, raw: str | None) -> str | None:
 def legs(entries: list[MidgardTx]) -> tuple[ActionLeg, ...]:
     """One leg per coin of every ``in``/``out`` entry; amounts stay 1e8 fixed-point ints."""
     out = []
-    for entry in entries:
-        for coin in entry.get("coins", []):
-            chain = asset_chain(coin["asset"])
-            try:
-                amount = int(coin["amount"])
-            except (KeyError, ValueError) as exc:
-                raise BadResponse(f"midgard: bad coin amount {coin!r}") from exc
+    for entry in wire.rows(entries, "midgard in/out"):
+        for coin in wire.rows(entry.get("coins") or [], "midgard coins"):
+            asset = wire.text(wire.required(coin, "asset", "midgard coin"), "asset", "midgard")
+            chain = asset_chain(asset)
+            amount = wire.uint(wire.required(coin, "amount", "midgard coin"), "amount", "midgard", hex_ok=False)
             out.append(ActionLeg(chain=chain, tx_hash=canonical_txid(chain, entry.get("txID")),
-                                 address=_address(chain, entry.get("address")), asset=coin["asset"],
+                                 address=_address(chain, entry.get("address")), asset=asset,
                                  amount_e8=amount))
     return tuple(out)
 
 
 def _memo(action: MidgardAction) -> str | None:
-    for meta in (action.get("metadata") or {}).values():
+    metadata = action.get("metadata") or {}
+    for meta in (metadata.values() if isinstance(metadata, dict) else ()):
         memo = meta.get("memo") if isinstance(meta, dict) else None
         if isinstance(memo, str) and memo:
             return memo
-    return next((e["memo"] for e in action.get("in", []) if e.get("memo")), None)
+    return next((e["memo"] for e in wire.rows(action.get("in") or [], "midgard in")
+                 if isinstance(e.get("memo"), str) and e.get("memo")), None)
 
 
 def action_to_bridge_action(action: MidgardAction) -> BridgeAction:
     """A Midgard action as a THORChain :class:`BridgeAction`.
 
-    May raise: BadResponse when ``date``/``height`` are missing or not integers.
+    May raise: InvalidAnswer (missing or out-of-range ``height``/``date``, bad legs).
     """
-    try:
-        height = int(action["height"])
-        when = datetime.fromtimestamp(int(action["date"]) // 1_000_000_000, tz=UTC)
-    except (KeyError, ValueError) as exc:
-        raise BadResponse(f"midgard: action without integer height/date: {exc}") from exc
+    if not isinstance(action, dict):
+        raise InvalidAnswer(f"midgard: an action is a {type(action).__name__}, not an object")
+    height = wire.block(wire.required(action, "height", "midgard action"), "height", "midgard")
+    nanos = wire.uint(wire.required(action, "date", "midgard action"), "date", "midgard",
+                      maximum=wire.MAX_UNIX * 10**9, hex_ok=False)
+    if nanos < wire.MIN_UNIX * 10**9:
+        raise InvalidAnswer(f"midgard: field 'date' is before 2009: {nanos}")
+    kind, status = action.get("type", ""), action.get("status", "")
     return BridgeAction(
-        protocol="thorchain", action_type=action.get("type", ""), status=action.get("status", ""),
-        height=height, timestamp=when, inputs=legs(action.get("in", [])), outputs=legs(action.get("out", [])),
-        memo=_memo(action),
+        protocol="thorchain", action_type=wire.text(kind, "type", "midgard", allow_empty=True),
+        status=wire.text(status, "status", "midgard", allow_empty=True), height=height,
+        timestamp=datetime.fromtimestamp(nanos // 1_000_000_000, tz=UTC), inputs=legs(action.get("in") or []),
+        outputs=legs(action.get("out") or []), memo=_memo(action),
     )
+
+
+def validate_actions(data: Any) -> None:
+    """A ``/v2/actions`` page: an ``actions`` list of valid actions. May raise: InvalidAnswer."""
+    actions = data.get("actions") if isinstance(data, dict) else None
+    for action in wire.rows(actions, "midgard actions"):
+        action_to_bridge_action(action)  # type: ignore[arg-type]
+    meta = data.get("meta") or {}
+    if not isinstance(meta, dict) or not isinstance(meta.get("nextPageToken") or "", str):
+        raise InvalidAnswer("midgard: field 'meta.nextPageToken' must be a string")

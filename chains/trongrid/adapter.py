@@ -40,9 +40,8 @@ class TronGridAdapter(ChainAdapter):
     name = "trongrid"
     capabilities = frozenset({Capability.NATIVE, Capability.TOKENS, Capability.BALANCES})
 
-    def __init__(self, client: TronGridClient, *, final_block: int | None = None) -> None:
+    def __init__(self, client: TronGridClient) -> None:
         self.client = client
-        self.final_block = final_block
         self._tip: tuple[int, int] | None = None
 
     def _tip_anchor(self) -> tuple[int, int]:
@@ -62,8 +61,13 @@ class TronGridAdapter(ChainAdapter):
         direction: Direction = Direction.BOTH,
         since_block: int | None = None,
         until_block: int | None = None,
+        final_block: int | None = None,
     ) -> Iterator[Transfer]:
-        """TRX and TRC-20 transfers touching ``address`` in the block window, ascending, de-duplicated."""
+        """TRX and TRC-20 transfers touching ``address`` in the block window, ascending, de-duplicated.
+
+        ``final_block`` is accepted for the protocol but not used: TronGrid lists by timestamp, and a window
+        estimated from the tip anchor is never exactly closed, so these listings are never archived as immutable.
+        """
         address = canonical_address(Chain.TRON, address)
         min_ts, max_ts = self._window(since_block, until_block)
         only_from, only_to = direction is Direction.OUT, direction is Direction.IN
@@ -109,7 +113,7 @@ class TronGridAdapter(ChainAdapter):
         ts_best, block_best = min(candidates, key=lambda a: abs(a[0] - ts))
         return block_best, ts_best
 
-    def transaction(self, tx_hash: str) -> ChainTx | None:
+    def transaction(self, tx_hash: str, *, final_block: int | None = None) -> ChainTx | None:
         """The mined tx (TRX value + TRC-20 Transfer events), or None when TronGrid does not know it.
 
         ``gettransactionbyid`` + ``/v1/transactions/{id}/events``; the block comes from the tx answer
@@ -117,17 +121,17 @@ class TronGridAdapter(ChainAdapter):
         bare java-tron answer) from a third call, ``gettransactioninfobyid``, which also gives the fee.
         """
         txid = tx_hash.strip().lower().removeprefix("0x")
-        raw = self.client.transaction_by_id(txid, final_block=self.final_block)
+        raw = self.client.transaction_by_id(txid, final_block=final_block)
         if raw is None:
             return None
-        events = self.client.transaction_events(txid, final_block=self.final_block)
+        events = self.client.transaction_events(txid, final_block=final_block)
         fee: int | None = None
         if "blockNumber" in raw and "block_timestamp" in raw:
             block, ts = int(raw["blockNumber"]), int(raw["block_timestamp"])
         elif events and "block_number" in events[0]:
             block, ts = int(events[0]["block_number"]), int(events[0]["block_timestamp"])
         else:
-            info = self.client.transaction_info(txid, final_block=self.final_block)
+            info = self.client.transaction_info(txid, final_block=final_block)
             if info is None or "blockNumber" not in info:
                 return None  # known but not mined yet
             block, ts, fee = int(info["blockNumber"]), int(info["blockTimeStamp"]), int(info.get("fee", 0))

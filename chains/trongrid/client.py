@@ -13,16 +13,18 @@ likewise called as GET with ``value=<txid>``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any, cast
 
 import requests
 
+from chains import wire
 from chains.base import ResponseArchive
 from chains.esplora.finality import conditional_get
 from chains.http import HttpAnswer, HttpClient, Retry, RetryPolicy
+from chains.trongrid import parse
 from chains.trongrid.types import Trc20Item, TronEvent, TronInfo, TronTransaction
-from tracer.errors import ApiRejected, BadResponse
+from tracer.errors import ApiRejected, BadResponse, InvalidAnswer
 
 KEY_HEADER = "TRON-PRO-API-KEY"
 PAGE_LIMIT = 200
@@ -57,7 +59,9 @@ class TronGridClient:
                              immutable: bool = False) -> Iterator[TronTransaction]:
         """Confirmed TRX/contract txs of ``address``, oldest first (``/v1/accounts/{a}/transactions``)."""
         params = _listing_params(only_from, only_to, min_timestamp, max_timestamp)
-        for item in self._pages(f"/v1/accounts/{address}/transactions", params, immutable):
+        items = self._pages(f"/v1/accounts/{address}/transactions", params, immutable,
+                            parse.validate_listed_transaction, lambda tx: str(tx.get("txID")).lower())
+        for item in items:
             yield cast(TronTransaction, item)
 
     def trc20_transactions(self, address: str, *, only_from: bool = False, only_to: bool = False,
@@ -67,7 +71,9 @@ class TronGridClient:
         params = _listing_params(only_from, only_to, min_timestamp, max_timestamp)
         if contract_address:
             params["contract_address"] = contract_address
-        for item in self._pages(f"/v1/accounts/{address}/transactions/trc20", params, immutable):
+        items = self._pages(f"/v1/accounts/{address}/transactions/trc20", params, immutable, parse.validate_trc20,
+                            parse.trc20_identity)
+        for item in items:
             yield cast(Trc20Item, item)
 
     def contract_events(self, contract: str, event_name: str, *, min_timestamp: int | None = None,
@@ -79,18 +85,40 @@ class TronGridClient:
             params["min_block_timestamp"] = min_timestamp
         if max_timestamp is not None:
             params["max_block_timestamp"] = max_timestamp
-        for item in self._pages(f"/v1/contracts/{contract}/events", params, False):
+        items = self._pages(f"/v1/contracts/{contract}/events", params, False, parse.validate_event,
+                            lambda e: (str(e.get("transaction_id")).lower(), str(e.get("event_index"))))
+        for item in items:
             yield cast(TronEvent, item)
 
-    def _pages(self, path: str, params: dict[str, Any], immutable: bool) -> Iterator[dict[str, Any]]:
-        """Follow ``meta.fingerprint``: resend every filter unchanged plus the cursor; stop when it is absent."""
+    def _pages(self, path: str, params: dict[str, Any], immutable: bool, validate: Callable[[Any], None],
+               identity: Callable[[dict[str, Any]], Hashable]) -> Iterator[dict[str, Any]]:
+        """Follow ``meta.fingerprint``: resend every filter unchanged plus the cursor; stop when it is absent.
+
+        Every item is validated inside the HTTP funnel; an item repeated (same natural ``identity``) anywhere in
+        the listing is yielded once -- a repeated TRC-20 row used to double the amount (issue 15).
+        """
         query = dict(params)
-        for _ in range(MAX_PAGES):
-            answer = self.http.get(path, query, check=self._check, immutable=immutable)
+        seen: set[Hashable] = set()
+
+        def check(answer: HttpAnswer) -> None:
+            self._check(answer)
             data = answer.data.get("data")
             if not isinstance(data, list):
-                raise BadResponse(f"trongrid: no 'data' list from {path}")
-            yield from data
+                raise InvalidAnswer(f"trongrid: no 'data' list from {path}")
+            for item in data:
+                validate(item)
+            meta = answer.data.get("meta") or {}
+            if not isinstance(meta, dict) or not isinstance(meta.get("fingerprint") or "", str):
+                raise InvalidAnswer(f"trongrid: field 'meta.fingerprint' of {path} must be a string")
+
+        for _ in range(MAX_PAGES):
+            answer = self.http.get(path, query, check=check, immutable=immutable)
+            data = answer.data.get("data")
+            for item in data:
+                key = identity(item)
+                if key not in seen:
+                    seen.add(key)
+                    yield item
             fingerprint = (answer.data.get("meta") or {}).get("fingerprint")
             if not fingerprint or not data:
                 return
@@ -99,10 +127,13 @@ class TronGridClient:
 
     def account(self, address: str) -> dict[str, Any] | None:
         """``/v1/accounts/{a}``: the account object (``balance`` in sun), or None for an unactivated address."""
-        answer = self.http.get(f"/v1/accounts/{address}", check=self._check)
+        def check(answer: HttpAnswer) -> None:
+            self._check(answer)
+            for item in wire.rows(answer.data.get("data"), f"trongrid account {address}"):
+                wire.uint(item.get("balance", 0), "balance", "trongrid account", maximum=parse.MAX_SUN, hex_ok=False)
+
+        answer = self.http.get(f"/v1/accounts/{address}", check=check)
         data = answer.data.get("data")
-        if not isinstance(data, list):
-            raise BadResponse(f"trongrid: no 'data' list for account {address}")
         return cast(dict[str, Any], data[0]) if data else None
 
     # -- single transactions and the tip ------------------------------------------------------------
@@ -117,7 +148,15 @@ class TronGridClient:
             return (final_block is not None and isinstance(data, list) and bool(data)
                     and all(_below(e.get("block_number"), final_block) for e in data if isinstance(e, dict)))
 
-        answer = conditional_get(self.http, f"/v1/transactions/{txid}/events", check=self._check, is_final=final)
+        def check(answer: HttpAnswer) -> None:
+            self._check(answer)
+            events = answer.data.get("data")
+            if not isinstance(events, list):
+                raise InvalidAnswer(f"trongrid: no 'data' list in events of {txid}")
+            for event in events:
+                parse.validate_event(event)
+
+        answer = conditional_get(self.http, f"/v1/transactions/{txid}/events", check=check, is_final=final)
         data = answer.data.get("data")
         if not isinstance(data, list):
             raise BadResponse(f"trongrid: no 'data' list in events of {txid}")
@@ -134,8 +173,8 @@ class TronGridClient:
             data = answer.data if isinstance(answer.data, dict) else {}
             return final_block is not None and _below(data.get("blockNumber"), final_block)
 
-        answer = conditional_get(self.http, "/wallet/gettransactionbyid", {"value": txid}, check=self._check_wallet,
-                                 is_final=final)
+        answer = conditional_get(self.http, "/wallet/gettransactionbyid", {"value": txid},
+                                 check=self._wallet_checker(parse.validate_transaction), is_final=final)
         return cast(TronTransaction, answer.data) if answer.data else None
 
     def transaction_info(self, txid: str, *, final_block: int | None = None) -> TronInfo | None:
@@ -149,17 +188,13 @@ class TronGridClient:
             return final_block is not None and _below(data.get("blockNumber"), final_block)
 
         answer = conditional_get(self.http, "/wallet/gettransactioninfobyid", {"value": txid},
-                                 check=self._check_wallet, is_final=final)
+                                 check=self._wallet_checker(parse.validate_info), is_final=final)
         return cast(TronInfo, answer.data) if answer.data else None
 
     def now_block(self) -> tuple[int, int]:
         """Tip ``(block number, block timestamp ms)`` from ``GET /wallet/getnowblock``."""
-        answer = self.http.get("/wallet/getnowblock", check=self._check_wallet)
-        try:
-            raw = answer.data["block_header"]["raw_data"]
-            return int(raw["number"]), int(raw["timestamp"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BadResponse("trongrid: getnowblock without block_header.raw_data.number") from exc
+        answer = self.http.get("/wallet/getnowblock", check=self._wallet_checker(_now_block))
+        return _now_block(answer.data)
 
     # -- answer classification ----------------------------------------------------------------------
     def _ban(self, answer: HttpAnswer) -> None:
@@ -176,6 +211,13 @@ class TronGridClient:
             raise BadResponse("trongrid: answer is not a JSON object")
         if answer.data.get("success") is False:
             raise ApiRejected(f"trongrid: {answer.data.get('error') or 'success=false'}")
+
+    def _wallet_checker(self, validate: Callable[[Any], Any]) -> Callable[[HttpAnswer], None]:
+        def check(answer: HttpAnswer) -> None:
+            self._check_wallet(answer)
+            validate(answer.data)
+
+        return check
 
     def _check_wallet(self, answer: HttpAnswer) -> None:
         self._ban(answer)
@@ -196,6 +238,16 @@ def _listing_params(only_from: bool, only_to: bool, min_ts: int | None, max_ts: 
     if max_ts is not None:
         params["max_timestamp"] = max_ts
     return params
+
+
+def _now_block(data: Any) -> tuple[int, int]:
+    """``(number, timestamp ms)`` of a getnowblock answer. May raise: InvalidAnswer."""
+    header = data.get("block_header") if isinstance(data, dict) else None
+    raw = header.get("raw_data") if isinstance(header, dict) else None
+    if not isinstance(raw, dict):
+        raise InvalidAnswer("trongrid: getnowblock without block_header.raw_data")
+    return (wire.block(wire.required(raw, "number", "trongrid getnowblock"), "number", "trongrid getnowblock"),
+            wire.unix_millis(wire.required(raw, "timestamp", "trongrid getnowblock"), "timestamp", "trongrid"))
 
 
 def _below(block: object, final_block: int) -> bool:

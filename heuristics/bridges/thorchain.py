@@ -8,7 +8,6 @@
   give several legs; affiliate-fee legs (RUNE to a THORName) are dropped; refunds become legs back to the
   source chain marked ``refund``. Without an action, the memo alone names the destination (E2
   "bridges.thorchain.memo", lower confidence: the swap may still have been refunded, the out tx is unknown).
-* Outbound with memo ``OUT:<hash>`` / ``REFUND:<hash>`` links back to its inbound (E2 "bridges.thorchain.out_memo").
 * Amounts: THORChain reports every asset in 1e8 fixed point; base units = e8 × 10^(decimals − 8).
 """
 
@@ -20,7 +19,7 @@ from types import MappingProxyType
 
 from eth_abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
-from eth_utils import function_signature_to_4byte_selector, keccak
+from eth_utils import function_signature_to_4byte_selector
 
 from heuristics.base import Finding, make_evidence
 from heuristics.bridges.thorchain_memo import (
@@ -30,12 +29,11 @@ from heuristics.bridges.thorchain_memo import (
     parse_asset,
     parse_memo,
 )
-from tracer.model import ActionLeg, BridgeAction, Chain, ChainTx, EvidenceClass, Link, LinkKind
+from tracer.model import ActionLeg, BridgeAction, Chain, ChainTx, EvidenceClass
 
 MIDGARD_CONFIDENCE = 1.0
 PENDING_CONFIDENCE = 0.9  # action indexed but outbound not yet signed: the destination is fixed, the tx is not
 MEMO_ONLY_CONFIDENCE = 0.7  # the memo states intent; THORChain may still refund
-OUT_MEMO_CONFIDENCE = 1.0
 THOR_DECIMALS = 8
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
@@ -98,56 +96,6 @@ def decode_router_deposit(input_data: str | None) -> RouterDeposit | None:
                          expiration=int(values[4]) if len(values) > 4 else None)
 
 
-DEPOSIT_EVENT_TOPIC = "0x" + keccak(text="Deposit(address,address,uint256,string)").hex()
-"""Router ``Deposit(address indexed to, address indexed asset, uint256 amount, string memo)``."""
-TRANSFER_OUT_EVENT_TOPIC = "0x" + keccak(text="TransferOut(address,address,address,uint256,string)").hex()
-"""Router ``TransferOut(address indexed vault, address indexed to, address asset, uint256 amount, string memo)``."""
-
-
-@dataclass(frozen=True, slots=True)
-class RouterTransferOut:
-    """Decoded router ``TransferOut`` event: an outbound paid by a vault, memo ``OUT:<hash>``/``REFUND:<hash>``."""
-
-    vault: str
-    to: str
-    asset: str
-    amount: int
-    memo: str
-
-
-def _topic_address(topic: str) -> str:
-    return "0x" + topic.removeprefix("0x")[-40:].lower()
-
-
-def _decode_data(types: list[str], data: str) -> tuple[object, ...] | None:
-    try:
-        return tuple(abi_decode(types, bytes.fromhex(data.removeprefix("0x"))))
-    except (DecodingError, ValueError, OverflowError):
-        return None
-
-
-def decode_router_deposit_event(topics: Sequence[str], data: str) -> RouterDeposit | None:
-    """Decode a router ``Deposit`` log (emitted also when an aggregator calls the router); None otherwise."""
-    if len(topics) != 3 or topics[0].lower() != DEPOSIT_EVENT_TOPIC:
-        return None
-    values = _decode_data(["uint256", "string"], data)
-    if values is None or not isinstance(values[0], int) or not isinstance(values[1], str):
-        return None
-    return RouterDeposit(function="Deposit", vault=_topic_address(topics[1]), asset=_topic_address(topics[2]),
-                         amount=values[0], memo=values[1].rstrip("\x00"))
-
-
-def decode_router_transfer_out_event(topics: Sequence[str], data: str) -> RouterTransferOut | None:
-    """Decode a router ``TransferOut`` log (THORChain paying out on an EVM chain); None otherwise."""
-    if len(topics) != 3 or topics[0].lower() != TRANSFER_OUT_EVENT_TOPIC:
-        return None
-    values = _decode_data(["address", "uint256", "string"], data)
-    if values is None or not isinstance(values[1], int) or not isinstance(values[2], str):
-        return None
-    return RouterTransferOut(vault=_topic_address(topics[1]), to=_topic_address(topics[2]),
-                             asset=str(values[0]).lower(), amount=values[1], memo=values[2].rstrip("\x00"))
-
-
 def inbound_memo(tx: ChainTx) -> str | None:
     """The THORChain memo an inbound tx carries: decoded memo, router calldata, or an OP_RETURN output."""
     deposit = decode_router_deposit(tx.input_data)
@@ -197,20 +145,6 @@ class BridgeHop(Finding):
     amount: int | None  # base units of the destination asset, when its decimals are known
     amount_in_e8: int | None = None  # the inbound amount this leg was paid from (for the taint fraction)
     refund: bool = False
-
-    def carry_taint(self, tainted_in: int, amount_in: int) -> int | None:
-        """Taint crossing by fraction: τ_out = τ_in / a_in × a_out (methodology §4.1); None without amounts."""
-        if self.amount is None or amount_in <= 0:
-            return None
-        return tainted_in * self.amount // amount_in
-
-    def link(self, from_asset: str | None = None, amount_in: int | None = None) -> Link | None:
-        """This hop as a :class:`~tracer.model.Link` (None when the destination chain is not modelled)."""
-        if self.to_chain is None:
-            return None
-        return Link(kind=LinkKind.BRIDGE, service=self.protocol, from_chain=self.from_chain, from_tx=self.from_tx,
-                    to_chain=self.to_chain, to_tx=self.to_tx, to_address=self.to_address, evidence=self.evidence,
-                    from_asset=from_asset, to_asset=self.to_asset, amount_in=amount_in, amount_out=self.amount)
 
 
 def _norm_hash(tx_hash: str | None) -> str:
@@ -299,24 +233,3 @@ def _memo_only(inbound: ChainTx, text: str | None) -> list[BridgeHop]:
         to_chain=memo.asset.chain, to_tx=None, to_address=memo.destination, to_asset=memo.asset.notation,
         amount_e8=None, amount=None,
     )]
-
-
-@dataclass(frozen=True, slots=True)
-class ThorOutbound(Finding):
-    """An outbound (or refund) tx that names its inbound through its ``OUT:``/``REFUND:`` memo."""
-
-    chain: Chain
-    tx_hash: str
-    in_hash: str  # lower-case, no 0x (add 0x for EVM lookups)
-    refund: bool
-
-
-def detect_thorchain_outbound(tx: ChainTx) -> ThorOutbound | None:
-    """Link an outbound tx back to the inbound named by its ``OUT:<hash>``/``REFUND:<hash>`` memo."""
-    memo = parse_memo(inbound_memo(tx))
-    if memo is None or memo.kind not in {"out", "refund"} or memo.in_hash is None:
-        return None
-    evidence = make_evidence(EvidenceClass.E2, "bridges.thorchain.out_memo", OUT_MEMO_CONFIDENCE, memo=memo.raw,
-                             out_tx=tx.tx_hash)
-    return ThorOutbound(evidence=evidence, chain=tx.chain, tx_hash=tx.tx_hash, in_hash=memo.in_hash,
-                        refund=memo.kind == "refund")

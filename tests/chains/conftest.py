@@ -59,10 +59,9 @@ def etherscan_over(fixture_server: Callable[..., FixtureServer]) -> EtherscanFac
         options: dict[str, Any] = {"rate": 0, "page_size": TEST_PAGE_SIZE, "retry": FAST_RETRY, "sleep": no_sleep,
                                    "timeout": 5.0}
         options.update(client_kw)
-        final_block = options.pop("final_block", None)
         client = EtherscanClient(requests.Session(), server.url + "/v2/api", api_key="TESTKEY",
                                  chain_id=1, **options)
-        return EtherscanAdapter(client, chain, final_block=final_block), server
+        return EtherscanAdapter(client, chain), server
 
     return build
 

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 
 from chains.coingecko.client import CoinGeckoClient
 from chains.coingecko.prices import COIN_IDS, CoinGeckoPrices, coin_id
 from chains.http import RetryPolicy
-from chains.testing import FixtureServer
+from chains.testing import FixtureServer, HttpReply, HttpRequest, LoopbackServer, MemoryArchive
 from db.archive import SqlResponseArchive
 from db.base import Base
 from db.models import ApiResponseRow
@@ -89,24 +88,23 @@ def test_symbol_map() -> None:
         coin_id("NOPE")
 
 
-def test_demo_key_is_a_header_never_archived_nor_logged(httpserver: HTTPServer,
-                                                         caplog: pytest.LogCaptureFixture) -> None:
-    httpserver.expect_request("/coins/ethereum/history", headers={"x-cg-demo-api-key": "CG-secret"},
-                              query_string={"date": "21-02-2025", "localization": "false"}).respond_with_json(
-        {"market_data": {"current_price": {"usd": 2642.874510659083}}})
-    keys: list[str] = []
+def test_demo_key_is_a_header_never_archived_nor_logged(caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[HttpRequest] = []
 
-    class Archive:
-        def put(self, response: object, *, immutable: bool) -> None:
-            keys.append(response.request_key)  # type: ignore[attr-defined]
+    def coingecko(request: HttpRequest) -> HttpReply:
+        seen.append(request)
+        if (request.path, request.query) != ("/coins/ethereum/history", {"date": "21-02-2025",
+                                                                           "localization": "false"}):
+            return HttpReply.json({"error": "not found"}, 404)
+        return HttpReply.json({"market_data": {"current_price": {"usd": 2642.874510659083}}})
 
-        def get_immutable(self, request_key: str) -> None:
-            return None
-
+    archive = MemoryArchive()
     caplog.set_level(logging.DEBUG)
-    client = CoinGeckoClient(requests.Session(), httpserver.url_for(""), "CG-secret", rate=0, archive=Archive())
-    assert client.history("ethereum", date(2025, 2, 21)) == Decimal("2642.874510659083")
-    assert keys and all("CG-secret" not in k for k in keys)
+    with LoopbackServer(coingecko) as server:
+        client = CoinGeckoClient(requests.Session(), server.url, "CG-secret", rate=0, archive=archive)
+        assert client.history("ethereum", date(2025, 2, 21)) == Decimal("2642.874510659083")
+    assert [r.headers.get("x-cg-demo-api-key") for r in seen] == ["CG-secret"]
+    assert archive.rows and all("CG-secret" not in k for k in archive.rows)
     assert "CG-secret" not in caplog.text
 
 

@@ -48,13 +48,13 @@ def immutable_keys(archive: SqlResponseArchive) -> list[str]:
         return list(s.scalars(select(ApiResponseRow.request_key).where(ApiResponseRow.immutable.is_(True))))
 
 
-def make_adapter(url: str, *, archive: SqlResponseArchive | None = None, final_block: int | None = None,
+def make_adapter(url: str, *, archive: SqlResponseArchive | None = None,
                  sleeps: list[float] | None = None) -> EsploraAdapter:
     import requests
 
     client = EsploraClient(requests.Session(), url, rate=0, archive=archive, retry=FAST,
                            sleep=(sleeps.append if sleeps is not None else lambda s: None))
-    return EsploraAdapter(client, final_block=final_block)
+    return EsploraAdapter(client)
 
 
 SERVED = PAGED  # the folder tests/chains/conftest.py serves over loopback for this module
@@ -162,16 +162,16 @@ def test_too_many_history_entries_is_address_too_large() -> None:
 
 def test_buried_pages_are_served_from_the_archive(server: FixtureServer, tmp_path: Path) -> None:
     archive = sql_archive(tmp_path)
-    first = list(make_adapter(server.url, archive=archive, final_block=50020).transfers_of(ADDRESS))
+    first = list(make_adapter(server.url, archive=archive).transfers_of(ADDRESS, final_block=50020))
     assert len(immutable_keys(archive)) == 1  # page 2 follows a tx of block 50013 < final_block
     before = len(server.requests)
-    adapter = make_adapter(server.url, archive=archive, final_block=50020)
-    again = list(adapter.transfers_of(ADDRESS))
+    adapter = make_adapter(server.url, archive=archive)
+    again = list(adapter.transfers_of(ADDRESS, final_block=50020))
     assert again == first
     assert len(server.requests) - before == 1  # only the newest page is asked again
     assert adapter.client.http.stats.archive_hits == 1
-    tx = adapter.transaction(MEMO_TX)  # block 50015 < 50020: archived as final, then served from it
-    assert tx is not None and adapter.transaction(MEMO_TX) == tx
+    tx = adapter.transaction(MEMO_TX, final_block=50020)  # block 50015 < 50020: archived as final, then served
+    assert tx is not None and adapter.transaction(MEMO_TX, final_block=50020) == tx
     assert adapter.client.http.stats.archive_hits == 2
 
 

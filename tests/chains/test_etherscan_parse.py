@@ -56,7 +56,7 @@ def test_contract_creation_failed_and_zero_value() -> None:
 
 def test_internal_row_index_is_the_same_by_address_and_by_txhash() -> None:
     """Regression: by-txhash rows carry no traceId; the index must not depend on it (Bybit replay found two ids)."""
-    row = {"blockNumber": "1", "timeStamp": "1", "hash": "0x" + "aa" * 32, "from": "0x" + "11" * 20,
+    row = {"blockNumber": "1", "timeStamp": "1700000000", "hash": "0x" + "aa" * 32, "from": "0x" + "11" * 20,
            "to": "0x" + "22" * 20, "value": "5", "traceId": "0_1_1", "isError": "0"}
     t = internal_item_to_transfer(row, Chain.ETHEREUM)
     assert t.kind is TransferKind.INTERNAL and t.index == internal_index("0x" + "11" * 20, "0x" + "22" * 20, 5)
@@ -64,13 +64,22 @@ def test_internal_row_index_is_the_same_by_address_and_by_txhash() -> None:
     by_hash = internal_item_to_transfer({k: v for k, v in row.items() if k not in ("hash", "traceId")},
                                         Chain.ETHEREUM, "0x" + "AA" * 32)
     assert by_hash.id == t.id
-    twice = internal_items_to_transfers([row, row], Chain.ETHEREUM)
+    # the same (hash, traceId) twice is one transfer repeated by the server (issue 15): counted once
+    assert len(internal_items_to_transfers([row, row], Chain.ETHEREUM)) == 1
+    # by-txhash rows carry no traceId: identical twins stay distinct
+    no_trace = {k: v for k, v in row.items() if k != "traceId"}
+    twice = internal_items_to_transfers([no_trace, no_trace], Chain.ETHEREUM)
     assert len({x.id for x in twice}) == 2
 
 
 def test_token_indexes_are_stable_and_distinct() -> None:
-    twice = tokentx_items_to_transfers([USDC_ROW, USDC_ROW], Chain.ETHEREUM)
-    assert len({t.id for t in twice}) == 2  # two identical transfers in one tx stay distinct
+    # a repeated row is dropped (issue 15: repeats doubled stolen amounts); a list cannot tell it from twins
+    assert len(tokentx_items_to_transfers([USDC_ROW, USDC_ROW], Chain.ETHEREUM)) == 1
+    # rows that differ in anything but (contract, from, to, value) -- here the position in the block -- stay
+    # distinct transfers and are numbered
+    twin = USDC_ROW | {"transactionIndex": "87"}
+    twice = tokentx_items_to_transfers([USDC_ROW, twin], Chain.ETHEREUM)
+    assert len({t.id for t in twice}) == 2
     assert twice[0].index == token_index(USDC_ROW["contractAddress"], USDC_ROW["from"], USDC_ROW["to"], 10000)
     assert twice[1].index == twice[0].index + 1
     assert all(0 <= t.index < 2**31 for t in twice)

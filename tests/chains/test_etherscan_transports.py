@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from chains.base import ArchivedResponse
 from chains.etherscan import EtherscanAdapter, EtherscanClient
-from chains.etherscan.simulator import EtherscanSimulator
 from chains.http import RetryPolicy
 from chains.testing import (
     FixtureMissing,
     FixtureTransport,
+    MemoryArchive,
     RecordingTransport,
     ScriptedResponse,
     ScriptedTransport,
@@ -22,6 +21,7 @@ from chains.testing import (
     fixture_session,
     session_with,
 )
+from chains.testing.etherscan import EtherscanSimulator
 from tests.chains.conftest import ETHERSCAN_FIXTURES, EtherscanFactory, no_sleep
 from tracer.errors import ChainUnavailable, RateLimited
 from tracer.model import Chain
@@ -30,20 +30,6 @@ HOP1 = "0x47666fab8bd0ac7003bce3f5c3585383f09486e2"
 EMPTY = {"status": "0", "message": "No transactions found", "result": []}
 ROW = {"blockNumber": "21895319", "timeStamp": "1740148187", "hash": "0x" + "dd" * 32, "from": HOP1,
        "to": "0xa4b2fd68593b6f34e51cb9edb66e71c1b4ab449e", "value": "1000000000000000000", "isError": "0"}
-
-
-class MemoryArchive:
-    """A dict-backed ResponseArchive (db.archive.SqlResponseArchive is the product one)."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, tuple[ArchivedResponse, bool]] = {}
-
-    def put(self, response: ArchivedResponse, *, immutable: bool) -> None:
-        self.rows[response.request_key] = (response, immutable)
-
-    def get_immutable(self, request_key: str) -> ArchivedResponse | None:
-        found = self.rows.get(request_key)
-        return found[0] if found and found[1] else None
 
 
 def scripted_adapter(script: list[ScriptedResponse | BaseException], **kw: object) -> tuple[EtherscanAdapter,
@@ -83,11 +69,11 @@ def test_rate_limit_budget_then_rate_limited_and_timeout_then_unavailable() -> N
 
 def test_immutable_windows_are_answered_from_the_archive(etherscan_over: EtherscanFactory) -> None:
     archive = MemoryArchive()
-    adapter, server = etherscan_over("bybit_hop1_paging", archive=archive, final_block=21_959_000)
-    first = list(adapter.transfers_of(HOP1, since_block=21_895_700, until_block=21_895_720))
+    adapter, server = etherscan_over("bybit_hop1_paging", archive=archive)
+    first = list(adapter.transfers_of(HOP1, since_block=21_895_700, until_block=21_895_720, final_block=21_959_000))
     served = len(server.requests)
     assert served > 0
-    again = list(adapter.transfers_of(HOP1, since_block=21_895_700, until_block=21_895_720))
+    again = list(adapter.transfers_of(HOP1, since_block=21_895_700, until_block=21_895_720, final_block=21_959_000))
     assert again == first and len(server.requests) == served  # zero requests on the re-run
     assert adapter.client.http.stats.archive_hits == served
     assert all("SECRET" not in k and "TESTKEY" not in k and "apikey" not in k for k in archive.rows)

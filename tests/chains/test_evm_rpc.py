@@ -14,10 +14,12 @@ from web3.types import Wei
 
 from chains.etherscan.parse import internal_index, token_index
 from chains.evm_rpc import EvmRpcAdapter, EvmRpcClient
-from chains.testing import ScriptedResponse, ScriptedTransport, session_with
+from chains.evm_rpc.history import NO_TRACE_FILTER, TraceMethod
+from chains.testing import MemoryArchive, ScriptedResponse, ScriptedTransport, session_with
 from tests.chains.contract import AdapterContract, ContractCase, TransactionContract
-from tracer.errors import NotSupported
-from tracer.model import Chain, TransferFlag, TransferKind
+from tests.chains.nodes import node_without
+from tracer.errors import ChainError
+from tracer.model import Chain, Direction, TransferFlag, TransferKind
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 ETH = 10**18
@@ -117,7 +119,7 @@ class TestEvmRpcContract(TransactionContract, AdapterContract):
         transport = ScriptedTransport([
             ScriptedResponse(body={"jsonrpc": "2.0", "id": 1, "result": "0x10"}),
             ScriptedResponse(body={"jsonrpc": "2.0", "id": 1,
-                                   "error": {"code": -32601, "message": "Method not found"}}),
+                                   "error": {"code": -32000, "message": "header not found"}}),
         ])
         return EvmRpcAdapter(EvmRpcClient(session_with(transport), "http://node.invalid:8545"), Chain.ETHEREUM)
 
@@ -161,19 +163,74 @@ def test_small_spans_give_the_same_history(scenario: Scenario) -> None:
     assert narrow.client.requests > 20
 
 
+def test_the_sender_history_carries_the_fee_like_etherscan_txlist(scenario: Scenario) -> None:
+    receipt = Web3(HTTPProvider(scenario.url)).eth.get_transaction_receipt(scenario.txs["deposit"][0])  # type: ignore[arg-type]
+    fee = int(receipt["gasUsed"]) * int(receipt["effectiveGasPrice"])
+    sent = [t for t in make_adapter(scenario.url).transfers_of(scenario.a, direction=Direction.OUT)
+            if t.tx_hash == scenario.txs["deposit"][0]]
+    assert [(t.kind, t.amount, t.fee) for t in sent] == [(TransferKind.NATIVE, ETH, fee)] and fee > 0
+
+
 def test_balances(scenario: Scenario) -> None:
     balances = make_adapter(scenario.url).balances([scenario.c, scenario.pool])
     assert balances[scenario.pool] == 0 and balances[scenario.c] > 10_000 * ETH
 
 
-def test_missing_trace_filter_is_not_supported() -> None:
-    transport = ScriptedTransport([
-        ScriptedResponse(body={"jsonrpc": "2.0", "id": 1,
-                               "error": {"code": -32601, "message": "the method trace_filter does not exist"}}),
-    ])
-    adapter = EvmRpcAdapter(EvmRpcClient(session_with(transport), "http://127.0.0.1:9"), Chain.ETHEREUM)
-    with pytest.raises(NotSupported, match=r"node at http://127.0.0.1:9 has no trace_filter"):
-        list(adapter.transfers_of("0x" + "11" * 20, until_block=10))
+def test_without_trace_filter_blocks_and_debug_traces_give_the_same_history(scenario: Scenario) -> None:
+    full = {addr: [t.id for t in make_adapter(scenario.url).transfers_of(addr)] for addr in (scenario.a, scenario.c)}
+    server, proxy = node_without(scenario.url, "trace_filter", "trace_transaction")
+    with server:
+        adapter = make_adapter(server.url)
+        assert [t.id for t in adapter.transfers_of(scenario.a)] == full[scenario.a]
+        assert [t.id for t in adapter.transfers_of(scenario.c)] == full[scenario.c]  # mixer payout: internal
+        tx = adapter.transaction(scenario.txs["withdraw"][0])
+    assert adapter.support.method is TraceMethod.DEBUG_TRACE
+    assert adapter.support.limitation == NO_TRACE_FILTER.format(url=server.url)
+    assert proxy.refused == ["trace_filter"] and "debug_traceTransaction" in proxy.forwarded
+    assert tx is not None and [t.to_address for t in tx.transfers if t.kind is TransferKind.INTERNAL] == [scenario.c]
+
+
+def test_without_any_trace_method_internal_transfers_are_named_as_missing(
+        scenario: Scenario, caplog: pytest.LogCaptureFixture) -> None:
+    server, proxy = node_without(scenario.url, "trace_filter", "trace_transaction", "debug_traceTransaction")
+    with server:
+        adapter = make_adapter(server.url)
+        a_history = [t.id for t in adapter.transfers_of(scenario.a)]
+        c_history = list(adapter.transfers_of(scenario.c))
+    assert a_history == [t.id for t in make_adapter(scenario.url).transfers_of(scenario.a)]  # native + ERC-20
+    assert [t.kind for t in c_history] == []  # the mixer paid c by an internal call: not visible
+    message = ("lacks trace_filter and debug_traceTransaction: internal ETH transfers not followed; "
+               "native and ERC-20 are")
+    assert adapter.support.limitation is not None and message in adapter.support.limitation
+    assert message in caplog.text and set(proxy.refused) == {"trace_filter", "debug_traceTransaction"}
+
+
+def test_closed_ranges_are_answered_from_the_archive(scenario: Scenario) -> None:
+    archive = MemoryArchive()
+    tip = make_adapter(scenario.url).latest_block()
+
+    def run() -> tuple[list[str], EvmRpcClient]:
+        client = EvmRpcClient(requests.Session(), scenario.url, timeout=10, archive=archive)
+        adapter = EvmRpcAdapter(client, Chain.ETHEREUM)
+        ids = [t.id for a in (scenario.a, scenario.c) for t in adapter.transfers_of(a, until_block=tip,
+                                                                                       final_block=tip)]
+        tx = adapter.transaction(scenario.txs["withdraw"][0], final_block=tip)
+        assert tx is not None
+        return ids + [t.id for t in tx.transfers], client
+
+    first, client = run()
+    assert client.stats.requests > 0 and client.stats.archive_hits == 0
+    again, client = run()
+    assert again == first and client.stats.requests == 0 and client.stats.archive_hits > 0
+    assert all(k.startswith(f"POST {scenario.url}?method=") for k in archive.rows)
+
+
+def test_node_url_secrets_stay_out_of_keys_and_errors() -> None:
+    client = EvmRpcClient(requests.Session(), "http://user:pw@127.0.0.1:9/v3/SECRETKEY", timeout=0.5, retries=0)
+    assert client.url == "http://127.0.0.1:9"
+    with pytest.raises(ChainError) as info:
+        client.block_number()
+    assert "SECRETKEY" not in str(info.value) and "pw" not in str(info.value)
 
 
 def test_recorded_rpc_replays_offline(scenario: Scenario, tmp_path: Path) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from db.records import Contribution
 from tracer.model import (
     Asset,
     Chain,
     Evidence,
     EvidenceClass,
-    TraceEdge,
     Transfer,
     TransferFlag,
     TransferKind,
@@ -44,11 +44,10 @@ def transfer(n: int, amount: int = 10 * 10**18, *, asset: Asset = ETH, sender: s
                     timestamp=datetime.fromtimestamp(HACK_TIME.timestamp() + 12 * n, UTC), flags=flags, fee=fee)
 
 
-def edge(t: Transfer, tainted: int | None = None, hop: int = 1, *, origin: str = "ETH", parent: str | None = None,
-         origin_amount: int | None = None) -> TraceEdge:
-    """A deterministic E1 edge carrying ``tainted`` (default: the whole transfer)."""
+def contribution(t: Transfer, tainted: int | None = None, hop: int = 1, *, origin: str = "ETH",
+                 parent: str | None = None, origin_amount: int | None = None) -> Contribution:
+    """A deterministic E1 contribution carrying ``tainted`` of ``t`` (default: the whole transfer)."""
     amount = t.amount if tainted is None else tainted
-    return TraceEdge(transfer=t, tainted_amount=amount, hop=hop,
-                     evidence=Evidence(EvidenceClass.E1, "transfer", 1.0, {"block": str(t.block_number)}),
-                     parent=parent if parent is not None else f"ethereum:{t.from_address}", origin=origin,
-                     origin_amount=amount if origin_amount is None else origin_amount)
+    return Contribution(t, origin, amount, amount if origin_amount is None else origin_amount,
+                        parent if parent is not None else f"ethereum:{t.from_address}", hop,
+                        Evidence(EvidenceClass.E1, "transfer", 1.0, {"block": str(t.block_number)}))

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 from sqlalchemy import text
 
 from chains.http import HttpClient
+from chains.testing import HttpReply, HttpRequest, LoopbackServer
 from db.archive import SqlResponseArchive
 from db.store import Store
 from tracer.model import ArchivedResponse, CaseParameters
@@ -57,34 +55,22 @@ def test_archive_built_on_a_store_joins_its_atomic_block(store: Store) -> None:
     assert archive.count() == 0 and store.get_case("c") is None
 
 
-class _Etherscan(BaseHTTPRequestHandler):
-    calls = 0
+calls: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (stdlib name)
-        type(self).calls += 1
-        body = json.dumps({"status": "1", "message": "OK", "result": [{"blockNumber": "21895238"}]}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
-    def log_message(self, *args: object) -> None:
-        pass
+def etherscan(request: HttpRequest) -> HttpReply:
+    calls.append(request.target)
+    return HttpReply.json({"status": "1", "message": "OK", "result": [{"blockNumber": "21895238"}]})
 
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Etherscan)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    calls.clear()
+    with LoopbackServer(etherscan) as loopback:
+        yield loopback.url
 
 
 def test_http_client_is_answered_from_the_archive_the_second_time(store: Store, server: str) -> None:
-    _Etherscan.calls = 0
     archive = SqlResponseArchive(store)
     with requests.Session() as session:
         client = HttpClient(session, server, rate=1000.0, archive=archive, secret_params=("apikey",),
@@ -93,7 +79,7 @@ def test_http_client_is_answered_from_the_archive_the_second_time(store: Store, 
         first = client.get("/v2/api", params, immutable=True)
         second = client.get("/v2/api", params, immutable=True)
     assert first.data == second.data and second.from_archive
-    assert _Etherscan.calls == 1
+    assert len(calls) == 1
     assert archive.count() == 1  # the mutable and immutable writes of one body are one row
     with store.session() as s:
         keys = [r[0] for r in s.execute(text("select request_key from api_responses"))]

@@ -11,32 +11,39 @@ from pathlib import Path
 
 import pytest
 
-from db.store import FrontierItem, Store
-from tests.db.dbdata import addr, edge, transfer
-from tracer.model import CaseParameters, Chain, Endpoint, EndpointStatus, StopReason
+from db.records import Expansion
+from db.store import Store
+from tests.db.dbdata import addr, contribution, transfer
+from tracer.model import Address, CaseParameters, Chain, Endpoint, EndpointStatus, StopReason
 
 ETH = Chain.ETHEREUM.native
 
 
 def expand(store: Store, case_id: int, n: int) -> None:
-    """What the engine does for one address: edges, endpoint, children pushed, parent completed."""
-    t = transfer(n)
-    store.add_edges(case_id, [edge(t)])
-    store.add_endpoints(case_id, [Endpoint(Chain.ETHEREUM, addr(n), ETH, t.amount, EndpointStatus.UNSPENT, None,
-                                           StopReason.UNSPENT)])
-    store.push_frontier(case_id, [FrontierItem(Chain.ETHEREUM, addr(n), "ETH", t.amount, 1)])
+    """What the engine commits for one address: the contribution sent on, an endpoint, the receiver pending."""
+    node = Address(Chain.ETHEREUM, addr(1000 + n))  # each expansion is another sender's
+    t = transfer(n, sender=node.value)
+    exp = Expansion(node, [contribution(t)], [Endpoint(Chain.ETHEREUM, node.value, ETH, 1, EndpointStatus.UNSPENT,
+                                                       None, StopReason.UNSPENT)])
+    store.trace_repository().commit_expansion(case_id, exp, 0, [(Address(Chain.ETHEREUM, addr(n)), 1, 1.0)])
+
+
+def edges(store: Store, case_id: int) -> list[str | None]:
+    """Receivers of the stored contributions, in order."""
+    return [c.transfer.to_address for c in store.trace_repository().all_contributions(case_id)]
 
 
 def test_exception_rolls_back_everything(store: Store) -> None:
     case_id = store.create_case("c", CaseParameters(), [])
+    repo = store.trace_repository()
     with pytest.raises(RuntimeError, match="adapter failed"), store.atomic():
         expand(store, case_id, 1)
-        assert len(store.edges(case_id)) == 1  # visible inside the block
+        assert len(edges(store, case_id)) == 1  # visible inside the block
         raise RuntimeError("adapter failed")
-    assert store.edges(case_id) == []
-    assert store.endpoints(case_id) == []
-    assert store.pending_frontier(case_id) == []
-    assert store.count_transfers() == 0
+    assert edges(store, case_id) == []
+    assert repo.endpoints(case_id) == []
+    assert repo.pending_nodes(case_id) == []
+    assert repo.node_count(case_id) == 0
 
 
 def test_block_commits_together_and_is_invisible_to_others_until_then(store: Store, db_url: str) -> None:
@@ -44,8 +51,8 @@ def test_block_commits_together_and_is_invisible_to_others_until_then(store: Sto
     other = Store.open(db_url)
     with store.atomic():
         expand(store, case_id, 1)
-        assert other.edges(case_id) == []
-    assert len(other.edges(case_id)) == 1
+        assert edges(other, case_id) == []
+    assert len(edges(other, case_id)) == 1
     other.close()
 
 
@@ -58,7 +65,7 @@ def test_nested_block_is_a_savepoint(store: Store) -> None:
             raise ValueError("inner")
         with store.atomic():
             expand(store, case_id, 3)
-    assert [e.transfer.to_address for e in store.edges(case_id)] == [addr(1), addr(3)]
+    assert edges(store, case_id) == [addr(1), addr(3)]
     assert store.in_atomic is False
 
 
@@ -88,6 +95,6 @@ def test_kill_9_inside_a_block_loses_the_whole_block_only(store: Store, db_url: 
     case = store.get_case("c")
     assert case is not None
     fresh = Store.open(db_url)  # a new process would see the same
-    assert [e.transfer.to_address for e in fresh.edges(case.id)] == [addr(1)]
-    assert [i.address for i in fresh.pending_frontier(case.id)] == [addr(1)]
+    assert edges(fresh, case.id) == [addr(1)]
+    assert [n.value for n, _hop, _p in fresh.trace_repository().pending_nodes(case.id)] == [addr(1)]
     fresh.close()

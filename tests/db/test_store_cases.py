@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select
 
+from db.models import TransferRow
 from db.store import CaseExists, CaseStatus, Store
-from tests.db.dbdata import EXPLOITER, HACK_TX, edge, transfer
+from tests.db.dbdata import EXPLOITER, HACK_TX, contribution, transfer
 from tracer.errors import StoreError
 from tracer.model import Address, CaseParameters, Chain, Seed, TaintModel
 
@@ -62,10 +64,12 @@ def test_list_and_delete_cascade(store: Store) -> None:
     first = store.create_case("ronin", CaseParameters(), [])
     second = store.create_case("bybit", CaseParameters(), SEEDS)
     t = transfer(1)
-    store.add_edges(second, [edge(t)])
+    repo = store.trace_repository()
+    repo.add_seed_node(second, Address(Chain.ETHEREUM, EXPLOITER), [contribution(t)])
     assert [c.name for c in store.list_cases()] == ["ronin", "bybit"]
     assert store.delete_case(second) is True
     assert store.delete_case(second) is False
     assert [c.id for c in store.list_cases()] == [first]
-    assert store.edges(second) == []
-    assert store.count_transfers() == 1  # transfers are shared facts and stay
+    assert repo.all_contributions(second) == [] and repo.node_count(second) == 0
+    with store.reading() as s:
+        assert s.scalar(select(func.count()).select_from(TransferRow)) == 1  # transfers are shared facts and stay

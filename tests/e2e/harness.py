@@ -10,7 +10,6 @@ from typing import Any
 
 from db.labels import LabelStore
 from db.store import Store
-from heuristics.mixers.coinjoin import detect_coinjoin
 from tracer.cli.wiring import Wiring, build
 from tracer.config import Settings
 from tracer.export import build_export
@@ -43,10 +42,7 @@ def trace(sandbox: RunningSandbox, settings: Settings, params: CaseParameters | 
     store = open_case_store(sandbox, settings)
     wiring = build(settings, store, (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON))
     seed = Seed(Address(Chain.ETHEREUM, sandbox.truth.exploiter))
-    outcome = run_case(store, wiring.adapters, wiring.labels, case, [seed], params or CaseParameters(),
-                       bridge=wiring.bridge, coinjoin=detect_coinjoin, confirmations=settings.confirmations,
-                       label_versions=wiring.label_versions, requests=wiring.requests, prices=wiring.prices,
-                       wallets=wiring.labels.addresses_in)
+    outcome = run_case(store, wiring.services, case, [seed], params or CaseParameters())
     return store, wiring, outcome
 
 

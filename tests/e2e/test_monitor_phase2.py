@@ -3,20 +3,17 @@ the case's trace is extended, a failed webhook loses nothing, and a second monit
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+from chains.testing import HttpReply, HttpRequest, LoopbackServer
 from db.records import WatchEntry
 from db.store import Store
-from heuristics.mixers.coinjoin import detect_coinjoin
 from tests.e2e.harness import CASE, export, running_sandbox, settings_for, trace
 from tracer.cli.wiring import build
-from tracer.engine.repository import SqlTraceRepository
 from tracer.model import Chain, EndpointStatus
 from tracer.monitor.cycle import Monitor
 from tracer.monitor.extend import make_extender
@@ -24,34 +21,27 @@ from tracer.monitor.lock import MonitorBusy, MonitorLock
 from tracer.monitor.notify import WebhookSink
 
 
-class Hook(BaseHTTPRequestHandler):
-    """A webhook receiver that fails its first ``fail`` POSTs."""
+class Hook:
+    """A webhook receiver (a loopback app) that fails its first ``fail`` POSTs."""
 
     fail = 0
     received: list[dict[str, object]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server naming
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+    @staticmethod
+    def answer(request: HttpRequest) -> HttpReply:
         if Hook.fail > 0:
             Hook.fail -= 1
-            self.send_response(500)
-        else:
-            Hook.received.append(body)
-            self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        return
+            return HttpReply(500)
+        Hook.received.append(request.json())
+        return HttpReply(200)
 
 
 @pytest.fixture()
-def webhook() -> tuple[str, type[Hook]]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def webhook() -> Iterator[tuple[str, type[Hook]]]:
     Hook.received = []
     Hook.fail = 10**6  # down until the test says otherwise
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", Hook
-    server.shutdown()
+    with LoopbackServer(Hook.answer, name="webhook") as server:
+        yield f"{server.url}/hook", Hook
 
 
 def test_phase_two_movements_alert_and_extend_the_case(tmp_path: Path, webhook: tuple[str, type[Hook]]) -> None:
@@ -62,17 +52,14 @@ def test_phase_two_movements_alert_and_extend_the_case(tmp_path: Path, webhook: 
         assert outcome.finished
         case = store.get_case(CASE)
         assert case is not None
-        repo = SqlTraceRepository(store.engine)
+        repo = store.trace_repository()
         holders = sorted({(e.chain, e.address) for e in repo.endpoints(case.id) if e.status is EndpointStatus.UNSPENT})
         for chain, address in holders:
             store.add_watch(WatchEntry(chain, address, case.id, "holds stolen funds", origin="case"))
         before = export(store, wiring)
-        extender = make_extender(store, wiring.adapters, wiring.labels, bridge=wiring.bridge,
-                                 coinjoin=detect_coinjoin, confirmations=settings.confirmations,
-                                 requests=wiring.requests)
-        monitor = Monitor(store, wiring.adapters, wiring.labels, confirmations=settings.confirmations,
-                          extend=extender, sink=WebhookSink(url, requests.Session(), sleep=lambda _s: None),
-                          requests=wiring.requests)
+        extender = make_extender(store, wiring.services)
+        monitor = Monitor(store, wiring.services, extend=extender,
+                          sink=WebhookSink(url, requests.Session(), sleep=lambda _s: None))
         quiet = monitor.run_once()  # phase 1: nothing new
         assert quiet.new_alerts == [] and quiet.moved == []
 
@@ -80,6 +67,8 @@ def test_phase_two_movements_alert_and_extend_the_case(tmp_path: Path, webhook: 
         report = monitor.run_once()
         tip1 = sandbox.world.tip("ethereum", 1)
         movers = {(Chain.ETHEREUM, tx.from_) for tx in sandbox.world.evm_txs if tx.block > tip1}
+        tron_tip1 = sandbox.world.tip("tron", 1)  # reached through the instant exchange (matching is on by default)
+        movers |= {(Chain.TRON, tr.from_) for tx in sandbox.world.tron_txs if tx.block > tron_tip1 for tr in tx.trc20}
         watched = {(c, a) for c, a in holders}
         moved = {(Chain(m.split(":", 1)[0]), m.split(":", 1)[1]) for m in report.moved}
         print("moved:", sorted(report.moved), "alerts:", [a.message for a in report.new_alerts])
@@ -140,7 +129,7 @@ def test_kill_9_mid_cycle_then_next_cycle_completes_without_duplicates(tmp_path:
             store, _wiring, _ = trace(sandbox, settings)
             case = store.get_case(CASE)
             assert case is not None
-            for e in SqlTraceRepository(store.engine).endpoints(case.id):
+            for e in store.trace_repository().endpoints(case.id):
                 if e.status is EndpointStatus.UNSPENT:
                     store.add_watch(WatchEntry(e.chain, e.address, case.id, origin="case"))
             sandbox.server.set_phase(2)

@@ -51,9 +51,8 @@ def test_ground_truth_scores(traced) -> None:  # type: ignore[no-untyped-def]
 
 def test_value_is_conserved_exactly_per_stolen_asset(traced) -> None:  # type: ignore[no-untyped-def]
     sandbox, _settings, store, _wiring, _outcome, _doc = traced
-    from tracer.engine.repository import SqlTraceRepository
 
-    repo = SqlTraceRepository(store.engine)
+    repo = store.trace_repository()
     case = store.get_case("e2e")
     assert case is not None
     ends = repo.endpoints(case.id)

@@ -42,7 +42,7 @@ class ScenarioChain(ChainAdapter):
         self.calls = 0
 
     def transfers_of(self, address: str, *, direction: Direction = Direction.BOTH, since_block: int | None = None,
-                     until_block: int | None = None) -> Iterator[Transfer]:
+                     until_block: int | None = None, final_block: int | None = None) -> Iterator[Transfer]:
         self.calls += 1
         for t in self.items:
             if since_block is not None and t.block_number < since_block:
@@ -52,7 +52,7 @@ class ScenarioChain(ChainAdapter):
             if inbound or outbound:
                 yield t
 
-    def transaction(self, tx_hash: str) -> ChainTx | None:
+    def transaction(self, tx_hash: str, *, final_block: int | None = None) -> ChainTx | None:
         self.calls += 1
         ts = [t for t in self.items if t.tx_hash == tx_hash]
         if not ts:
@@ -74,10 +74,13 @@ class Book:
     def send(self, frm: str, to: str, amount: int, asset: Asset = ETH, *, fee: int = 0, tx: str | None = None,
              kind: TransferKind = TransferKind.NATIVE, index: int = -1,
              flags: frozenset[TransferFlag] = frozenset()) -> Transfer:
-        self.block += 1
-        tx_hash = tx or "0x" + f"{self.block:064x}"
-        t = Transfer(Chain.ETHEREUM, tx_hash, index, kind, asset, addr(frm), addr(to), amount, self.block,
-                     T0 + timedelta(minutes=self.block - 100), flags, fee)
+        earlier = next((t.block_number for t in self.items if tx is not None and t.tx_hash == tx), None)
+        if earlier is None:  # a new transaction; legs of one transaction share its block
+            self.block += 1
+        block = earlier or self.block
+        tx_hash = tx or "0x" + f"{block:064x}"
+        t = Transfer(Chain.ETHEREUM, tx_hash, index, kind, asset, addr(frm), addr(to), amount, block,
+                     T0 + timedelta(minutes=block - 100), flags, fee)
         self.items.append(t)
         return t
 

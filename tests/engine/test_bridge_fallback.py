@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from chains.base import ChainAdapter
 from db.base import Base
 from db.models import CaseRow
+from db.records import now_utc as now
+from db.store import Store
 from tests.engine.scenario import T0, addr
 from tests.engine.test_clustering_in_trace import BTC, Ledger, a, tx
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import NodeKey
-from tracer.engine.repository import SqlTraceRepository, now
+from tracer.engine.ports import TraceServices
 from tracer.engine.runner import TraceEngine
 from tracer.labels.index import LabelIndex
 from tracer.model import (
@@ -67,12 +68,12 @@ class Eth(ChainAdapter):
                         T0 + timedelta(minutes=5 * (block - 100)))
 
     def transfers_of(self, address: str, *, direction: Direction = Direction.BOTH, since_block: int | None = None,
-                     until_block: int | None = None) -> Iterator[Transfer]:
+                     until_block: int | None = None, final_block: int | None = None) -> Iterator[Transfer]:
         for t in (t for x in self.txs.values() for t in x.transfers):
             if address in (t.from_address, t.to_address):
                 yield t
 
-    def transaction(self, tx_hash: str) -> ChainTx | None:
+    def transaction(self, tx_hash: str, *, final_block: int | None = None) -> ChainTx | None:
         return self.txs.get(tx_hash)
 
     def latest_block(self) -> int:
@@ -91,7 +92,7 @@ class Prices:
 
 class BtcLedger(Ledger):
     def transfers_of(self, address: str, *, direction: Direction = Direction.BOTH, since_block: int | None = None,
-                     until_block: int | None = None) -> Iterator[Transfer]:
+                     until_block: int | None = None, final_block: int | None = None) -> Iterator[Transfer]:
         from tracer.engine.utxo import output_transfer
 
         for t in self.txs:
@@ -117,9 +118,9 @@ def test_memo_destination_and_generic_matcher_give_an_inferred_payout(tmp_path: 
         s.add(CaseRow(id=1, name="t", created_at=now(), updated_at=now(), parameters_json="{}"))
     labels = LabelIndex([Label(Chain.ETHEREUM, ROUTER, "THORChain: Router", Category.BRIDGE, "t", 1.0,
                                entity="THORChain")])
-    ctx = TraceContext(1, CaseParameters(), {Chain.ETHEREUM: eth, Chain.BITCOIN: btc}, labels, NoIndexer(),
-                       seeds=frozenset({str(NodeKey(Chain.ETHEREUM, eth.seed))}), prices=Prices())
-    repo = SqlTraceRepository(engine)
+    services = TraceServices({Chain.ETHEREUM: eth, Chain.BITCOIN: btc}, labels, prices=Prices(), bridge=NoIndexer())
+    ctx = TraceContext(1, CaseParameters(), services, seeds=frozenset({str(Address(Chain.ETHEREUM, eth.seed))}))
+    repo = Store(engine).trace_repository()
     run = TraceEngine(ctx, repo)
     ctx.stolen = run.seed([Seed(Address(Chain.ETHEREUM, eth.seed))], {})
     run.run()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from db.records import THEFT_PARENT, Contribution
 from db.store import Store
 from tests.engine.bybit_world import (
     COLD_WALLET,
@@ -37,8 +38,6 @@ from tests.engine.bybit_world import (
 )
 from tracer.cli.wiring import Wiring, build
 from tracer.config import Settings
-from tracer.engine.nodes import THEFT_PARENT, Contribution, NodeKey
-from tracer.engine.repository import SqlTraceRepository
 from tracer.export import build_export
 from tracer.model import (
     Address,
@@ -55,7 +54,7 @@ from tracer.sandbox.server import SandboxServer
 from tracer.tracing import TraceOutcome, run_case
 
 TEN_K = 10_000 * WEI_PER_ETH
-SEED_NODE = str(NodeKey(Chain.ETHEREUM, THEFT_ADDRESS))
+SEED_NODE = str(Address(Chain.ETHEREUM, THEFT_ADDRESS))
 HOP1_TOTAL = 400_001 * WEI_PER_ETH  # data/README.md: "hop1 … 46 native rows, total 400,001 ETH"
 
 # The sources are test data outside the repo (no licence to ship them): without them there is nothing to replay.
@@ -89,9 +88,9 @@ def _trace(tmp: Path, server: SandboxServer, tx_hash: str | None) -> Traced:
     settings = _settings(tmp, server)
     store = Store.open(settings.database_url)
     w = build(settings, store, [Chain.ETHEREUM])
-    out = run_case(store, w.adapters, w.labels, "bybit", [Seed(Address(Chain.ETHEREUM, THEFT_ADDRESS), tx_hash=tx_hash)],
-                   CaseParameters(max_hops=1), bridge=w.bridge, confirmations=0, requests=w.requests)
-    repo = SqlTraceRepository(store.engine)
+    out = run_case(store, replace(w.services, confirmations=0), "bybit",
+                   [Seed(Address(Chain.ETHEREUM, THEFT_ADDRESS), tx_hash=tx_hash)], CaseParameters(max_hops=1))
+    repo = store.trace_repository()
     return Traced(store, w, out, repo.all_contributions(out.case_id), repo.endpoints(out.case_id),
                   build_export(store, "bybit"), w.requests())
 
@@ -271,9 +270,8 @@ def test_rerun_of_finished_case_makes_no_request(traced: Traced) -> None:
     """A finished case is not touched again (tracing.py resumability contract)."""
     w = traced.wiring
     before = w.requests()
-    again = run_case(traced.store, w.adapters, w.labels, "bybit",
-                     [Seed(Address(Chain.ETHEREUM, THEFT_ADDRESS), tx_hash=None)], CaseParameters(max_hops=1),
-                     bridge=w.bridge, confirmations=0, requests=w.requests)
+    again = run_case(traced.store, replace(w.services, confirmations=0), "bybit",
+                     [Seed(Address(Chain.ETHEREUM, THEFT_ADDRESS), tx_hash=None)], CaseParameters(max_hops=1))
     assert again.already_finished and w.requests() == before
 
 

@@ -13,10 +13,11 @@ from chains.addresses import btc_p2wpkh
 from chains.base import UtxoAdapter
 from db.base import Base
 from db.models import CaseRow
+from db.records import now_utc as now
+from db.store import Store
 from tracer.engine.clusters import ClusterTracker
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import NodeKey
-from tracer.engine.repository import SqlTraceRepository, now
+from tracer.engine.ports import TraceServices
 from tracer.engine.runner import TraceEngine
 from tracer.labels.index import LabelIndex
 from tracer.model import (
@@ -64,19 +65,19 @@ class Ledger(UtxoAdapter):
         self.txs = txs
 
     def transactions_of(self, address: str, *, since_block: int | None = None,
-                        until_block: int | None = None) -> Iterator[ChainTx]:
+                        until_block: int | None = None, final_block: int | None = None) -> Iterator[ChainTx]:
         for t in self.txs:
             if any(i.address == address for i in t.inputs) or any(o.address == address for o in t.outputs):
                 yield t
 
     def transfers_of(self, address: str, *, direction: Direction = Direction.BOTH, since_block: int | None = None,
-                     until_block: int | None = None) -> Iterator[Transfer]:
+                     until_block: int | None = None, final_block: int | None = None) -> Iterator[Transfer]:
         return iter(())
 
-    def transaction(self, tx_hash: str) -> ChainTx | None:
+    def transaction(self, tx_hash: str, *, final_block: int | None = None) -> ChainTx | None:
         return next((t for t in self.txs if t.tx_hash == tx_hash), None)
 
-    def outspends(self, tx_hash: str) -> list[OutputSpend]:
+    def outspends(self, tx_hash: str, *, final_block: int | None = None) -> list[OutputSpend]:
         return []
 
     def latest_block(self) -> int:
@@ -101,9 +102,9 @@ def test_cospend_clusters_and_label_inheritance(tmp_path: Path) -> None:
         s.add(CaseRow(id=1, name="t", created_at=now(), updated_at=now(), parameters_json="{}"))
     labels = LabelIndex([Label(Chain.BITCOIN, exch_known, "Exchange Y: hot wallet", Category.EXCHANGE, "test", 0.9,
                                entity="Exchange Y")])
-    ctx = TraceContext(1, CaseParameters(), {Chain.BITCOIN: Ledger(txs)}, labels,
-                       seeds=frozenset({str(NodeKey(Chain.BITCOIN, seed))}))
-    repo = SqlTraceRepository(engine)
+    ctx = TraceContext(1, CaseParameters(), TraceServices({Chain.BITCOIN: Ledger(txs)}, labels),
+                       seeds=frozenset({str(Address(Chain.BITCOIN, seed))}))
+    repo = Store(engine).trace_repository()
     eng = TraceEngine(ctx, repo)
     ctx.stolen = eng.seed([Seed(Address(Chain.BITCOIN, seed))], {})
     eng.run()
@@ -127,9 +128,9 @@ def test_guard_refuses_a_merge_of_two_entities() -> None:
     from tracer.engine.clusters import cospend_links
 
     tracker = ClusterTracker(labels)
-    tracker.add(cospend_links(NodeKey(Chain.BITCOIN, x), tx("ee" * 32, 1, [("0" * 64, 0, x, 1), ("1" * 64, 0, z, 1)],
+    tracker.add(cospend_links(Address(Chain.BITCOIN, x), tx("ee" * 32, 1, [("0" * 64, 0, x, 1), ("1" * 64, 0, z, 1)],
                                                              [(z, 1)])))
-    tracker.add(cospend_links(NodeKey(Chain.BITCOIN, y), tx("ff" * 32, 2, [("2" * 64, 0, y, 1), ("3" * 64, 0, z, 1)],
+    tracker.add(cospend_links(Address(Chain.BITCOIN, y), tx("ff" * 32, 2, [("2" * 64, 0, y, 1), ("3" * 64, 0, z, 1)],
                                                              [(z, 1)])))
     assert tracker.cluster_of(x) == tracker.cluster_of(z) and tracker.cluster_of(y) is None
     assert [r.reason for r in tracker.refused] == ["entity_conflict"]
@@ -143,7 +144,7 @@ def test_change_output_joins_the_cluster_when_two_signals_agree() -> None:
     payer, change = a("payer"), a("change")
     legacy = base58.b58encode_check(b"\x00" + bytes(20)).decode()  # a P2PKH payee: a different address type
     spend = tx("ab" * 32, 5, [("00" * 32, 0, payer, 141_234_567)], [(legacy, 100_000_000), (change, 41_224_567)])
-    links = cospend_links(NodeKey(Chain.BITCOIN, payer), spend)
+    links = cospend_links(Address(Chain.BITCOIN, payer), spend)
     joined = [lk for lk in links if lk.service == "change"]
     assert [lk.to_address for lk in joined] == [change]
     assert joined[0].evidence.evidence_class.value == "E4" and "," in joined[0].evidence.facts["signals"]

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import create_engine
 
 from db.base import Base
+from db.store import SqlTraceRepository, Store
 from tests.engine.scenario import ETH, Book, LabelTable, ScenarioChain, addr
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import NodeKey
-from tracer.engine.repository import SqlTraceRepository
+from tracer.engine.ports import TraceServices
 from tracer.engine.runner import TraceEngine
 from tracer.model import (
     Address,
@@ -38,17 +38,17 @@ def run(book: Book, labels: dict[str, tuple[str, Category]], tmp_path: Path,
     from sqlalchemy.orm import Session
 
     from db.models import CaseRow
-    from tracer.engine.repository import now
+    from db.records import now_utc as now
 
     with Session(engine) as s, s.begin():
         s.add(CaseRow(id=1, name="t", created_at=now(), updated_at=now(), parameters_json="{}"))
     chain = ScenarioChain(book.items)
-    seed = NodeKey(Chain.ETHEREUM, addr("exploiter"))
-    ctx = TraceContext(1, CaseParameters(model=model, busy_threshold=50), {Chain.ETHEREUM: chain},
-                       LabelTable(labels), seeds=frozenset({str(seed)}))
-    repo = SqlTraceRepository(engine)
+    seed = Address(Chain.ETHEREUM, addr("exploiter"))
+    ctx = TraceContext(1, CaseParameters(model=model, busy_threshold=50),
+                       TraceServices({Chain.ETHEREUM: chain}, LabelTable(labels)), seeds=frozenset({str(seed)}))
+    repo = Store(engine).trace_repository()
     eng = TraceEngine(ctx, repo)
-    stolen = eng.seed([Seed(Address(Chain.ETHEREUM, seed.address))], {})
+    stolen = eng.seed([Seed(seed)], {})
     ctx.stolen = stolen
     eng.run()
     return repo, stolen, chain
@@ -114,11 +114,11 @@ def test_commingled_wallet_models_differ_but_conserve(tmp_path: Path, model: Tai
     else:
         assert ends[addr("bob")] == E // 6
     # alice commingles: haircut and FIFO disagree on every outflow; the spread is kept on the edges
-    from_alice = {c.transfer.to_address: c.spread for c in repo.outgoing(1, NodeKey(Chain.ETHEREUM, addr("alice")))}
+    from_alice = {c.transfer.to_address: c.spread for c in repo.outgoing(1, Address(Chain.ETHEREUM, addr("alice")))}
     assert from_alice[addr("bob")] == E - E // 6
     if model is TaintModel.HAIRCUT:  # under FIFO carol gets no taint, so there is no edge to carry a spread
         assert from_alice[addr("carol")] > 0
-    from_exploiter = repo.outgoing(1, NodeKey(Chain.ETHEREUM, addr("exploiter")))
+    from_exploiter = repo.outgoing(1, Address(Chain.ETHEREUM, addr("exploiter")))
     assert all(c.spread == 0 for c in from_exploiter)  # a pass-through wallet: the models agree
     _ = ETH
 

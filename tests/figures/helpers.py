@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -39,3 +41,8 @@ def png_info(path: Path) -> tuple[int, int, int]:
         pos += 12 + length
     raw = zlib.decompress(idat)
     return width, height, len(set(raw[:: max(1, len(raw) // 200_000)]))
+
+
+def svg_text(svg: str) -> str:
+    """The words an SVG shows, tags removed and entities decoded, lines of a wrapped label joined by spaces."""
+    return " " + " ".join(html.unescape(re.sub(r"<[^>]+>", " ", svg)).split()) + " "

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.figures.helpers import png_info, requires_chromium
+from tests.figures.helpers import png_info, requires_chromium, svg_text
 from tracer.figures import render_case
 from tracer.figures.render import FIGURES, build_figures
 from tracer.figures.style import SCALE, WIDTH_PX
@@ -35,9 +35,9 @@ def package(sample_doc: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 def test_package_lists_every_output_with_its_hash(package: Path) -> None:
     manifest = json.loads((package / "manifest.json").read_text())
     expected = {f"{name}.{ext}" for name in FIGURES for ext in ("html", "png", "svg", "pdf")}
-    expected |= {"sankey.csv", "timeline_daily.csv", "timeline_wallets.csv", "flowgraph_nodes.csv",
-                 "flowgraph_edges.csv", "flowgraph_rest.csv", "summary.csv", "annex.csv", "annex.xlsx",
-                 "plotly.min.js"}
+    expected |= {"sankey.csv", "timeline_daily.csv", "timeline_wallets.csv", "timeline_events.csv",
+                 "flowgraph_nodes.csv", "flowgraph_edges.csv", "flowgraph_rest.csv", "flowgraph_group_edges.csv",
+                 "summary.csv", "annex.csv", "annex.xlsx", "plotly.min.js"}
     assert set(manifest["files"]) == expected
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((package / name).read_bytes()).hexdigest() == digest, name
@@ -59,10 +59,10 @@ def test_pngs_are_a4_width_at_300_dpi_and_not_blank(package: Path, sample_doc: d
 
 @requires_chromium
 def test_svgs_carry_category_names_units_and_as_of(package: Path) -> None:
-    sankey = (package / "sankey.svg").read_text()
+    sankey = svg_text((package / "sankey.svg").read_text())
     for name in ("Exchange", "OTC", "Instant exchange", "Mixer", "Frozen", "Dormant", "Unknown", "Unaccounted",
                  "THORChain", "Tornado Cash", "Uniswap V3", "Bitcoin", "Ethereum"):
-        assert f">{name}<" in sankey, name
+        assert f" {name} " in sankey, name  # whole, never cut: a long name is wrapped onto lines
     for svg in (package / f"{n}.svg" for n in FIGURES):
         text = svg.read_text()
         assert "as of 2025-03-03 12:00 UTC" in text, svg.name
@@ -107,8 +107,10 @@ def test_label_injection_is_escaped(doc: dict[str, Any], tmp_path: Path) -> None
     assert "&lt;\\u002fscript&gt;&lt;script&gt;alert(1)" in graph_html  # imported label, hover text
     svg = (tmp_path / "flowgraph.svg").read_text()
     # The browser serialises the literal "<" of the label text as a numeric entity: shown as text, not markup.
-    assert "exchange: &#60;b&#62;OKX…" in svg or "exchange: &lt;b&gt;OKX…" in svg
-    assert "<script" not in svg and "font-weight: bold" not in svg.split("exchange:")[1][:200]
+    assert "&#60;b&#62;OKX" in svg or "&lt;b&gt;OKX" in svg
+    shown = "".join(svg_text(svg).split())  # the long label is wrapped over key lines
+    assert "exchange:<b>OKX</b></script><script>alert(1)</script>" in shown  # shown as text, not markup
+    assert "<script" not in svg and "font-weight: bold" not in svg.split("exchange:")[1][:400]
 
 
 def test_missing_chromium_still_writes_html_and_says_how(doc: dict[str, Any], tmp_path: Path,

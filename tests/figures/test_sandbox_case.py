@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.figures.helpers import SAMPLE, png_info, requires_chromium
+from tests.figures.helpers import SAMPLE, png_info, requires_chromium, svg_text
 from tracer.figures import data, render_case, stages
 from tracer.figures.render import FIGURES
 from tracer.schemas import export_errors
@@ -53,19 +53,19 @@ def test_sandbox_figures_render(sandbox: dict[str, Any], tmp_path: Path) -> None
     for name in FIGURES:
         width, _height, distinct = png_info(tmp_path / f"{name}.png")
         assert width == 2480 and distinct > 20
-    sankey = (tmp_path / "sankey.svg").read_text()
+    sankey = svg_text((tmp_path / "sankey.svg").read_text())
     for word in ("Dormant", "Exchange", "Mixer", "Instant exchange", "Bitcoin", "Ethereum", "ETH-eq"):
         assert word in sankey, word
     assert "as of 2025-02-27 13:41 UTC" in sankey
 
 
 def test_flow_graph_groups_the_long_tail(sandbox: dict[str, Any]) -> None:
-    from tracer.figures import graph
+    from tracer.figures import graph, groups
 
     nodes, edges, rest = graph.graph_tables(sandbox, top=25)
     drawn = edges[edges.kind == "transfer"]
     assert 0 < len(drawn) <= 25
-    assert rest.groupby("layer").size().max() <= graph.MAX_GROUPS
+    assert rest.groupby("layer").size().max() <= groups.MAX_GROUPS
     # Every flow (fee sinks aside) is either drawn or counted in a group.
     everything = graph.flow_edges(sandbox)
     fee_sinks = {f"{e['chain']}:{e['address']}" for e in sandbox["endpoints"] if e["reason"] == "fees"}

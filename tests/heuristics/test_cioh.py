@@ -1,12 +1,14 @@
-"""CIOH clustering: CoinJoins skipped, supercluster guard, entity conflicts, explain and evidence."""
+"""CIOH: the co-spend finding, the merge guard, and the tracker the engine runs with it."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from heuristics.clustering.cioh import cluster_cioh
+from heuristics.clustering.cioh import common_input_owners, merge_refusal
 from heuristics.mixers.coinjoin import is_coinjoin
-from tracer.model import Chain, ChainTx, EvidenceClass, UtxoInput, UtxoOutput
+from tracer.engine.clusters import ClusterTracker, cospend_links
+from tracer.labels.index import LabelIndex
+from tracer.model import Address, Chain, ChainTx, EvidenceClass, UtxoInput, UtxoOutput
 
 T = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -17,53 +19,32 @@ def tx(txid: str, in_addrs: list[str], outputs: list[int] | None = None, amount:
     return ChainTx(Chain.BITCOIN, txid, 820_000, T, in_addrs[0], None, 1_000, inputs=ins, outputs=outs)
 
 
-def test_cioh_merges_inputs_and_explains() -> None:
-    txs = [tx("t1", ["A", "B"]), tx("t2", ["B", "C", "C"]), tx("t3", ["D"]), tx("t4", ["E", "F"])]
-    c = cluster_cioh(txs, is_coinjoin=is_coinjoin)
-    cid = c.cluster_of("C")
-    assert cid == "A" and c.members(cid) == {"A", "B", "C"}
-    assert c.cluster_of("D") == "D" and c.members("D") == {"D"}
-    assert c.cluster_of("nowhere") is None and c.members("nowhere") == frozenset()
-    assert [s.tx_hash for s in c.explain("A")] == ["t1", "t2"]
-    ev = c.evidence("A", "C")
-    assert ev is not None and ev.evidence_class is EvidenceClass.E3 and ev.facts["txs"] == "t1,t2"
-    assert c.evidence("A", "E") is None
+def test_cospend_names_the_other_inputs_once_with_e3_evidence() -> None:
+    found = common_input_owners("B", tx("t2", ["B", "C", "C", "A"]))
+    assert found is not None and found.others == ("A", "C") and found.tx_hash == "t2"
+    assert (found.evidence.evidence_class, found.rule, found.confidence) == (EvidenceClass.E3, "clustering.cioh", 0.95)
+    assert found.evidence.facts["with"] == "B"
+    assert common_input_owners("D", tx("t3", ["D", "D"])) is None  # spent alone
 
 
-def test_coinjoin_is_not_merged() -> None:
-    whirlpool = tx("cj", ["W1", "W2", "W3", "W4", "W5"], [1_000_000] * 5)
-    c = cluster_cioh([whirlpool, tx("t1", ["W1", "X"])], is_coinjoin=is_coinjoin)
-    assert c.skipped_coinjoins == ["cj"]
-    assert c.members(c.cluster_of("W1") or "") == {"W1", "X"}
-    assert c.cluster_of("W2") is None  # never merged, never seen as a non-coinjoin input
+def test_merge_guard_size_entities_and_growth() -> None:
+    assert merge_refusal(3, 2, set(), set(), max_size=4) == "max_cluster_size"
+    assert merge_refusal(2, 2, {"Binance"}, {"Kraken"}) == "entity_conflict"
+    assert merge_refusal(2, 2, {"Binance"}, {"Binance"}) is None
+    assert merge_refusal(1, 199, set(), set()) is None  # a consolidation joining singletons is ordinary CIOH
 
 
-def test_supercluster_guard_refuses_whole_tx() -> None:
-    txs = [tx("t1", ["A", "B", "C"]), tx("t2", ["D", "E"]), tx("t3", ["C", "D"])]
-    c = cluster_cioh(txs, is_coinjoin=is_coinjoin, max_cluster_size=4)
-    assert [(r.step.tx_hash, r.reason) for r in c.refused] == [("t3", "max_cluster_size")]
-    assert c.members("A") == {"A", "B", "C"} and c.members("D") == {"D", "E"}
-
-
-def test_entity_conflict_and_cannot_link() -> None:
-    labels = {"binance1": "Binance", "kraken1": "Kraken", "binance2": "Binance"}
-    txs = [tx("t1", ["binance1", "u1"]), tx("t2", ["kraken1", "u2"]), tx("t3", ["u1", "u2"]),
-           tx("t4", ["u1", "binance2"])]
-    c = cluster_cioh(txs, is_coinjoin=is_coinjoin, entity_of=labels.get)
-    assert [(r.step.tx_hash, r.reason) for r in c.refused] == [("t3", "entity_conflict")]
-    assert c.members(c.cluster_of("u1") or "") == {"binance1", "binance2", "u1"}
-    c2 = cluster_cioh([tx("t1", ["p", "q"])], is_coinjoin=is_coinjoin, cannot_link=[("p", "q")])
-    assert [r.reason for r in c2.refused] == ["cannot_link"] and c2.cluster_of("p") != c2.cluster_of("q")
-
-
-def test_growth_guard_between_sizeable_clusters() -> None:
-    big = tx("big", [f"b{i}" for i in range(120)])
-    small = tx("small", [f"s{i}" for i in range(10)])
-    c = cluster_cioh([big, small, tx("join", ["b0", "s0"])], is_coinjoin=lambda t: False)
-    assert [(r.step.tx_hash, r.reason) for r in c.refused] == [("join", "growth")]
-    # a 200-input consolidation joining singletons is ordinary CIOH
-    c2 = cluster_cioh([tx("cons", [f"x{i}" for i in range(200)])], is_coinjoin=lambda t: False)
-    assert len(c2.members("x0")) == 200 and not c2.refused
+def test_growth_guard_refuses_collapsing_two_sizeable_clusters_in_a_trace() -> None:
+    """Why the growth guard was kept from the orphaned batch clusterer in the one the engine runs: a cluster of
+    120 and one of 10 joined by a single spend is the collapse pattern of methodology §2.2, refused and recorded
+    while the size cap alone (1,000) would have allowed it."""
+    tracker = ClusterTracker(LabelIndex([]))
+    for prefix, n in (("b", 120), ("s", 10)):
+        spend = tx(prefix, [f"{prefix}{i}" for i in range(n)])
+        tracker.add(cospend_links(Address(Chain.BITCOIN, f"{prefix}0"), spend))
+    tracker.add(cospend_links(Address(Chain.BITCOIN, "b0"), tx("join", ["b0", "s0"])))
+    assert [(r.step.tx_hash, r.reason) for r in tracker.refused] == [("join", "growth")]
+    assert tracker.cluster_of("b1") != tracker.cluster_of("s1")
 
 
 def test_real_two_input_consolidation_block_50001() -> None:
@@ -79,7 +60,8 @@ def test_real_two_input_consolidation_block_50001() -> None:
         outputs=(UtxoOutput(0, "1HaHTfmvoUW6i6nhJf8jJs6tU4cHNmBQHQ", 10_000_000_000, "pubkeyhash"),),
     )
     assert not is_coinjoin(real)
-    c = cluster_cioh([real], is_coinjoin=is_coinjoin)
-    assert c.members(c.cluster_of("1PZMgkF2x161qvfP7dhoWSEEU3SjnQE1m9") or "") == {
-        "1DoQeKfU3dYhN9bxMpFFcVUnufCPDqSPae", "1PZMgkF2x161qvfP7dhoWSEEU3SjnQE1m9"}
-    assert c.explain("1DoQeKfU3dYhN9bxMpFFcVUnufCPDqSPae")[0].tx_hash == real.tx_hash
+    found = common_input_owners("1DoQeKfU3dYhN9bxMpFFcVUnufCPDqSPae", real)
+    assert found is not None and found.others == ("1PZMgkF2x161qvfP7dhoWSEEU3SjnQE1m9",)
+    tracker = ClusterTracker(LabelIndex([]))
+    tracker.add(cospend_links(Address(Chain.BITCOIN, found.address), real))
+    assert tracker.cluster_of("1PZMgkF2x161qvfP7dhoWSEEU3SjnQE1m9") == "1DoQeKfU3dYhN9bxMpFFcVUnufCPDqSPae"

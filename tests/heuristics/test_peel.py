@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from heuristics.peel import PeelStep, detect_peel_chain, is_peel_step
-from tracer.model import Chain, ChainTx, EvidenceClass, UtxoInput, UtxoOutput
+from heuristics.peel import PeelStep, is_peel_step
+from tracer.model import Chain, ChainTx, UtxoInput, UtxoOutput
 
 T0 = datetime(2025, 3, 2, 0, 0, tzinfo=UTC)
 FEE = 2_000
@@ -88,27 +88,3 @@ def test_op_return_output_is_ignored() -> None:
     tx = btc_tx(1, spent, "a", 100_000_000, [("p", 1_000_000), (None, 0), ("c", 98_998_000)], 0)
     step = is_peel_step(tx, spent)
     assert step is not None and step.change_index == 2
-
-
-def test_detect_chain() -> None:
-    steps = steps_of(chain_of(6))
-    result = detect_peel_chain(steps)
-    assert result is not None
-    assert [p.address for p in result.peels] == [f"bc1qpeel{i}" for i in range(6)]
-    assert [p.hop for p in result.peels] == list(range(6))
-    assert result.total_peeled == 30_000_000
-    assert result.start_value == 171_000_000 and result.end_value == 171_000_000 - 6 * (5_000_000 + FEE)
-    assert result.continuation_addresses[-1] == "bc1qchange5"
-    assert result.evidence.evidence_class is EvidenceClass.E3 and result.evidence.rule == "peel.chain"
-    assert result.confidence == 0.76 and result.evidence.facts["length"] == "6"
-
-
-def test_short_or_broken_chains() -> None:
-    assert detect_peel_chain(steps_of(chain_of(2))) is None
-    assert detect_peel_chain([]) is None
-    slow = steps_of(chain_of(4, gap_hours=30))  # > 24 h between steps
-    assert detect_peel_chain(slow) is None
-    steps = steps_of(chain_of(5))
-    broken = [steps[0], steps[1], steps[2], steps[4]]  # step 4 does not spend step 3's change
-    result = detect_peel_chain(broken)
-    assert result is not None and len(result.steps) == 3 and result.evidence.facts["truncated_at"] == "3"

@@ -69,10 +69,27 @@ def test_token_to_token_swap_and_send() -> None:
     assert swap.evidence.facts["recipient"] == THIRD
 
 
-def test_weth_wrap_is_not_a_swap() -> None:
+def test_weth_wrap_is_a_conversion_not_a_trade() -> None:
+    """The value stays the same coin: reported as a conversion at rate 1, so taint follows it into WETH."""
     legs = [
         transfer(TX, -1, ETH, HACKER, WETH.contract, 5 * E18),
         transfer(TX, 0, WETH, "0x0000000000000000000000000000000000000000", HACKER, 5 * E18),
+    ]
+    wrap = detect_swap(HACKER, legs)
+    assert wrap is not None and wrap.evidence.facts["conversion"] == "wrap"
+    assert (wrap.asset_in, wrap.asset_out, wrap.carry_taint(2 * E18)) == (ETH, WETH, 2 * E18)
+    assert detect_swap(HACKER, legs[:1]) is None  # sent to the contract, nothing back: no conversion
+
+
+def test_liquidity_add_legs_are_not_each_a_swap_into_the_lp_token() -> None:
+    """Why the net-delta rule was kept over the engine's former per-outflow rule ("any other asset coming back in
+    the same tx is what this outflow bought"): that rule made the ETH leg and the stETH leg of a liquidity add
+    each a swap into the same LP leg, sending their taint onto it twice."""
+    lp = STETH.__class__(STETH.chain, "steCRV", "0x06325440d014e39736583c165c2963ba99faf14e", 18)
+    legs = [
+        transfer(TX, -1, ETH, HACKER, POOL, 1 * E18),
+        transfer(TX, 1, STETH, HACKER, POOL, 1 * E18),
+        transfer(TX, 2, lp, "0x0000000000000000000000000000000000000000", HACKER, 2 * E18),
     ]
     assert detect_swap(HACKER, legs) is None
 

@@ -1,7 +1,8 @@
-"""The dependency direction is enforced: model <- chains/heuristics/db <- engine/monitor/figures <- cli.
+"""The dependency direction, one rule per package: ``RULES`` says what each package may import of ours.
 
-Parsed with ``ast`` (no import side effects), so a violation anywhere in the tree fails here with the file and the
-offending import.
+model/errors <- chains, heuristics, db <- engine, monitor, figures, sandbox <- CLI (docs/architecture.md). Parsed
+with ``ast`` (no import side effects), so a violation anywhere in the tree fails here with the file and the
+offending import. A package may always import its own modules.
 """
 
 from __future__ import annotations
@@ -12,20 +13,41 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+TOP_PACKAGES = ("tracer", "chains", "heuristics", "db")
 
-# Layer of a module by dotted prefix; the longest prefix wins.
-LAYERS: dict[str, int] = {
-    "tracer.model": 0,
-    "tracer.errors": 0,
-    "tracer.config": 0,
-    "tracer.__main__": 3,
-    "chains": 1,
-    "heuristics": 1,
-    "db": 1,
-    "tracer": 2,  # engine, monitor, figures, export, sandbox, labels services
-    "tracer.cli": 3,
+FOUNDATION = ("tracer.model", "tracer.errors", "tracer.units")
+REPORTING = ("tracer.export", "tracer.exporters", "tracer.summary", "tracer.findings", "tracer.evaluation")
+VERSION = ("tracer",)  # the bare package: ``from tracer import __version__``
+
+# package (longest prefix wins) -> what it may import among our packages, besides itself
+RULES: dict[str, tuple[str, ...]] = {
+    "tracer.model": FOUNDATION,
+    "tracer.errors": FOUNDATION,
+    "tracer.units": FOUNDATION,
+    # any other tracer module (a new service beside export or labels): below the sandbox, monitor and CLI
+    "tracer": (*FOUNDATION, *REPORTING, *VERSION, "tracer.config", "tracer.schemas", "chains", "heuristics", "db",
+               "tracer.engine", "tracer.tracing", "tracer.labels"),
+    "tracer.config": FOUNDATION,
+    "tracer.schemas": FOUNDATION,  # the export's JSON schema and its validator
+    "chains": FOUNDATION,  # sources only: no store, no engine, no other API's package rules
+    "heuristics": FOUNDATION,  # pure functions over the model
+    "db": (*FOUNDATION, "tracer.config"),
+    "tracer.engine": (*FOUNDATION, "chains", "heuristics", "db"),  # chains for the adapter protocol only
+    "tracer.tracing": (*FOUNDATION, "chains", "heuristics", "db", "tracer.engine"),
+    "tracer.monitor": (*FOUNDATION, "chains", "heuristics", "db", "tracer.engine", "tracer.tracing"),
+    "tracer.labels": (*FOUNDATION, "chains", "heuristics", "db"),  # protocol registries become labels
+    "tracer.sandbox": (*FOUNDATION, "chains", "heuristics"),  # chains for addresses and the loopback toolkit
+    "tracer.export": (*FOUNDATION, *REPORTING, *VERSION, "heuristics", "db", "tracer.engine", "tracer.schemas"),
+    "tracer.exporters": (*FOUNDATION, *REPORTING, *VERSION, "db"),
+    "tracer.summary": (*FOUNDATION, *REPORTING, "heuristics", "db", "tracer.engine"),
+    "tracer.findings": (*FOUNDATION, *REPORTING, "heuristics", "db", "tracer.engine"),
+    "tracer.evaluation": (*FOUNDATION, *REPORTING),
+    "tracer.figures": (*FOUNDATION, *REPORTING, *VERSION, "db", "tracer.schemas"),
+    "tracer.api": (*FOUNDATION, *REPORTING, "tracer.config", "db", "tracer.labels", "tracer.engine"),
+    "tracer.__main__": ("tracer.cli",),
 }
-# Third-party libraries confined to some layers (architecture.md §3).
+RULES["tracer.cli"] = tuple(RULES)  # the composition root wires everything
+# Third-party libraries confined to some packages.
 CONFINED: dict[str, tuple[str, ...]] = {
     "typer": ("tracer.cli",),
     "rich": ("tracer.cli",),
@@ -33,36 +55,54 @@ CONFINED: dict[str, tuple[str, ...]] = {
     "plotly": ("tracer.figures",),
     "kaleido": ("tracer.figures",),
 }
-PURE_PACKAGES = ("heuristics",)  # may import only tracer.model/tracer.errors among ours
-TOP_PACKAGES = ("tracer", "chains", "heuristics", "db")
 
 
-def layer_of(module: str) -> int | None:
-    best: tuple[int, int] | None = None
-    for prefix, layer in LAYERS.items():
-        if module == prefix or module.startswith(prefix + "."):
-            if best is None or len(prefix) > best[0]:
-                best = (len(prefix), layer)
-    return None if best is None else best[1]
+def _within(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def package_of(module: str) -> str | None:
+    """The RULES key governing ``module`` (longest prefix)."""
+    keys = [k for k in RULES if _within(module, k)]
+    return max(keys, key=len) if keys else None
+
+
+def may_import(module: str, imported: str) -> bool:
+    """True when ``module`` may import ``imported`` (one of ours)."""
+    package = package_of(module)
+    assert package is not None, f"{module} has no rule in RULES"
+    if _within(imported, package) and package_of(imported) == package:
+        return True
+    # the bare "tracer" entry allows only ``import tracer`` itself, never a prefix of every module
+    return any(imported == a if a == "tracer" else _within(imported, a) for a in RULES[package])
+
+
+def problems_in(module: str, source: str, label: str) -> list[str]:
+    """Every import of ``source`` (the text of ``module``) that breaks its package's rule."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source, filename=label)):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        else:
+            continue
+        for imported in names:
+            top = imported.split(".")[0]
+            if top in TOP_PACKAGES and not may_import(module, imported):
+                found.append(f"{label}:{node.lineno}: {package_of(module)} may not import {imported} "
+                             f"(allowed: {', '.join(RULES[package_of(module) or ''])})")
+            allowed = CONFINED.get(top)
+            if allowed is not None and not any(_within(module, a) for a in allowed):
+                found.append(f"{label}:{node.lineno}: {top} may only be imported in {', '.join(allowed)}")
+    return found
 
 
 def module_name(path: Path) -> str:
-    rel = path.relative_to(ROOT).with_suffix("")
-    parts = list(rel.parts)
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
-
-
-def imports_of(path: Path) -> list[tuple[int, str]]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    found: list[tuple[int, str]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.extend((node.lineno, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.append((node.lineno, node.module))
-    return found
 
 
 def source_files() -> list[Path]:
@@ -77,28 +117,34 @@ def test_there_are_sources_to_check() -> None:
 
 
 @pytest.mark.parametrize("path", source_files(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_imports_respect_the_layers(path: Path) -> None:
-    me = module_name(path)
-    my_layer = layer_of(me)
-    assert my_layer is not None, me
-    problems: list[str] = []
-    for lineno, imported in imports_of(path):
-        top = imported.split(".")[0]
-        if top in TOP_PACKAGES:
-            their = layer_of(imported)
-            if their is not None and their > my_layer:
-                problems.append(f"{path.name}:{lineno} imports {imported} (layer {their} > {my_layer})")
-            if their == my_layer == 1 and top != me.split(".")[0]:
-                problems.append(f"{path.name}:{lineno}: {me} imports sibling package {imported}")
-            if me.split(".")[0] in PURE_PACKAGES and their not in (0, None) and top != "heuristics":
-                problems.append(f"{path.name}:{lineno}: pure heuristics import {imported}")
-        allowed = CONFINED.get(top)
-        if allowed is not None and not any(me == a or me.startswith(a + ".") for a in allowed):
-            problems.append(f"{path.name}:{lineno}: {top} may only be imported in {', '.join(allowed)}")
+def test_imports_respect_the_rules(path: Path) -> None:
+    problems = problems_in(module_name(path), path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
     assert not problems, "\n".join(problems)
 
 
-def test_layer_rules_detect_a_violation(tmp_path: Path) -> None:
-    """The checker itself: a db module importing the engine is a violation."""
-    assert layer_of("db.store") == 1 and layer_of("tracer.engine") == 2 and layer_of("tracer.cli.app") == 3
-    assert layer_of("tracer.model") == 0
+def test_every_module_has_exactly_one_rule() -> None:
+    assert all(package_of(module_name(p)) is not None for p in source_files())
+
+
+@pytest.mark.parametrize(("module", "source"), [
+    ("tracer.engine.runner", "from tracer.sandbox.world import World\n"),  # engine must not know the sandbox
+    ("tracer.engine.runner", "import tracer.sandbox\n"),
+    ("tracer.engine.runner", "from tracer.cli.wiring import build\n"),
+    ("heuristics.taint", "from db.store import Store\n"),  # heuristics are pure
+    ("chains.etherscan.adapter", "from tracer.engine.runner import TraceEngine\n"),
+    ("db.store", "from tracer.engine import runner\n"),
+    ("tracer.sandbox.world", "from tracer.engine.runner import TraceEngine\n"),
+    ("tracer.figures.sankey", "import requests\n"),  # network only in clients
+])
+def test_the_rules_catch_a_violation(module: str, source: str) -> None:
+    problems = problems_in(module, source, "synthetic.py")
+    assert len(problems) == 1, problems
+
+
+def test_the_rules_allow_the_intended_direction() -> None:
+    for module, source in [("tracer.engine.runner", "from chains.base import ChainAdapter\nfrom db.store import Store\n"
+                                                    "from heuristics.swaps import detect_swap\n"),
+                           ("tracer.sandbox.server.app", "from chains.testing import LoopbackServer\n"),
+                           ("tracer.cli.trace", "from tracer.sandbox.launch import start_sandbox\n"),
+                           ("tracer.figures.manifest", "from tracer import __version__\n")]:
+        assert problems_in(module, source, "synthetic.py") == []

@@ -27,11 +27,13 @@ def _load_export(case: str, from_export: Path | None) -> dict[str, Any]:
         from tracer.export import build_export
     except ImportError as exc:
         fatal(f"cannot build the export from the store ({exc}); pass --from-export FILE.json")
+    from db.labels import LabelStore
     from db.store import Store
+    from tracer.labels.index import load_index
 
     store = Store.open(STATE.get_settings().database_url)
-    try:
-        return dict(build_export(store, case))
+    try:  # the same labels as `tracer export`, so the figures name what the export names
+        return dict(build_export(store, case, load_index(LabelStore(store.engine))))
     finally:
         store.close()
 

@@ -8,7 +8,6 @@ import time
 import typer
 
 from db.records import WatchEntry
-from heuristics.mixers.coinjoin import detect_coinjoin
 from tracer.cli.app import app
 from tracer.cli.common import STATE, console, fatal, print_json, run, stdout
 from tracer.cli.trace import open_store, parse_target
@@ -53,12 +52,11 @@ def watch_add_from_case(case: str = typer.Argument(..., help="Case name.")) -> N
     """Watch every wallet of a case that still holds stolen funds (unspent / dormant endpoints)."""
 
     def body() -> None:
-        from tracer.engine.repository import SqlTraceRepository
 
         store = open_store()
         case_id = _case_id(case)
         assert case_id is not None
-        holders = sorted({(e.chain, e.address) for e in SqlTraceRepository(store.engine).endpoints(case_id)
+        holders = sorted({(e.chain, e.address) for e in store.trace_repository().endpoints(case_id)
                           if e.status is EndpointStatus.UNSPENT})
         added = sum(store.add_watch(WatchEntry(c, a, case_id, f"holds stolen funds ({case})", origin="case"))
                     for c, a in holders)
@@ -134,13 +132,9 @@ def monitor_command(
             chains = sorted({w.chain for w in store.watchlist()} | set(DEFAULT_CHAINS), key=lambda c: c.value)
             wiring = build(settings, store, chains)
             url = webhook or settings.webhook_url
-            extender = make_extender(store, wiring.adapters, wiring.labels, bridge=wiring.bridge,
-                                     coinjoin=detect_coinjoin, confirmations=settings.confirmations,
-                                     requests=wiring.requests, prices=wiring.prices,
-                                     wallets=wiring.labels.addresses_in) if extend else None
-            monitor = Monitor(store, wiring.adapters, wiring.labels, confirmations=settings.confirmations,
-                              extend=extender, sink=WebhookSink(url, build_session()) if url else None,
-                              auto_watch_cap=cap, requests=wiring.requests)
+            extender = make_extender(store, wiring.services) if extend else None
+            monitor = Monitor(store, wiring.services, extend=extender,
+                              sink=WebhookSink(url, build_session()) if url else None, auto_watch_cap=cap)
             try:
                 while True:
                     _show(monitor.run_once(), json_out)

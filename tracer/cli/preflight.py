@@ -15,7 +15,7 @@ def require_keys(settings: Settings, chains: Iterable[Chain]) -> None:
     A keyless Etherscan-compatible URL (Blockscout, Routescan, the sandbox) needs none.
     May raise: ConfigError naming the variable to set.
     """
-    needs_etherscan = any(c.is_evm for c in chains)
+    needs_etherscan = any(c.is_evm and not settings.rpc_urls.get(c.value) for c in chains)  # own node: no key
     if needs_etherscan and not settings.etherscan_api_key and settings.etherscan_url == DEFAULTS["etherscan_url"]:
         raise ConfigError(
             f"ETHERSCAN_API_KEY is not set: the Etherscan V2 API at {settings.etherscan_url} needs a key "

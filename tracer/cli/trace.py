@@ -9,7 +9,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chains.addresses import canonical_address
 from db.store import Store
-from heuristics.mixers.coinjoin import detect_coinjoin
 from tracer.cli.app import app
 from tracer.cli.common import STATE, console, fatal, print_json, run, stdout
 from tracer.cli.tables import print_summary
@@ -48,8 +47,10 @@ def trace_command(
     min_value: str = typer.Option("0", "--min-value", help="Stop below this amount (whole units of the stolen asset)."),
     max_hops: int = typer.Option(60, "--max-hops", min=1, help="Hop limit."),
     budget: int = typer.Option(5000, "--budget", min=1, help="Address budget."),
-    match_instant: bool = typer.Option(False, "--match-instant",
+    match_instant: bool = typer.Option(True, "--match-instant/--no-match-instant",
                                        help="Propose instant-exchange payouts by amount and time (inferred, E4)."),
+    bundled_labels: bool = typer.Option(True, "--bundled-labels/--no-bundled-labels",
+                                        help="Use the bundled label set (installed into a fresh store)."),
     demix: bool = typer.Option(True, "--demix/--no-demix", help="Follow mixer withdrawals linked by heuristics."),
     chains: str = typer.Option(",".join(c.value for c in DEFAULT_CHAINS), "--chains",
                                help="Chains to follow into (comma-separated)."),
@@ -67,7 +68,8 @@ def trace_command(
                                 match_instant=match_instant, demix=demix)
         wanted = [Chain(c.strip()) for c in chains.split(",") if c.strip()]
         store = open_store()
-        wiring = build(STATE.get_settings(), store, [*wanted, *(s.address.chain for s in seeds)])
+        wiring = build(STATE.get_settings(), store, [*wanted, *(s.address.chain for s in seeds)],
+                       bundled_labels=bundled_labels)
         outcome = run_with_progress(wiring, case, seeds, params)
         report(store, wiring, case, outcome, json_out)
 
@@ -76,7 +78,6 @@ def trace_command(
 
 def run_with_progress(wiring: Wiring, case: str, seeds: list[Seed], params: CaseParameters) -> TraceOutcome:
     """Run the case with a rich progress display; Ctrl-C and quota stops leave a resumable case."""
-    settings = STATE.get_settings()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
                   TimeElapsedColumn(), console=console, transient=False) as bar:
         task = bar.add_task(f"tracing {case}", total=None, info="")
@@ -87,10 +88,7 @@ def run_with_progress(wiring: Wiring, case: str, seeds: list[Seed], params: Case
                             f"accounted {ev.accounted:.1%}")
 
         try:
-            return run_case(wiring.store, wiring.adapters, wiring.labels, case, seeds, params, bridge=wiring.bridge,
-                            coinjoin=detect_coinjoin, confirmations=settings.confirmations,
-                            label_versions=wiring.label_versions, requests=wiring.requests, progress=on_progress,
-                            prices=wiring.prices, wallets=wiring.labels.addresses_in)
+            return run_case(wiring.store, wiring.services, case, seeds, params, progress=on_progress)
         except KeyboardInterrupt:
             console.print(f"interrupted: everything done so far is stored; re-run the same command to resume {case!r}")
             raise typer.Exit(130) from None

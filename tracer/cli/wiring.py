@@ -5,8 +5,9 @@ The only place that knows which class serves which chain. Library code receives 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
 import requests
 
@@ -15,6 +16,7 @@ from chains.esplora.adapter import EsploraAdapter
 from chains.esplora.client import EsploraClient
 from chains.etherscan.adapter import EtherscanAdapter
 from chains.etherscan.client import EtherscanClient
+from chains.evm_rpc import EvmRpcAdapter, EvmRpcClient
 from chains.http import HttpClient
 from chains.midgard.client import MidgardClient
 from chains.midgard.resolver import MidgardResolver
@@ -24,27 +26,39 @@ from db.archive import SqlResponseArchive
 from db.labels import LabelStore
 from db.prices import PriceTable
 from db.store import Store
-from heuristics.bridges.registry import KNOWN_BRIDGES
+from heuristics.mixers.coinjoin import detect_coinjoin
 from tracer import __version__
 from tracer.cli.preflight import require_keys
 from tracer.config import Settings
+from tracer.engine.ports import TraceServices
+from tracer.labels.bundled import bundled_sources, ensure_bundled
 from tracer.labels.index import LabelIndex, load_index
-from tracer.model import EVM_CHAIN_IDS, Category, Chain, Label, LabelConfidence
+from tracer.labels.registry import protocol_labels
+from tracer.model import EVM_CHAIN_IDS, Chain, ResponseArchive
 
 DEFAULT_CHAINS: tuple[Chain, ...] = (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Wiring:
-    """Everything a trace or monitor run needs, built once."""
+    """What a trace or monitor run needs, built once: the store, the service bundle and the HTTP clients."""
 
     store: Store
-    adapters: dict[Chain, ChainAdapter]
+    services: TraceServices
     bridge: MidgardResolver
     labels: LabelIndex
-    label_versions: dict[str, str]
     prices: PriceTable
-    clients: list[HttpClient] = field(default_factory=list)
+    clients: tuple[HttpClient | EvmRpcClient, ...] = ()
+
+    @property
+    def adapters(self) -> Mapping[Chain, ChainAdapter]:
+        """The chain adapters of :attr:`services`."""
+        return self.services.adapters
+
+    @property
+    def label_versions(self) -> Mapping[str, str]:
+        """Active label-set versions, recorded on new cases."""
+        return self.services.label_versions
 
     def requests(self) -> int:
         """HTTP requests made so far (archive hits are not requests)."""
@@ -62,10 +76,53 @@ def build_session() -> requests.Session:
     return session
 
 
-def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CHAINS,
-          session: requests.Session | None = None) -> Wiring:
-    """Wire adapters for ``chains`` with the archive, the Midgard resolver and the active labels.
+AdapterFactory = Callable[[Chain, Settings, requests.Session, ResponseArchive],
+                          tuple[ChainAdapter, HttpClient | EvmRpcClient]]
+"""Builds the adapter for one chain and returns it with its HTTP client (whose stats count requests)."""
 
+
+def _etherscan(chain: Chain, settings: Settings, session: requests.Session,
+               archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient | EvmRpcClient]:
+    client = EtherscanClient(session, settings.etherscan_url, settings.etherscan_api_key or "", EVM_CHAIN_IDS[chain],
+                             rate=settings.etherscan_rate, archive=archive, timeout=settings.http_timeout)
+    return EtherscanAdapter(client, chain), client.http
+
+
+def _esplora(chain: Chain, settings: Settings, session: requests.Session,
+             archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient | EvmRpcClient]:
+    client = EsploraClient(session, settings.esplora_url, rate=settings.esplora_rate, archive=archive,
+                           timeout=settings.http_timeout)
+    return EsploraAdapter(client), client.http
+
+
+def _trongrid(chain: Chain, settings: Settings, session: requests.Session,
+              archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient | EvmRpcClient]:
+    client = TronGridClient(session, settings.trongrid_url, settings.trongrid_api_key, rate=settings.trongrid_rate,
+                            archive=archive, timeout=settings.http_timeout)
+    return TronGridAdapter(client), client.http
+
+
+def _evm_rpc(chain: Chain, settings: Settings, session: requests.Session,
+             archive: ResponseArchive) -> tuple[ChainAdapter, HttpClient | EvmRpcClient]:
+    """TRACER_RPC_URL_<CHAIN>: the analyst's own node instead of Etherscan (chosen in :func:`build`)."""
+    client = EvmRpcClient(session, settings.rpc_urls[chain.value], timeout=settings.http_timeout, archive=archive)
+    return EvmRpcAdapter(client, chain), client
+
+
+ADAPTER_FACTORIES: Mapping[Chain, AdapterFactory] = MappingProxyType({
+    **{chain: _etherscan for chain in Chain if chain.is_evm},
+    Chain.BITCOIN: _esplora,
+    Chain.TRON: _trongrid,
+})
+"""The one table of which source serves which chain (a chain missing here has no adapter)."""
+
+
+def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CHAINS,
+          session: requests.Session | None = None, *, bundled_labels: bool = True) -> Wiring:
+    """Wire adapters for ``chains`` with the archive, the Midgard resolver, prices and the active labels.
+
+    A store that never held the bundled label set gets it first (labels out of the box); ``bundled_labels=False``
+    leaves it out of this run's index.
     May raise: ConfigError when a required API key is missing (before any request).
     """
     chains = list(dict.fromkeys(chains))
@@ -73,39 +130,35 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     session = session or build_session()
     archive = SqlResponseArchive(store.engine)
     adapters: dict[Chain, ChainAdapter] = {}
-    clients: list[HttpClient] = []
-    timeout = settings.http_timeout
+    clients: list[HttpClient | EvmRpcClient] = []
     for chain in dict.fromkeys(chains):
-        if chain.is_evm:
-            eclient = EtherscanClient(session, settings.etherscan_url, settings.etherscan_api_key or "",
-                                      EVM_CHAIN_IDS[chain], rate=settings.etherscan_rate, archive=archive,
-                                      timeout=timeout)
-            clients.append(eclient.http)
-            adapters[chain] = EtherscanAdapter(eclient, chain)
-        elif chain is Chain.BITCOIN:
-            bclient = EsploraClient(session, settings.esplora_url, rate=settings.esplora_rate, archive=archive,
-                                    timeout=timeout)
-            clients.append(bclient.http)
-            adapters[chain] = EsploraAdapter(bclient)
-        elif chain is Chain.TRON:
-            tclient = TronGridClient(session, settings.trongrid_url, settings.trongrid_api_key,
-                                     rate=settings.trongrid_rate, archive=archive, timeout=timeout)
-            clients.append(tclient.http)
-            adapters[chain] = TronGridAdapter(tclient)
+        factory = _evm_rpc if chain.is_evm and settings.rpc_urls.get(chain.value) else ADAPTER_FACTORIES.get(chain)
+        if factory is not None:
+            adapters[chain], client = factory(chain, settings, session, archive)
+            clients.append(client)
     mclient = MidgardClient(session, settings.midgard_url, rate=settings.midgard_rate, archive=archive,
-                            timeout=timeout)
+                            timeout=settings.http_timeout)
     clients.append(mclient.http)
     prices = PriceTable(store)
     if prices.count() == 0:
         prices.import_bundled()  # daily USD closes shipped with the package (CoinGecko via sablier, MIT)
     label_store = LabelStore(store.engine)
-    index = load_index(label_store)
-    index.add_all(known_bridge_labels())
-    return Wiring(store, adapters, MidgardResolver(mclient), index, label_store.active_versions(), prices, clients)
+    versions = label_store.active_versions()
+    if bundled_labels:
+        ensure_bundled(label_store)
+        index = load_index(label_store)
+        versions = label_store.active_versions()
+    else:
+        left_out = bundled_sources()
+        index = LabelIndex([lab for lab in label_store.active_labels() if lab.source not in left_out])
+        versions = {k: v for k, v in versions.items() if k not in left_out}
+    index.add_all(protocol_labels())
+    bridge = MidgardResolver(mclient)
+    counted = tuple(clients)
+    services = TraceServices(adapters=MappingProxyType(adapters), labels=index, prices=prices, bridge=bridge,
+                             coinjoin=detect_coinjoin, wallets=index.addresses_in,
+                             confirmations=settings.confirmations,
+                             label_versions=MappingProxyType(versions),
+                             requests=lambda: sum(c.stats.requests for c in counted))
+    return Wiring(store, services, bridge, index, prices, counted)
 
-
-def known_bridge_labels() -> list[Label]:
-    """The built-in registry of bridge contracts (heuristics.bridges.registry) as labels, so a deposit into any of
-    them stops as ``bridged`` (and is resolved where the protocol allows) even without an imported label set."""
-    return [Label(b.chain, b.address, b.name, Category.BRIDGE, f"registry:{b.source}",
-                  LabelConfidence.FORENSIC / 100, entity=b.protocol) for b in KNOWN_BRIDGES]

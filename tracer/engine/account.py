@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
+from db.records import Contribution, Expansion
+from heuristics.swaps import asset_class, detect_swap
+from heuristics.taint import LedgerEvent, replay
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import Contribution, Expansion, NodeKey
-from tracer.engine.taint import LedgerEvent, replay
 from tracer.model import (
+    Address,
     Asset,
     Endpoint,
     EndpointStatus,
@@ -27,13 +29,12 @@ from tracer.model import (
 logger = logging.getLogger(__name__)
 
 TRANSFER_EVIDENCE = Evidence(EvidenceClass.E1, "transfer", 1.0)
-SWAP_CONFIDENCE = 0.95
 MAX_SWAP_ROUNDS = 4  # token -> ETH -> token … within one node; more is a loop
 
 
-def expand_account(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Contribution],
+def expand_account(ctx: TraceContext, node: Address, hop: int, incoming: Sequence[Contribution],
                    history: Sequence[Transfer], node_confidence: float) -> Expansion:
-    """Allocate the node's tainted inflows over its outflows; see :mod:`tracer.engine.taint`."""
+    """Allocate the node's tainted inflows over its outflows; see :mod:`heuristics.taint`."""
     exp = Expansion(node)
     by_tx: dict[str, list[Transfer]] = defaultdict(list)
     for t in history:
@@ -74,7 +75,7 @@ def expand_account(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequenc
     return exp
 
 
-def _replay_asset(ctx: TraceContext, node: NodeKey, hop: int, asset: Asset, origin: str,
+def _replay_asset(ctx: TraceContext, node: Address, hop: int, asset: Asset, origin: str,
                   transfers: Sequence[Transfer], contributions: Sequence[Contribution],
                   by_tx: dict[str, list[Transfer]], confidence: float, exp: Expansion) -> list[Contribution]:
     tainted: dict[str, tuple[int, int]] = defaultdict(lambda: (0, 0))
@@ -85,17 +86,17 @@ def _replay_asset(ctx: TraceContext, node: NodeKey, hop: int, asset: Asset, orig
     by_key: dict[str, Transfer] = {}
     fees_seen: set[str] = set()
     for t in transfers:
-        if asset.is_native and t.fee and t.from_address == node.address and t.tx_hash not in fees_seen:
+        if asset.is_native and t.fee and t.from_address == node.value and t.tx_hash not in fees_seen:
             fees_seen.add(t.tx_hash)  # gas is paid in the native coin, never from token lots (§1.3)
             events.append(LedgerEvent(f"fee:{t.tx_hash}", t.fee, inflow=False))
         if t.asset.key != asset.key or TransferFlag.FAILED in t.flags or t.amount <= 0:
             continue
         if t.from_address == t.to_address:
             continue
-        if t.to_address == node.address:
+        if t.to_address == node.value:
             a, o = tainted.get(t.id, (0, 0))
             events.append(LedgerEvent(t.id, t.amount, inflow=True, taint=min(a, t.amount), origin_amount=o))
-        elif t.from_address == node.address:
+        elif t.from_address == node.value:
             events.append(LedgerEvent(t.id, t.amount, inflow=False))
             by_key[t.id] = t
     result = replay(events, ctx.params.model)
@@ -109,21 +110,17 @@ def _replay_asset(ctx: TraceContext, node: NodeKey, hop: int, asset: Asset, orig
                           EndpointStatus.UNKNOWN, StopReason.FEES, None, "network fee")
             continue
         t = by_key[out.key]
-        swap = _swap_leg(node, t, by_tx.get(t.tx_hash, ()))
+        swap = detect_swap(node.value, by_tx.get(t.tx_hash, ()))
         exp.transfers.append(t)
-        if swap is not None:
-            rate_num, rate_den, back = swap
-            amount = out.taint * rate_num // rate_den if rate_den else 0
-            evidence = Evidence(EvidenceClass.E2, "swaps.same_tx", SWAP_CONFIDENCE,
-                                {"sold": f"{t.amount} {asset.key}", "bought": f"{back.amount} {back.asset.key}",
-                                 "router": t.to_address or ""})
-            contribution = Contribution(back, origin, amount, out.origin_amount, str(node), hop, evidence,
-                                        confidence * SWAP_CONFIDENCE)
+        if swap is not None and asset_class(swap.asset_in) == asset_class(t.asset):
+            back, evidence = swap.bought_leg, swap.evidence
+            contribution = Contribution(back, origin, swap.carry_taint(out.taint), out.origin_amount, str(node), hop,
+                                        evidence, confidence * swap.confidence)
             exp.transfers.append(back)
             swaps.append(contribution)
             exp.contributions.append(contribution)
             exp.links.append(Link(LinkKind.SWAP, _service(ctx, t.to_address, node) or "dex", node.chain, t.tx_hash,
-                                  node.chain, back.tx_hash, node.address, evidence, asset.key, back.asset.key,
+                                  node.chain, back.tx_hash, node.value, evidence, asset.key, back.asset.key,
                                   t.amount, back.amount))
             continue
         exp.contributions.append(Contribution(t, origin, out.taint, out.origin_amount, str(node), hop + 1,
@@ -134,31 +131,19 @@ def _replay_asset(ctx: TraceContext, node: NodeKey, hop: int, asset: Asset, orig
     return swaps
 
 
-def _swap_leg(node: NodeKey, out: Transfer, same_tx: Iterable[Transfer]) -> tuple[int, int, Transfer] | None:
-    """If ``out`` is sold for another asset that comes back to ``node`` in the same tx: (num, den, back leg)."""
-    sold = sum(t.amount for t in same_tx if t.from_address == node.address and t.asset.key == out.asset.key
-               and t.amount > 0 and not t.flags)
-    backs = [t for t in same_tx if t.to_address == node.address and t.from_address != node.address
-             and t.asset.key != out.asset.key and t.amount > 0 and not t.flags]
-    if not backs or sold <= 0:
-        return None
-    back = max(backs, key=lambda t: (t.amount, t.index))
-    return back.amount, sold, back
-
-
-def _service(ctx: TraceContext, address: str | None, node: NodeKey) -> str | None:
+def _service(ctx: TraceContext, address: str | None, node: Address) -> str | None:
     if address is None:
         return None
     labels = ctx.labels.labels_of(node.chain, address)
     return (labels[0].entity or labels[0].label) if labels else None
 
 
-def _add_endpoint(exp: Expansion, node: NodeKey, asset: Asset, amount: int, origin: str, origin_amount: int,
+def _add_endpoint(exp: Expansion, node: Address, asset: Asset, amount: int, origin: str, origin_amount: int,
                   hop: int, confidence: float, status: EndpointStatus, reason: StopReason,
                   category: object, service: str | None) -> None:
     from tracer.model import Category
 
-    exp.endpoints.append(Endpoint(node.chain, node.address, asset, amount, status,
+    exp.endpoints.append(Endpoint(node.chain, node.value, asset, amount, status,
                                   category if isinstance(category, Category) else None, reason, service, hop,
                                   confidence, origin, origin_amount))
 
@@ -168,7 +153,7 @@ def _drop_outputs_of(exp: Expansion, key: tuple[str, str]) -> None:
     asset_key, origin = key
     exp.contributions[:] = [c for c in exp.contributions
                             if not (c.origin == origin and c.parent == str(exp.node)
-                                    and c.transfer.from_address == exp.node.address
+                                    and c.transfer.from_address == exp.node.value
                                     and c.transfer.asset.key == asset_key)]
     exp.endpoints[:] = [e for e in exp.endpoints if not (e.origin == origin and e.asset.key == asset_key)]
 

@@ -14,13 +14,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from chains.addresses import canonical_address
+from db.records import Contribution, Expansion
 from heuristics.bridges.generic import match_bridge_out
 from heuristics.bridges.thorchain import inbound_memo
 from heuristics.bridges.thorchain_memo import parse_memo
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import Contribution, Expansion, NodeKey
 from tracer.errors import ChainError, InvalidAddress
-from tracer.model import Direction, Evidence, Link, LinkKind, Transfer
+from tracer.model import Address, Direction, Evidence, Link, LinkKind, Transfer
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +30,11 @@ WINDOW = timedelta(hours=24)  # streaming swaps and busy outbound queues can tak
 INFERRED = "inferred:"
 
 
-def match_by_memo(ctx: TraceContext, node: NodeKey, hop: int, inbound: Transfer, group: Sequence[Contribution],
+def match_by_memo(ctx: TraceContext, node: Address, hop: int, inbound: Transfer, group: Sequence[Contribution],
                   service: str, exp: Expansion) -> bool:
     """Propose the payout of an unresolved bridge deposit; True when one was linked."""
     try:
-        tx = ctx.adapter(inbound.chain).transaction(inbound.tx_hash)
+        tx = ctx.adapter(inbound.chain).transaction(inbound.tx_hash, final_block=ctx.final_block(inbound.chain))
     except ChainError as exc:
         exp.notes.append(f"bridge fallback: cannot read {inbound.tx_hash}: {exc}")
         return False
@@ -42,7 +42,7 @@ def match_by_memo(ctx: TraceContext, node: NodeKey, hop: int, inbound: Transfer,
     if memo is None or memo.kind != "swap" or memo.asset is None or memo.destination is None:
         return False
     dest_chain = memo.asset.chain
-    if dest_chain is None or dest_chain not in ctx.adapters:
+    if dest_chain is None or dest_chain not in ctx.services.adapters:
         return False
     try:
         dest = canonical_address(dest_chain, memo.destination)
@@ -50,7 +50,8 @@ def match_by_memo(ctx: TraceContext, node: NodeKey, hop: int, inbound: Transfer,
         return False
     adapter = ctx.adapter(dest_chain)
     try:
-        candidates = [t for t in adapter.transfers_of(dest, direction=Direction.IN, until_block=adapter.final_block)
+        final = ctx.final_block(dest_chain)
+        candidates = [t for t in adapter.transfers_of(dest, direction=Direction.IN, until_block=final, final_block=final)
                       if t.to_address == dest and t.timestamp >= inbound.timestamp]
     except ChainError as exc:
         exp.notes.append(f"bridge fallback: cannot read {dest_chain.value}:{dest}: {exc}")

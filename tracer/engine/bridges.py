@@ -11,20 +11,20 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 
+from db.records import Contribution, Expansion
+from heuristics.bridges.thorchain import BridgeHop, resolve_thorchain
+from heuristics.taint import split_proportionally
 from tracer.engine.bridge_match import match_by_memo
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import Contribution, Expansion, NodeKey
-from tracer.engine.taint import _proportional
 from tracer.engine.utxo import output_transfer
 from tracer.errors import ChainError
 from tracer.model import (
-    ActionLeg,
-    BridgeAction,
+    Address,
     Category,
+    Chain,
+    ChainTx,
     Endpoint,
     EndpointStatus,
-    Evidence,
-    EvidenceClass,
     Link,
     LinkKind,
     StopReason,
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 FINAL_STATUSES = ("success", "refund", "refunded")
 
 
-def expand_bridge(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Contribution], service: str,
+def expand_bridge(ctx: TraceContext, node: Address, hop: int, incoming: Sequence[Contribution], service: str,
                   confidence: float) -> Expansion:
     """Resolve every tainted inbound transfer at a bridge node; the unresolved rest ends there as ``bridged``."""
     exp = Expansion(node)
@@ -51,13 +51,13 @@ def expand_bridge(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence
             if proven:  # the indexer has no answer: propose the payout from the deposit's own memo (E4, inferred)
                 match_by_memo(ctx, node, hop, inbound, proven, service, exp)
             for c in group:
-                exp.endpoints.append(Endpoint(node.chain, node.address, c.transfer.asset, c.amount,
+                exp.endpoints.append(Endpoint(node.chain, node.value, c.transfer.asset, c.amount,
                                               EndpointStatus.BRIDGED, Category.BRIDGE, StopReason.UNRESOLVED,
                                               service, hop, confidence, c.origin, c.origin_amount))
     return exp
 
 
-def _resolve(ctx: TraceContext, node: NodeKey, inbound: Transfer, group: Sequence[Contribution], hop: int,
+def _resolve(ctx: TraceContext, node: Address, inbound: Transfer, group: Sequence[Contribution], hop: int,
              service: str, confidence: float, exp: Expansion) -> bool:
     if ctx.bridge is None:
         return False
@@ -66,71 +66,54 @@ def _resolve(ctx: TraceContext, node: NodeKey, inbound: Transfer, group: Sequenc
     except ChainError as exc:
         exp.notes.append(f"bridge lookup failed for {inbound.tx_hash}: {exc}")
         return False
-    legs: list[tuple[BridgeAction, ActionLeg, Transfer]] = []
-    for action in actions:
-        if action.status.lower() not in FINAL_STATUSES and action.action_type != "refund":
+    final = [a for a in actions if a.status.lower() in FINAL_STATUSES or a.action_type == "refund"]
+    legs: list[tuple[BridgeHop, Transfer]] = []
+    for leg in resolve_thorchain(_inbound_view(inbound), final):
+        if leg.to_chain is None or leg.to_tx is None or leg.to_address is None:
             continue
-        for leg in action.outputs:
-            if leg.chain is None or leg.tx_hash is None or leg.address is None:
-                continue
-            payout = _payout_transfer(ctx, leg)
-            if payout is not None:
-                legs.append((action, leg, payout))
+        payout = _payout_transfer(ctx, leg.to_chain, leg.to_tx, leg.to_address)
+        if payout is not None:
+            legs.append((leg, payout))
     if not legs:
         return False
-    weights = [p.amount for _a, _l, p in legs]
+    weights = [p.amount for _l, p in legs]
     for c in group:
-        origin_split = _proportional(c.origin_amount, weights, sum(weights))
-        for (action, leg, payout), o_amt in zip(legs, origin_split, strict=True):
+        origin_split = split_proportionally(c.origin_amount, weights, sum(weights))
+        for (leg, payout), o_amt in zip(legs, origin_split, strict=True):
             taint = payout.amount * c.amount // inbound.amount if inbound.amount else 0
-            kind = "refund" if action.action_type == "refund" else "swap"
-            evidence = Evidence(EvidenceClass.E2, "bridges.thorchain.midgard", 1.0,
-                                {"inbound": inbound.tx_hash, "outbound": payout.tx_hash, "action": kind,
-                                 "memo": action.memo or "", "out_asset": leg.asset})
             exp.transfers.append(payout)
-            exp.contributions.append(Contribution(payout, c.origin, taint, o_amt, str(node), hop + 1, evidence,
+            exp.contributions.append(Contribution(payout, c.origin, taint, o_amt, str(node), hop + 1, leg.evidence,
                                                   confidence))
-    for action, leg, payout in legs:
-        evidence = Evidence(EvidenceClass.E2, "bridges.thorchain.midgard", 1.0,
-                            {"inbound": inbound.tx_hash, "outbound": payout.tx_hash, "action": action.action_type})
+    for leg, payout in legs:
         exp.links.append(Link(LinkKind.BRIDGE, service, inbound.chain, inbound.tx_hash, payout.chain, payout.tx_hash,
-                              payout.to_address, evidence, inbound.asset.key, payout.asset.key, inbound.amount,
+                              payout.to_address, leg.evidence, inbound.asset.key, payout.asset.key, inbound.amount,
                               payout.amount))
     return True
 
 
-def _payout_transfer(ctx: TraceContext, leg: ActionLeg) -> Transfer | None:
-    """The on-chain transfer paying ``leg`` (found in the outbound tx on the destination chain)."""
-    assert leg.chain is not None and leg.tx_hash is not None
+def _inbound_view(inbound: Transfer) -> ChainTx:
+    """The inbound transfer as the transaction view the resolver reads (sender and chain; the memo comes from the
+    protocol's action, so no extra request)."""
+    return ChainTx(inbound.chain, inbound.tx_hash, inbound.block_number, inbound.timestamp,
+                   inbound.from_address or "", inbound.to_address, 0)
+
+
+def _payout_transfer(ctx: TraceContext, chain: Chain, tx_hash: str, address: str) -> Transfer | None:
+    """The on-chain transfer paying a leg to ``address`` (found in the outbound tx on the destination chain)."""
     try:
-        adapter = ctx.adapter(leg.chain)
-        tx = adapter.transaction(leg.tx_hash)
+        adapter = ctx.adapter(chain)
+        tx = adapter.transaction(tx_hash, final_block=ctx.final_block(chain))
     except ChainError as exc:
-        logger.warning("cannot fetch outbound %s on %s: %s", leg.tx_hash, leg.chain.value, exc)
+        logger.warning("cannot fetch outbound %s on %s: %s", tx_hash, chain.value, exc)
         return None
     if tx is None:
         return None
-    if leg.chain.is_utxo:
-        outs = [o for o in tx.outputs if o.address == leg.address]
+    if chain.is_utxo:
+        outs = [o for o in tx.outputs if o.address == address]
         if not outs:
             return None
         return output_transfer(tx, max(outs, key=lambda o: (o.amount, -o.index)).index)
-    matches = [t for t in tx.transfers if t.to_address == leg.address and t.amount > 0 and not t.flags]
+    matches = [t for t in tx.transfers if t.to_address == address and t.amount > 0 and not t.flags]
     if not matches:
         return None
     return max(matches, key=lambda t: (t.amount, -t.index))
-
-
-def aggregate_endpoints(endpoints: Sequence[Endpoint]) -> list[Endpoint]:
-    """Sum endpoints sharing (chain, address, asset, origin, reason): that is the store's natural key."""
-    from dataclasses import replace
-
-    merged: dict[tuple[str, str, str, str, str], Endpoint] = {}
-    for e in endpoints:
-        key = (e.chain.value, e.address, e.asset.key, e.origin, e.reason.value)
-        prev = merged.get(key)
-        merged[key] = e if prev is None else replace(prev, amount=prev.amount + e.amount,
-                                                     origin_amount=prev.origin_amount + e.origin_amount,
-                                                     hop=min(prev.hop, e.hop),
-                                                     confidence=max(prev.confidence, e.confidence))
-    return [merged[k] for k in sorted(merged)]

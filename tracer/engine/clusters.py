@@ -11,29 +11,27 @@ a case resumes, so it survives kill -9 like everything else.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from heuristics.clustering.change import detect_change
+from heuristics.clustering.cioh import MAX_CLUSTER_SIZE, common_input_owners, merge_refusal
 from heuristics.clustering.union_find import Guard, MergeStep, RefusedMerge, UnionFind
 from tracer.engine.classify import service_name
-from tracer.engine.nodes import NodeKey
-from tracer.model import Chain, ChainTx, Evidence, EvidenceClass, LabelLookup, Link, LinkKind
-
-CIOH_CONFIDENCE = 0.9
-MAX_CLUSTER_SIZE = 1_000  # a launderer's wallet cluster beyond this is more likely a service or a false merge
+from tracer.model import Address, Chain, ChainTx, LabelLookup, Link, LinkKind
 
 
-def cospend_links(node: NodeKey, tx: ChainTx) -> list[Link]:
+def cospend_links(node: Address, tx: ChainTx) -> list[Link]:
     """Links tying the node to the other input addresses of a (non-CoinJoin) spend, and to its change address
     when at least two change signals agree (heuristics.clustering.change; weaker, E4)."""
-    others = sorted({i.address for i in tx.inputs if i.address and i.address != node.address})
-    evidence = Evidence(EvidenceClass.E3, "clustering.cioh", CIOH_CONFIDENCE, {"with": node.address})
-    links = [Link(LinkKind.CLUSTER, "cioh", node.chain, tx.tx_hash, node.chain, None, other, evidence)
-             for other in others]
+    cospend = common_input_owners(node.value, tx)
+    links = [] if cospend is None else [
+        Link(LinkKind.CLUSTER, "cioh", node.chain, tx.tx_hash, node.chain, None, other, cospend.evidence)
+        for other in cospend.others]
     change = detect_change(tx)
-    if change is not None and change.address and change.address != node.address:
-        facts = {"with": node.address, "signals": ",".join(change.signals)}
+    if change is not None and change.address and change.address != node.value:
+        evidence = replace(change.evidence, facts={**change.evidence.facts, "with": node.value})
         links.append(Link(LinkKind.CLUSTER, "change", node.chain, tx.tx_hash, node.chain, None, change.address,
-                          Evidence(EvidenceClass.E4, change.rule, change.confidence, facts)))
+                          evidence))
     return links
 
 
@@ -74,12 +72,11 @@ class ClusterTracker:
         return self.uf.smallest(address)
 
     def _guard(self, chain: Chain) -> Guard:
+        def names(root: str) -> set[str]:
+            return {name for m in self.uf.members(root) if (name := service_name(self.labels, chain, m)) is not None}
+
         def guard(ra: str, rb: str) -> str | None:
-            if self.uf.size(ra) + self.uf.size(rb) > self.max_size:
-                return "max_cluster_size"
-            names = {name for root in (ra, rb) for m in self.uf.members(root)
-                     if (name := service_name(self.labels, chain, m)) is not None}
-            return "entity_conflict" if len(names) > 1 else None
+            return merge_refusal(self.uf.size(ra), self.uf.size(rb), names(ra), names(rb), self.max_size)
 
         return guard
 

@@ -1,56 +1,41 @@
-"""Exchange deposit addresses found by behaviour (docs/methodology.md §2.4, the deposit-address heuristic).
+"""Stopping at exchange deposit addresses found by behaviour: the engine's side of :mod:`heuristics.deposit`.
 
-An unlabelled address that forwards what it receives to a labelled exchange wallet is that exchange's deposit
-address for one customer: the value is cashed out there (evidence E3). Looking at labels only, this makes no
-request beyond the history the engine already fetched.
+Hands the heuristic what the node sent, from the history the engine already fetched (UTXO spends as per-output
+transfers), and names labelled exchanges through the label index; the heuristic decides. No request of its own.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
+from heuristics.deposit import detect_deposit_address
 from tracer.engine.classify import Terminal, classify
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import NodeKey
-from tracer.model import Category, ChainTx, EndpointStatus, Label, Transfer
-
-DEPOSIT_FORWARD_SHARE = 0.9  # share of the value sent out that must reach the exchange
-DEPOSIT_CONFIDENCE = 0.9
+from tracer.engine.utxo import output_transfer
+from tracer.model import Address, Category, ChainTx, EndpointStatus, Label, Transfer
 
 
-def detect_deposit(ctx: TraceContext, node: NodeKey, *, transfers: Sequence[Transfer] = (),
+def detect_deposit(ctx: TraceContext, node: Address, *, transfers: Sequence[Transfer] = (),
                    utxo_txs: Sequence[ChainTx] = ()) -> Terminal | None:
-    """The exchange this address deposits into, or None."""
-    sent: dict[str, int] = defaultdict(int)  # recipient -> value (dominant asset for accounts)
-    if utxo_txs:
-        for tx in utxo_txs:
-            if not any(i.address == node.address for i in tx.inputs):
-                continue
-            for out in tx.outputs:
-                if out.address and out.address != node.address and out.amount > 0:
-                    sent[out.address] += out.amount
-    else:
-        by_asset: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for t in transfers:
-            if t.from_address == node.address and t.to_address and t.to_address != node.address and t.followable:
-                by_asset[t.asset.key][t.to_address] += t.amount
-        if by_asset:
-            dominant = max(by_asset, key=lambda k: (sum(by_asset[k].values()), k))
-            sent = by_asset[dominant]
-    total = sum(sent.values())
-    if total <= 0:
+    """The exchange this address deposits into, as a terminal, or None."""
+    forwards = list(transfers)
+    for tx in utxo_txs:
+        if any(i.address == node.value for i in tx.inputs):
+            forwards.extend(replace_sender(output_transfer(tx, o.index), node.value) for o in tx.outputs)
+
+    def exchange_of(address: str) -> str | None:
+        terminal = classify(ctx.labels, node.chain, address)
+        return terminal.service if terminal is not None and terminal.category is Category.EXCHANGE else None
+
+    found = detect_deposit_address(node.value, forwards, exchange_of)
+    if found is None:
         return None
-    to_exchange: dict[str, int] = defaultdict(int)
-    for recipient, amount in sent.items():
-        terminal = classify(ctx.labels, node.chain, recipient)
-        if terminal is not None and terminal.category is Category.EXCHANGE:
-            to_exchange[terminal.service] += amount
-    if not to_exchange:
-        return None
-    service, amount = max(to_exchange.items(), key=lambda kv: (kv[1], kv[0]))
-    if amount < total * DEPOSIT_FORWARD_SHARE:
-        return None
-    label = Label(node.chain, node.address, f"{service} deposit address (behaviour)", Category.DEPOSIT,
-                  "heuristic:deposit_address", DEPOSIT_CONFIDENCE, entity=service)
-    return Terminal(Category.DEPOSIT, EndpointStatus.CASHED_OUT, service, DEPOSIT_CONFIDENCE, label)
+    label = Label(node.chain, node.value, f"{found.exchange} deposit address (behaviour)", Category.DEPOSIT,
+                  "heuristic:deposit_address", found.confidence, entity=found.exchange)
+    return Terminal(Category.DEPOSIT, EndpointStatus.CASHED_OUT, found.exchange, found.confidence, label)
+
+
+def replace_sender(t: Transfer, sender: str) -> Transfer:
+    """An output of a spend from ``sender`` (the output view names the first input's address as the sender)."""
+    return replace(t, from_address=sender)

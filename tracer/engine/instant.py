@@ -11,11 +11,11 @@ import logging
 from collections.abc import Sequence
 from decimal import Decimal
 
+from db.records import Contribution, Expansion
 from heuristics.instant import match_instant_payouts
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import Contribution, Expansion, NodeKey
 from tracer.errors import ChainError
-from tracer.model import Asset, Category, Evidence, Link, LinkKind, Transfer
+from tracer.model import Address, Asset, Category, Evidence, Link, LinkKind, Transfer
 
 logger = logging.getLogger(__name__)
 
@@ -26,18 +26,18 @@ MAX_WALLET_TRANSFERS = 5_000
 INFERRED = "inferred:"
 
 
-def match_instant(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Contribution], service: str,
+def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence[Contribution], service: str,
                   exp: Expansion) -> None:
     """Add inferred contributions for payouts matched to the tainted deposits at ``node``."""
     if ctx.wallets is None:
         return
-    deposits = [c for c in incoming if not c.origin.startswith(INFERRED) and c.transfer.to_address == node.address]
+    deposits = [c for c in incoming if not c.origin.startswith(INFERRED) and c.transfer.to_address == node.value]
     if not deposits:
         return
     name = service.split(":")[0].strip().lower()
     wallets = [lab for lab in ctx.wallets(Category.INSTANT_EXCHANGE)
                if (lab.entity or lab.label).split(":")[0].strip().lower() == name
-               and (lab.chain, lab.address) != (node.chain, node.address) and lab.chain in ctx.adapters]
+               and (lab.chain, lab.address) != (node.chain, node.value) and lab.chain in ctx.services.adapters]
     payouts: list[Transfer] = []
     for wallet in wallets:
         payouts.extend(_payouts(ctx, wallet.chain, wallet.address, exp))
@@ -79,7 +79,8 @@ def _payouts(ctx: TraceContext, chain: object, address: str, exp: Expansion) -> 
     adapter = ctx.adapter(chain)
     out: list[Transfer] = []
     try:
-        for t in adapter.transfers_of(address, until_block=adapter.final_block):
+        final = ctx.final_block(chain)
+        for t in adapter.transfers_of(address, until_block=final, final_block=final):
             if t.from_address == address and t.followable:
                 out.append(t)
             if len(out) >= MAX_WALLET_TRANSFERS:

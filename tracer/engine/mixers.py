@@ -13,14 +13,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 
+from db.records import Contribution, Expansion
 from heuristics.mixers.pools import Pool, pool_of
 from heuristics.mixers.tornado import PoolDeposit, PoolLink, PoolWithdrawal, TornadoCallbacks, link_withdrawals
+from heuristics.taint import split_proportionally
 from tracer.engine.classify import classify
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import Contribution, Expansion, NodeKey
-from tracer.engine.taint import _proportional
 from tracer.errors import ChainError
-from tracer.model import Evidence, Link, LinkKind, Transfer, TransferKind
+from tracer.model import Address, Evidence, Link, LinkKind, Transfer, TransferKind
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +31,10 @@ INFERRED = "inferred:"
 LINKED_MIN_TXS = 3  # Tutela's linked-address heuristic: at least three direct transactions
 
 
-def demix_pool(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Contribution], exp: Expansion) -> None:
+def demix_pool(ctx: TraceContext, node: Address, hop: int, incoming: Sequence[Contribution], exp: Expansion) -> None:
     """Add inferred contributions and mixer links for the tainted deposits into the pool at ``node``."""
-    pool = pool_of(node.chain, node.address)
-    deposits_in = [c for c in incoming if c.transfer.to_address == node.address
+    pool = pool_of(node.chain, node.value)
+    deposits_in = [c for c in incoming if c.transfer.to_address == node.value
                    and not c.origin.startswith(INFERRED)]
     if pool is None or not deposits_in:
         return
@@ -42,7 +42,8 @@ def demix_pool(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Co
     first = min(c.transfer.block_number for c in deposits_in)
     history: list[Transfer] = []
     try:
-        for t in adapter.transfers_of(node.address, since_block=first, until_block=adapter.final_block):
+        final = ctx.final_block(node.chain)
+        for t in adapter.transfers_of(node.value, since_block=first, until_block=final, final_block=final):
             history.append(t)
             if len(history) >= MAX_POOL_TRANSFERS:
                 exp.notes.append(f"pool {node} history capped at {MAX_POOL_TRANSFERS} transfers for demixing")
@@ -50,7 +51,7 @@ def demix_pool(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Co
     except ChainError as exc:
         exp.notes.append(f"pool {node}: cannot read history for demixing ({exc})")
         return
-    deposits, withdrawals, payouts = pool_events(pool, node.address, history)
+    deposits, withdrawals, payouts = pool_events(pool, node.value, history)
     ours = {c.transfer.tx_hash: c for c in deposits_in}
     wanted = [d for d in deposits if d.tx_hash in ours]
 
@@ -79,7 +80,7 @@ def demix_pool(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Co
         best = sorted(candidates, key=lambda lk: (-lk.confidence, lk.withdrawal.tx_hash))[:MAX_CANDIDATES_PER_DEPOSIT]
         source = ours[tx_hash]
         weights = [max(1, int(lk.confidence * 1000)) for lk in best]
-        origin_split = _proportional(source.origin_amount, weights, sum(weights))
+        origin_split = split_proportionally(source.origin_amount, weights, sum(weights))
         for lk, o_amt in zip(best, origin_split, strict=True):
             payout = payouts.get(lk.withdrawal.tx_hash)
             if payout is None:
@@ -142,14 +143,15 @@ def pool_events(pool: Pool, address: str, history: Sequence[Transfer]
     return deposits, sorted(withdrawals, key=lambda w: (w.block, w.tx_hash)), payouts
 
 
-def _counterparts(ctx: TraceContext, node: NodeKey, address: str) -> dict[str, int]:
+def _counterparts(ctx: TraceContext, node: Address, address: str) -> dict[str, int]:
     """How many direct transfers ``address`` made to or received from each counterparty (pool excluded)."""
     counts: dict[str, int] = defaultdict(int)
     adapter = ctx.adapter(node.chain)
     try:
-        for t in adapter.transfers_of(address, until_block=adapter.final_block):
+        final = ctx.final_block(node.chain)
+        for t in adapter.transfers_of(address, until_block=final, final_block=final):
             other = t.to_address if t.from_address == address else t.from_address
-            if other and other != node.address and t.tx_hash:
+            if other and other != node.value and t.tx_hash:
                 counts[other] += 1
     except ChainError as exc:
         logger.warning("cannot read %s for linked-address check: %s", address, exc)

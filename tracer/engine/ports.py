@@ -2,51 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Protocol
 
-from tracer.engine.nodes import Contribution, Expansion, NodeKey
-from tracer.model import BridgeAction, Chain, Endpoint, Link
+from chains.base import ChainAdapter
+from db.records import Contribution, Expansion, NodeState
+from tracer.model import Address, BridgeAction, Category, Chain, ChainTx, Endpoint, Label, LabelLookup, Link
 
-
-@dataclass(frozen=True, slots=True)
-class NodeState:
-    """Persisted state of one node of a case."""
-
-    key: NodeKey
-    hop: int
-    pending: bool
-    expansions: int
-    role: str  # seed | intermediate | endpoint
+CoinJoinDetector = Callable[[ChainTx], object | None]
+"""Recognises a CoinJoin round (heuristics.mixers.coinjoin.detect_coinjoin); None when ``tx`` is not one."""
 
 
 class TraceRepository(Protocol):
-    """Persistence of one case's trace state (db.trace_repo implements it on the case store)."""
+    """Persistence of one case's trace state (``db.trace_repository`` implements it on the case store)."""
 
-    def incoming(self, case_id: int, node: NodeKey) -> list[Contribution]:
+    def incoming(self, case_id: int, node: Address) -> list[Contribution]:
         """Every contribution whose transfer arrives at ``node`` (all parents, all origins)."""
         ...
 
-    def outgoing(self, case_id: int, node: NodeKey) -> list[Contribution]:
+    def outgoing(self, case_id: int, node: Address) -> list[Contribution]:
         """Contributions allocated by ``node``'s own ledger (parent == node)."""
         ...
 
-    def pending_nodes(self, case_id: int) -> list[tuple[NodeKey, int, float]]:
+    def pending_nodes(self, case_id: int) -> list[tuple[Address, int, float]]:
         """Nodes to (re)expand with their hop and priority, best first (deterministic order)."""
         ...
 
-    def node(self, case_id: int, node: NodeKey) -> NodeState | None:
+    def node(self, case_id: int, node: Address) -> NodeState | None:
         """One node's state, or None if the case never met it."""
         ...
 
-    def add_seed_node(self, case_id: int, node: NodeKey, contributions: Sequence[Contribution]) -> None:
+    def add_seed_node(self, case_id: int, node: Address, contributions: Sequence[Contribution]) -> None:
         """Store a seed's hop-0 taint and mark it pending (idempotent)."""
         ...
 
     def commit_expansion(self, case_id: int, expansion: Expansion, hop: int,
-                         touched: Iterable[tuple[NodeKey, int, float]]) -> None:
+                         touched: Iterable[tuple[Address, int, float]]) -> None:
         """Atomically: replace the node's outgoing contributions, endpoints and links with ``expansion``'s, store its
         transfers, mark ``node`` done and every node in ``touched`` (key, hop, priority) pending."""
         ...
@@ -85,3 +79,26 @@ class ProgressEvent:
     requests: int
     accounted: float  # share of stolen value (origin units, all origins weighted equally by share) at endpoints
     current: str
+
+
+def _no_requests() -> int:
+    return 0
+
+
+@dataclass(frozen=True)
+class TraceServices:
+    """Everything a trace or monitor run reads from the outside world, built once by the CLI wiring.
+
+    Shared by every run of a process and never mutated: per-case facts (the pinned final block of each chain)
+    travel with the case, not on these objects.
+    """
+
+    adapters: Mapping[Chain, ChainAdapter]
+    labels: LabelLookup
+    prices: PriceLookup | None = None
+    bridge: BridgeResolver | None = None
+    coinjoin: CoinJoinDetector | None = None
+    wallets: Callable[[Category], list[Label]] | None = None  # labelled wallets of a category (service payouts)
+    confirmations: int = 12
+    label_versions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    requests: Callable[[], int] = _no_requests  # HTTP requests made so far (for progress and reports)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 
 from chains.base import UtxoAdapter
+from db.records import Contribution, Expansion
 from heuristics.mixers.postmix import PostMixLink, follow_postmix
+from heuristics.taint import split_proportionally
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import Contribution, Expansion, NodeKey
-from tracer.engine.taint import _proportional
 from tracer.errors import ChainError
-from tracer.model import ChainTx, Evidence, Link, LinkKind, Transfer, TransferKind
+from tracer.model import Address, ChainTx, Evidence, Link, LinkKind, Transfer, TransferKind
 
 logger = logging.getLogger(__name__)
 
@@ -26,16 +26,16 @@ MIN_CONFIDENCE = 0.3
 INFERRED = "inferred:"
 
 
-def follow_round(ctx: TraceContext, node: NodeKey, hop: int, round_tx: ChainTx,
+def follow_round(ctx: TraceContext, node: Address, hop: int, round_tx: ChainTx,
                  tainted: dict[str, tuple[int, int]], confidence: float, exp: Expansion) -> None:
     """Add inferred contributions from the round's re-linked spends; ``tainted`` is origin -> (taint, origin)."""
     adapter = ctx.adapter(node.chain)
     if not isinstance(adapter, UtxoAdapter) or not tainted:
         return
-    own_in = sum(i.amount for i in round_tx.inputs if i.address == node.address)
+    own_in = sum(i.amount for i in round_tx.inputs if i.address == node.value)
     round_in = sum(i.amount for i in round_tx.inputs)
     try:
-        spends = _spends_of(adapter, round_tx)
+        spends = _spends_of(adapter, round_tx, ctx.final_block(node.chain))
     except ChainError as exc:
         exp.notes.append(f"post-mix: cannot read the spends of round {round_tx.tx_hash}: {exc}")
         return
@@ -51,7 +51,7 @@ def follow_round(ctx: TraceContext, node: NodeKey, hop: int, round_tx: ChainTx,
         _continue(ctx, node, hop, round_tx, spend, lk, taken * own_in // round_in, own_in, tainted, confidence, exp)
 
 
-def _continue(ctx: TraceContext, node: NodeKey, hop: int, round_tx: ChainTx, spend: ChainTx, lk: PostMixLink,
+def _continue(ctx: TraceContext, node: Address, hop: int, round_tx: ChainTx, spend: ChainTx, lk: PostMixLink,
               taken: int, own_in: int, tainted: dict[str, tuple[int, int]], confidence: float,
               exp: Expansion) -> None:
     outputs = [o for o in spend.outputs if o.address and o.amount > 0]
@@ -63,8 +63,8 @@ def _continue(ctx: TraceContext, node: NodeKey, hop: int, round_tx: ChainTx, spe
         o_share = origin_amount * min(taken, own_in) // own_in if own_in else 0
         t_share = taint * min(taken, own_in) // own_in if own_in else 0
         weights = [o.amount * taken // spend_in for o in outputs] if spend_in else []
-        o_split = _proportional(o_share, weights, sum(weights)) if sum(weights) else []
-        t_split = _proportional(t_share, weights, sum(weights)) if sum(weights) else []
+        o_split = split_proportionally(o_share, weights, sum(weights)) if sum(weights) else []
+        t_split = split_proportionally(t_share, weights, sum(weights)) if sum(weights) else []
         for out, o_amt, t_amt in zip(outputs, o_split, t_split, strict=True):
             transfer = Transfer(spend.chain, spend.tx_hash, out.index, TransferKind.UTXO, spend.chain.native,
                                 spend.inputs[0].address if spend.inputs else None, out.address, out.amount,
@@ -78,12 +78,13 @@ def _continue(ctx: TraceContext, node: NodeKey, hop: int, round_tx: ChainTx, spe
                           node.chain.native.key, own_in, taken))
 
 
-def _spends_of(adapter: UtxoAdapter, round_tx: ChainTx) -> list[ChainTx]:
+def _spends_of(adapter: UtxoAdapter, round_tx: ChainTx, final_block: int | None) -> list[ChainTx]:
     """The transactions spending the round's outputs (one outspends call, then each spend once)."""
-    hashes = sorted({s.tx_hash for s in adapter.outspends(round_tx.tx_hash) if s.spent and s.tx_hash})
+    hashes = sorted({s.tx_hash for s in adapter.outspends(round_tx.tx_hash, final_block=final_block)
+                     if s.spent and s.tx_hash})
     spends = []
     for h in hashes[:MAX_SPENDS_READ]:
-        tx = adapter.transaction(h)
+        tx = adapter.transaction(h, final_block=final_block)
         if tx is not None:
             spends.append(tx)
     return spends

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chains.base import UtxoAdapter
+from db.records import Contribution, Expansion
 from tracer.engine.account import expand_account
 from tracer.engine.bridges import expand_bridge
 from tracer.engine.classify import Terminal, classify
@@ -23,12 +24,11 @@ from tracer.engine.context import TraceContext
 from tracer.engine.deposit import detect_deposit
 from tracer.engine.instant import match_instant
 from tracer.engine.mixers import demix_pool
-from tracer.engine.nodes import Contribution, Expansion, NodeKey
 from tracer.engine.ports import ProgressEvent, TraceRepository
 from tracer.engine.seeding import seed_contributions, stolen_inflows
-from tracer.engine.utxo import CoinJoinDetector, expand_utxo
-from tracer.errors import AddressTooLarge
-from tracer.model import Category, ChainTx, Endpoint, EndpointStatus, Seed, StopReason, Transfer
+from tracer.engine.utxo import expand_utxo
+from tracer.errors import AddressTooLarge, InvalidAnswer
+from tracer.model import Address, Category, ChainTx, Endpoint, EndpointStatus, Seed, StopReason, Transfer
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +48,9 @@ class TraceEngine:
     """Runs a case's trace to completion (or until interrupted; then re-run to resume)."""
 
     def __init__(self, ctx: TraceContext, repo: TraceRepository, *,
-                 coinjoin: CoinJoinDetector | None = None,
-                 requests: Callable[[], int] = lambda: 0,
                  progress: Callable[[ProgressEvent], None] | None = None) -> None:
         self.ctx = ctx
         self.repo = repo
-        self.coinjoin = coinjoin
-        self.requests = requests
         self.progress = progress
         self.clusters = ClusterTracker(ctx.labels)
 
@@ -62,12 +58,12 @@ class TraceEngine:
         """Record the stolen inflows of every seed; returns origin -> stolen amount. Idempotent."""
         stolen: dict[str, int] = defaultdict(int)
         for seed in seeds:
-            node = NodeKey(seed.address.chain, seed.address.value)
+            node = seed.address
             adapter = self.ctx.adapter(node.chain)
             start = since.get(str(node))
             inflows = stolen_inflows(adapter, node, tx_hash=seed.tx_hash,
                                      since_block=start if isinstance(start, int) else None,
-                                     until_block=adapter.final_block,
+                                     final_block=self.ctx.final_block(node.chain),
                                      since_time=start if isinstance(start, datetime) else None)
             contributions = seed_contributions(node, inflows)
             self.repo.add_seed_node(self.ctx.case_id, node, contributions)
@@ -99,16 +95,16 @@ class TraceEngine:
             done += 1
             stats.nodes_expanded += 1
             if self.progress is not None:
-                self.progress(ProgressEvent(done, len(pending) - 1, self.requests(), self._accounted(), str(node)))
+                self.progress(ProgressEvent(done, len(pending) - 1, self.ctx.services.requests(), self._accounted(), str(node)))
         return stats
 
     # -- one node ----------------------------------------------------------------------------------------------
-    def expand(self, node: NodeKey, hop: int, incoming: Sequence[Contribution]) -> Expansion:
+    def expand(self, node: Address, hop: int, incoming: Sequence[Contribution]) -> Expansion:
         """Decide and expand one node (no store writes)."""
         ctx = self.ctx
         is_seed = str(node) in ctx.seeds
         if not is_seed:
-            terminal = classify(ctx.labels, node.chain, node.address)
+            terminal = classify(ctx.labels, node.chain, node.value)
             if terminal is not None:
                 if terminal.category is Category.BRIDGE:
                     return expand_bridge(ctx, node, hop, incoming, terminal.service, _confidence(incoming))
@@ -123,11 +119,12 @@ class TraceEngine:
             if _below_min(ctx, incoming):
                 return self._stop(node, hop, incoming, None, StopReason.BELOW_MIN_VALUE)
         adapter = ctx.adapter(node.chain)
+        final = ctx.final_block(node.chain)
         limit = ctx.params.busy_threshold
         try:
             if isinstance(adapter, UtxoAdapter):
                 txs: list[ChainTx] = []
-                for tx in adapter.transactions_of(node.address, until_block=adapter.final_block):
+                for tx in adapter.transactions_of(node.value, until_block=final, final_block=final):
                     txs.append(tx)
                     if len(txs) > limit and not is_seed:
                         return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
@@ -135,41 +132,45 @@ class TraceEngine:
                     deposit = detect_deposit(ctx, node, utxo_txs=txs)
                     if deposit is not None:
                         return self._stop(node, hop, incoming, deposit, StopReason.DEPOSIT_ADDRESS)
-                return expand_utxo(ctx, node, hop, incoming, txs, _confidence(incoming), self.coinjoin)
+                return expand_utxo(ctx, node, hop, incoming, txs, _confidence(incoming), ctx.services.coinjoin)
             history: list[Transfer] = []
-            for t in adapter.transfers_of(node.address, until_block=adapter.final_block):
+            for t in adapter.transfers_of(node.value, until_block=final, final_block=final):
                 history.append(t)
                 if len(history) > limit and not is_seed:
                     return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
         except AddressTooLarge:
             return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
+        except InvalidAnswer as exc:  # asked twice, invalid twice: nothing of it is stored as value
+            return self._stop(node, hop, incoming, None, StopReason.UNREADABLE, detail=str(exc))
         if not is_seed:
             deposit = detect_deposit(ctx, node, transfers=history)
             if deposit is not None:
                 return self._stop(node, hop, incoming, deposit, StopReason.DEPOSIT_ADDRESS)
         return expand_account(ctx, node, hop, incoming, history, _confidence(incoming))
 
-    def _stop(self, node: NodeKey, hop: int, incoming: Sequence[Contribution], terminal: Terminal | None,
-              reason: StopReason) -> Expansion:
+    def _stop(self, node: Address, hop: int, incoming: Sequence[Contribution], terminal: Terminal | None,
+              reason: StopReason, detail: str = "") -> Expansion:
         """The node keeps all the taint that reached it, as endpoints with the reason."""
         exp = Expansion(node)
         if terminal is not None:
             status, category, service, conf = terminal.status, terminal.category, terminal.service, terminal.confidence
         elif reason is StopReason.BUSY_ADDRESS:
             status, category, service, conf = EndpointStatus.UNKNOWN, Category.SERVICE, "unlabelled busy address", 1.0
+        elif reason is StopReason.UNREADABLE:
+            status, category, service, conf = EndpointStatus.UNKNOWN, None, f"unreadable: {detail}"[:200], 1.0
         else:
             status, category, service, conf = EndpointStatus.UNKNOWN, None, None, 1.0
         path = _confidence(incoming)
         for c in incoming:
-            exp.endpoints.append(Endpoint(node.chain, node.address, c.transfer.asset, c.amount, status, category,
+            exp.endpoints.append(Endpoint(node.chain, node.value, c.transfer.asset, c.amount, status, category,
                                           reason, service, hop, round(path * conf, 6), c.origin, c.origin_amount))
         return exp
 
-    def _commit(self, node: NodeKey, hop: int, exp: Expansion) -> None:
+    def _commit(self, node: Address, hop: int, exp: Expansion) -> None:
         previous = {(c.transfer.id, c.origin): (c.amount, c.origin_amount)
                     for c in self.repo.outgoing(self.ctx.case_id, node)}
         current = {(c.transfer.id, c.origin): (c.amount, c.origin_amount) for c in exp.contributions}
-        touched: dict[NodeKey, tuple[int, float]] = {}
+        touched: dict[Address, tuple[int, float]] = {}
         for c in exp.contributions:
             receiver = c.receiver
             if receiver is None or receiver == node:

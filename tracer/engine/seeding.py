@@ -11,40 +11,43 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from chains.base import ChainAdapter, UtxoAdapter
-from tracer.engine.nodes import THEFT_PARENT, Contribution, NodeKey
+from db.records import THEFT_PARENT, Contribution
 from tracer.engine.utxo import output_transfer
-from tracer.model import Evidence, EvidenceClass, Transfer
+from tracer.model import Address, Evidence, EvidenceClass, Transfer
 
 SEED_DUST_FRACTION_NUM = 1
 SEED_DUST_FRACTION_DEN = 1_000  # an inflow under 0.1% of the largest inflow of its asset is dust, not loot
 
 
-def stolen_inflows(adapter: ChainAdapter, node: NodeKey, *, tx_hash: str | None, since_block: int | None,
-                   until_block: int | None, since_time: datetime | None = None) -> list[Transfer]:
-    """The seed's stolen inflows (see the module docstring)."""
+def stolen_inflows(adapter: ChainAdapter, node: Address, *, tx_hash: str | None, since_block: int | None,
+                   final_block: int | None, since_time: datetime | None = None) -> list[Transfer]:
+    """The seed's stolen inflows up to the case's pinned ``final_block`` (see the module docstring)."""
+    until_block = final_block
     if tx_hash is not None:
-        tx = adapter.transaction(tx_hash)
+        tx = adapter.transaction(tx_hash, final_block=final_block)
         if tx is None:
             from tracer.errors import TracerError
 
             raise TracerError(f"{node.chain.value} does not know transaction {tx_hash}")
         if node.chain.is_utxo:
-            candidates = [output_transfer(tx, o.index) for o in tx.outputs if o.address == node.address]
+            candidates = [output_transfer(tx, o.index) for o in tx.outputs if o.address == node.value]
         else:
-            candidates = [t for t in tx.transfers if t.to_address == node.address]
+            candidates = [t for t in tx.transfers if t.to_address == node.value]
     elif isinstance(adapter, UtxoAdapter):
         candidates = []
-        for tx in adapter.transactions_of(node.address, since_block=since_block, until_block=until_block):
-            own_inputs = any(i.address == node.address for i in tx.inputs)
+        for tx in adapter.transactions_of(node.value, since_block=since_block, until_block=until_block,
+                                          final_block=final_block):
+            own_inputs = any(i.address == node.value for i in tx.inputs)
             if own_inputs:
                 continue  # change coming back is not new loot
-            candidates.extend(output_transfer(tx, o.index) for o in tx.outputs if o.address == node.address)
+            candidates.extend(output_transfer(tx, o.index) for o in tx.outputs if o.address == node.value)
     else:
-        history = list(adapter.transfers_of(node.address, since_block=since_block, until_block=until_block))
+        history = list(adapter.transfers_of(node.value, since_block=since_block, until_block=until_block,
+                                            final_block=final_block))
         # Value coming back in a tx where the seed itself sends value (a swap's proceeds, a refund) is the loot
         # changing form, already counted in the asset that went out -- not new loot.
-        own_txs = {t.tx_hash for t in history if t.from_address == node.address and t.amount > 0 and not t.flags}
-        candidates = [t for t in history if t.to_address == node.address and t.from_address != node.address
+        own_txs = {t.tx_hash for t in history if t.from_address == node.value and t.amount > 0 and not t.flags}
+        candidates = [t for t in history if t.to_address == node.value and t.from_address != node.value
                       and t.tx_hash not in own_txs]
     if since_time is not None:
         candidates = [t for t in candidates if t.timestamp >= since_time]
@@ -61,7 +64,7 @@ def drop_noise(candidates: Sequence[Transfer]) -> list[Transfer]:
             if t.amount * SEED_DUST_FRACTION_DEN >= largest[t.asset.key] * SEED_DUST_FRACTION_NUM]
 
 
-def seed_contributions(node: NodeKey, inflows: Sequence[Transfer]) -> list[Contribution]:
+def seed_contributions(node: Address, inflows: Sequence[Transfer]) -> list[Contribution]:
     """Hop-0 taint: each stolen inflow is wholly tainted and is its own origin asset."""
     evidence = Evidence(EvidenceClass.E1, "seed.stolen_inflow", 1.0, {"seed": str(node)})
     return [Contribution(t, t.asset.key, t.amount, t.amount, THEFT_PARENT, 0, evidence) for t in inflows]

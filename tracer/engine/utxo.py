@@ -8,15 +8,17 @@ nodes' expansions (contributions are keyed by parent), so co-spends with other t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
+from db.records import Contribution, Expansion
 from heuristics.peel import is_peel_step
+from heuristics.taint import split_utxo
 from tracer.engine.clusters import cospend_links
 from tracer.engine.context import TraceContext
-from tracer.engine.nodes import Contribution, Expansion, NodeKey
+from tracer.engine.ports import CoinJoinDetector
 from tracer.engine.postmix import follow_round
-from tracer.engine.taint import split_utxo
 from tracer.model import (
+    Address,
     Category,
     ChainTx,
     Endpoint,
@@ -30,8 +32,6 @@ from tracer.model import (
 
 TRANSFER_EVIDENCE = Evidence(EvidenceClass.E1, "transfer", 1.0)
 
-CoinJoinDetector = Callable[[ChainTx], object | None]
-
 
 def output_transfer(tx: ChainTx, vout: int) -> Transfer:
     """The :class:`Transfer` view of one output of a UTXO transaction."""
@@ -41,7 +41,7 @@ def output_transfer(tx: ChainTx, vout: int) -> Transfer:
                     tx.block_number, tx.timestamp)
 
 
-def expand_utxo(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[Contribution],
+def expand_utxo(ctx: TraceContext, node: Address, hop: int, incoming: Sequence[Contribution],
                 history: Sequence[ChainTx], confidence: float,
                 is_coinjoin: CoinJoinDetector | None = None) -> Expansion:
     """Follow each tainted output of ``node`` into its spending transaction."""
@@ -50,7 +50,7 @@ def expand_utxo(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[C
     # (tx, vout) -> origin -> (taint, origin amount)
     held: dict[tuple[str, int], dict[str, tuple[int, int]]] = defaultdict(dict)
     for c in incoming:
-        if c.transfer.to_address != node.address:
+        if c.transfer.to_address != node.value:
             continue
         slot = held[(c.transfer.tx_hash, c.transfer.index)]
         a, o = slot.get(c.origin, (0, 0))
@@ -66,7 +66,7 @@ def expand_utxo(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[C
     for key, origins in sorted(held.items()):
         if key not in spent_by:
             for origin, (a, o) in sorted(origins.items()):
-                exp.endpoints.append(Endpoint(node.chain, node.address, native, a, EndpointStatus.UNSPENT, None,
+                exp.endpoints.append(Endpoint(node.chain, node.value, native, a, EndpointStatus.UNSPENT, None,
                                               StopReason.UNSPENT, None, hop, confidence, origin, o))
     for tx_hash in sorted(spends, key=lambda h: (spends[h].block_number, h)):
         tx = spends[tx_hash]
@@ -74,7 +74,7 @@ def expand_utxo(ctx: TraceContext, node: NodeKey, hop: int, incoming: Sequence[C
     return exp
 
 
-def _allocate_spend(ctx: TraceContext, node: NodeKey, hop: int, tx: ChainTx,
+def _allocate_spend(ctx: TraceContext, node: Address, hop: int, tx: ChainTx,
                     held: dict[tuple[str, int], dict[str, tuple[int, int]]], confidence: float, exp: Expansion,
                     is_coinjoin: CoinJoinDetector | None) -> None:
     native = node.chain.native
@@ -88,7 +88,7 @@ def _allocate_spend(ctx: TraceContext, node: NodeKey, hop: int, tx: ChainTx,
         cursor += vin.amount
     if is_coinjoin is not None and is_coinjoin(tx) is not None:
         for origin, (a, o, _off) in sorted(per_origin.items()):
-            exp.endpoints.append(Endpoint(node.chain, node.address, native, a, EndpointStatus.MIXED,
+            exp.endpoints.append(Endpoint(node.chain, node.value, native, a, EndpointStatus.MIXED,
                                           Category.COINJOIN, StopReason.COINJOIN, f"coinjoin {tx.tx_hash}", hop,
                                           confidence, origin, o))
         if ctx.params.demix:
@@ -108,13 +108,13 @@ def _allocate_spend(ctx: TraceContext, node: NodeKey, hop: int, tx: ChainTx,
             transfer = output_transfer(tx, out.index)
             exp.transfers.append(transfer)
             if out.address is None:  # OP_RETURN / burn: value leaves circulation
-                exp.endpoints.append(Endpoint(node.chain, node.address, native, taint, EndpointStatus.UNKNOWN, None,
+                exp.endpoints.append(Endpoint(node.chain, node.value, native, taint, EndpointStatus.UNKNOWN, None,
                                               StopReason.FEES, "burned", hop, confidence, origin, origin_amount))
                 continue
             exp.contributions.append(Contribution(transfer, origin, taint, origin_amount, str(node), hop + 1,
                                                   evidence_of.get(out.index, TRANSFER_EVIDENCE), confidence))
         if fee_taint or fee_origin:
-            exp.endpoints.append(Endpoint(node.chain, node.address, native, fee_taint, EndpointStatus.UNKNOWN, None,
+            exp.endpoints.append(Endpoint(node.chain, node.value, native, fee_taint, EndpointStatus.UNKNOWN, None,
                                           StopReason.FEES, "network fee", hop, confidence, origin, fee_origin))
 
 

@@ -330,17 +330,18 @@ def summary_table(doc: Doc) -> pd.DataFrame:
             "percent": (g["value"] * 100 / total).quantize(Decimal("0.1")) if total else ZERO,
             "addresses": len(g["addresses"]),
             "min_confidence": min(g["conf"]) if g["conf"] else None,
+            "address": next(iter(g["addresses"])) if len(g["addresses"]) == 1 else "",
         })
     rows.append({"category": "total", "status": "", "chain": "", "amount": "",
                  "value": total.quantize(Decimal("0.01")), "percent": Decimal("100.0") if total else ZERO,
-                 "addresses": sum(r["addresses"] for r in rows), "min_confidence": None})
+                 "addresses": sum(r["addresses"] for r in rows), "min_confidence": None, "address": ""})
     for e in doc["endpoints"]:  # E5 continuations: shown for the analyst, never added to the total
         if e.get("inferred"):
             rows.append({"category": f"inferred {exit_category(e)}", "status": str(e["status"]),
                          "chain": str(e["chain"]), "amount": f"{_fmt_amount(Decimal(e['amount']))} "
                                                              f"{_symbol(e['asset'])}",
                          "value": None, "percent": None, "addresses": 1,
-                         "min_confidence": float(e.get("confidence", 0.0))})
+                         "min_confidence": float(e.get("confidence", 0.0)), "address": str(e["address"])})
     return pd.DataFrame(rows)
 
 
@@ -349,7 +350,8 @@ def _symbol(asset: str) -> str:
 
 
 def _fmt_amount(value: Decimal) -> str:
-    return fmt_amount(value)
+    text = fmt_amount(value)
+    return "<0.0001" if text == "0" and value > 0 else text  # dust is not nothing
 
 
 def fmt_amount(value: Decimal, places: int = 4) -> str:

@@ -1,4 +1,10 @@
-"""Flow graph: addresses in hop layers left to right, the largest flows drawn, exits labelled."""
+"""Flow graph: addresses in hop layers left to right, the largest flows drawn, the rest in '+N' groups.
+
+Static-first: every node carries a short number inside its marker and a key under the graph gives its label,
+abbreviated address (``0x1234…abcd``; full in flowgraph_nodes.csv) and value, so no label can overlap an edge
+or another label. The legend is drawn from the colours and styles actually used, and the figure is exactly as
+tall as its rows, legend and key.
+"""
 
 from __future__ import annotations
 
@@ -13,129 +19,135 @@ import plotly.graph_objects as go
 
 from tracer.figures import style
 from tracer.figures.data import Valuation, records
-
-_SYMBOLS = {"ethereum": "circle", "bitcoin": "square", "tron": "diamond"}
-_MAX_LABEL = 17
-_ROW_PX = 72  # vertical room per address row: labels alternate above/below, so rows must clear two lines
-_EXIT_NAMES = set(style.EXIT_CATEGORIES)
-
-
-def _truncate(text: str) -> str:
-    return text if len(text) <= _MAX_LABEL else text[:_MAX_LABEL - 1] + "…"
+from tracer.figures.flowkey import (
+    DARK_FILLS,
+    EDGE_BLUE,
+    EDGE_GREY,
+    EXIT_NAMES,
+    HEAD_PX,
+    LABELLED_FILL,
+    PLAIN_FILL,
+    PLOT_PX,
+    ROW_PX,
+    SEED_FILL,
+    SYMBOLS,
+    X_PAD,
+    Key,
+    draw_key,
+    draw_legend,
+)
 
 
 def node_text(row: Mapping[Any, Any]) -> str:
-    """Short on-figure label: exits by category and service, seeds and services by label, others by address."""
-    if row["role"] == "endpoint" and row["category"] in _EXIT_NAMES:
-        if not row["label"]:
-            return style.esc(str(row["category"]))
-        return style.esc(_truncate(f"{row['category']}: {row['label']}"))
+    """Key text of a node: exits by category and service, seeds and services by label, others by address.
+
+    The marker's shape gives the chain; a labelled node is named by its label (its full address, like every
+    node's, is in flowgraph_nodes.csv), an unlabelled one by its abbreviated address.
+    """
+    address = style.short_address(str(row["address"]))
+    if row["role"] == "endpoint" and row["category"] in EXIT_NAMES:
+        return f"{row['category']}: {row['label'] or address}"
     if row["label"]:
-        return style.esc(_truncate(str(row["label"])))
-    return style.esc(style.short_address(str(row["address"])))
+        return str(row["label"])
+    return f"seed {address}" if row["role"] == "seed" else address
 
 
 def _fill(row: Mapping[Any, Any]) -> str:
     if row["role"] == "endpoint" and row["category"] in style.CATEGORY_COLOURS:
         return style.CATEGORY_COLOURS[str(row["category"])]
     if row["category"] in ("victim", "hacker") or row["role"] == "seed":
-        return style.OKABE_ITO["black"]
-    return "#FFFFFF" if not row["label"] else "#DDDDDD"
+        return SEED_FILL
+    return PLAIN_FILL if not row["label"] else LABELLED_FILL
 
 
 def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame, *, case: str, as_of: datetime,
-                    hover_labels: dict[str, str], valuation: Valuation) -> go.Figure:
-    """The flow graph from :func:`tracer.figures.graph.graph_tables` output.
+                    hover_labels: dict[str, str], valuation: Valuation,
+                    group_edges: pd.DataFrame | None = None) -> go.Figure:
+    """The flow graph from :func:`tracer.figures.graph.graph_tables` (+ :func:`~tracer.figures.graph.group_edges`).
 
-    ``hover_labels`` maps node key -> every label of the address (escaped here) for the interactive hover.
+    ``hover_labels`` maps node key -> every label of the address, for the interactive page's hover only.
     """
-    pos = {str(r.key): (int(r.layer), -int(r.slot)) for r in records(nodes)}
-    top = max((float(v) for v in edges.value), default=1.0) or 1.0
+    group_edges = group_edges if group_edges is not None else pd.DataFrame(
+        columns=["source", "target", "value", "flows"])
+    layers = max([int(v) for v in nodes.layer] + [int(v) for v in rest.layer] + [0])
+    dx = (PLOT_PX - 2 * X_PAD) / max(layers, 1)
+    vmax = max([float(v) for v in nodes.value_in] + [float(v) for v in rest.value] + [1.0]) or 1.0
+    keys: dict[str, Key] = {}
+    used: dict[int, int] = {}
+    for n, row in enumerate(nodes.to_dict("records"), start=1):
+        lay, slot = int(row["layer"]), int(row["slot"])
+        used[lay] = max(used.get(lay, 0), slot + 1)
+        keys[str(row["key"])] = Key(str(n), X_PAD + lay * dx, HEAD_PX + ROW_PX * (slot + 0.5), _fill(row),
+                                    SYMBOLS.get(str(row["chain"]), "circle"), _size(float(row["value_in"]), vmax),
+                                    f"{node_text(row)}" + (f" · {valuation.text(Decimal(row['value_in']))}"
+                                                           if Decimal(row["value_in"]) > 0 else ""))
+    for r in records(rest):
+        lay = int(r.layer)
+        slot = used.get(lay, 0)
+        used[lay] = slot + 1
+        name = "other" if r.category == "intermediate" else str(r.category)
+        keys[str(r.group)] = Key(
+            f"+{int(r.addresses)}", X_PAD + lay * dx, HEAD_PX + ROW_PX * (slot + 0.5),
+            style.CATEGORY_COLOURS.get(name, PLAIN_FILL), "circle", _size(float(r.value), vmax),
+            f"hop {lay} {name}, {int(r.flows)} flow{'s' if int(r.flows) > 1 else ''}, "
+            f"{valuation.text(Decimal(r.value))}")
+    rows = max(used.values(), default=1)
+    graph_bottom = HEAD_PX + ROW_PX * rows
     fig = go.Figure()
+    top = max([float(v) for v in edges.value] + [float(v) for v in group_edges.value] + [1.0]) or 1.0
+    styles: set[tuple[str, str]] = set()
     mid_x, mid_y, mid_text = [], [], []
-    for r in records(edges):
-        (x0, y0), (x1, y1) = pos[str(r.source)], pos[str(r.target)]
-        cross = r.kind != "transfer"
+    all_edges = [(str(r.source), str(r.target), str(r.kind), str(r.service), float(r.value), int(r.transfers),
+                  str(r.evidence)) for r in records(edges)]
+    all_edges += [(str(r.source), str(r.target), "group", "", float(r.value), int(r.flows), "E1")
+                  for r in records(group_edges) if str(r.source) in keys and str(r.target) in keys]
+    for source, target, kind, service, value, count, evidence in all_edges:
+        a, b = keys[source], keys[target]
+        cross = kind not in ("transfer", "group")
+        colour = EDGE_BLUE if cross else EDGE_GREY
+        styles.add((colour, style.EVIDENCE_DASH[evidence]))
         fig.add_trace(go.Scatter(
-            x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip", showlegend=False,
-            line={"width": 1 + 7 * math.sqrt(float(r.value) / top), "dash": style.EVIDENCE_DASH[str(r.evidence)],
-                  "color": style.rgba(style.OKABE_ITO["blue"] if cross else "#505050", 0.55)},
-        ))
-        mid_x.append((x0 + x1) / 2)
-        mid_y.append((y0 + y1) / 2)
-        what = f"{r.kind} via {r.service}" if cross else f"{r.transfers} transfer(s)"
-        mid_text.append(style.esc(f"{what}: {valuation.text(Decimal(r.value))}, evidence {r.evidence}"))
+            x=[a.x, b.x], y=[a.y, b.y], mode="lines", hoverinfo="skip", showlegend=False,
+            line={"width": 1 + 7 * math.sqrt(value / top), "dash": style.EVIDENCE_DASH[evidence],
+                  "color": style.rgba(colour, 0.55)}))
+        mid_x.append((a.x + b.x) / 2)
+        mid_y.append((a.y + b.y) / 2)
+        what = f"{kind} via {service}" if cross else f"{count} transfer(s)"
+        mid_text.append(style.esc(f"{what}: {valuation.text(Decimal(str(value)))}, evidence {evidence}"))
     fig.add_trace(go.Scatter(x=mid_x, y=mid_y, mode="markers", marker={"size": 6, "opacity": 0}, text=mid_text,
                              hovertemplate="%{text}<extra></extra>", showlegend=False))
-    vmax = max((float(v) for v in nodes.value_in), default=1.0) or 1.0
-    for chain, part in nodes.groupby("chain", sort=True):
-        fig.add_trace(go.Scatter(
-            x=[int(v) for v in part.layer], y=[-int(v) for v in part.slot], mode="markers+text",
-            name=f"{style.esc(str(chain))} address", showlegend=False,
-            marker={"symbol": _SYMBOLS.get(str(chain), "circle"),
-                    "size": [10 + 12 * math.sqrt(float(v) / vmax) for v in part.value_in],
-                    "color": [_fill(row) for row in part.to_dict("records")], "line": {"color": "#333333", "width": 1}},
-            text=[node_text(row) for row in part.to_dict("records")],
-            textposition=["top center" if int(v) % 2 == 0 else "bottom center" for v in part.layer],
-            textfont={"size": style.MIN_FONT_PX},
-            customdata=[style.esc(hover_labels.get(str(k), "")) for k in part.key],
-            hovertext=[style.esc(f"{c}:{a}") for c, a in zip(part.chain, part.address, strict=True)],
-            hovertemplate="%{hovertext}<br>%{customdata}<extra></extra>",
-        ))
-    used: dict[int, int] = {}
-    for r in records(nodes):
-        used[int(r.layer)] = max(used.get(int(r.layer), 0), int(r.slot) + 1)
-    gx, gy, gtext, ghover, gcolour = [], [], [], [], []
-    for r in records(rest):
-        slot = used.get(int(r.layer), 0)
-        used[int(r.layer)] = slot + 1
-        gx.append(int(r.layer))
-        gy.append(-slot)
-        name = "other" if r.category == "intermediate" else str(r.category)
-        gtext.append(style.esc(f"+{int(r.addresses)} {name}"))
-        ghover.append(style.esc(f"{int(r.flows)} smaller flow(s) into {int(r.addresses)} {name} address(es): "
-                                f"{valuation.text(Decimal(r.value))}"))
-        gcolour.append(style.CATEGORY_COLOURS.get(name, "#FFFFFF"))
-    if gx:
-        fig.add_trace(go.Scatter(
-            x=gx, y=gy, mode="markers+text", showlegend=False, text=gtext, hovertext=ghover,
-            hovertemplate="%{hovertext}<extra></extra>",
-            textposition=["top center" if x % 2 == 0 else "bottom center" for x in gx],
-            textfont={"size": style.MIN_FONT_PX, "color": "#444444"},
-            marker={"symbol": "circle", "size": 12, "color": gcolour, "opacity": 0.6,
-                    "line": {"color": "#333333", "width": 1}},
-        ))
-    for chain in sorted(set(nodes.chain)):
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=style.esc(str(chain)), marker={
-            "symbol": _SYMBOLS.get(str(chain), "circle"), "size": 11, "color": "#FFFFFF",
-            "line": {"color": "#333333", "width": 1}}))
-    present = {str(c) for c, role in zip(nodes.category, nodes.role, strict=True) if role == "endpoint"}
-    for cat in style.EXIT_CATEGORIES:
-        if cat in present:
-            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"exit: {cat}",
-                                     marker={"size": 11, "color": style.CATEGORY_COLOURS[cat]}))
-    layers = max([int(v) for v in nodes.layer] + [int(v) for v in rest.layer] + [0])
-    per_layer: dict[int, int] = {}
-    for lay in [int(v) for v in nodes.layer] + [int(v) for v in rest.layer]:
-        per_layer[lay] = per_layer.get(lay, 0) + 1
-    rows = max(per_layer.values(), default=1) - 1  # index of the lowest row in use
+    hover = {k: style.esc(hover_labels.get(k, "")) for k in keys}
+    points = list(keys.items())
+    fig.add_trace(go.Scatter(
+        x=[k.x for _, k in points], y=[k.y for _, k in points], mode="markers+text", showlegend=False,
+        marker={"symbol": [k.symbol for _, k in points], "size": [k.size for _, k in points],
+                "color": [k.fill for _, k in points], "line": {"color": "#333333", "width": 1}},
+        text=[style.esc(k.ref) for _, k in points], textposition="middle center",
+        textfont={"size": style.MIN_FONT_PX, "color": ["white" if k.fill in DARK_FILLS else "#111111" for _, k in points]},
+        customdata=[hover[name] for name, _ in points], hovertext=[style.esc(k.line) for _, k in points],
+        hovertemplate="%{hovertext}<br>%{customdata}<extra></extra>"))
+    annotations: list[dict[str, Any]] = [
+        {"text": f"hop {i}", "x": X_PAD + i * dx, "y": 4, "xref": "x", "yref": "y", "yanchor": "top",
+         "showarrow": False, "font": {"size": style.MIN_FONT_PX}} for i in range(layers + 1)]
+    y = draw_legend(fig, annotations, keys, nodes, styles, graph_bottom + 12)
+    y = draw_key(annotations, list(keys.values()), y + 8)
     unit = "USD at transfer time" if valuation.priced else f"{valuation.unit} (no prices in the export)"
-    cap = style.caption(case, unit, as_of, "Line width ∝ value; dashed = E3–E4 heuristic, dotted = E5 assessed; "
-                        "blue = cross-chain link")
-    layout = style.base_layout(f"Flow of funds by hop — {style.esc(case)}", cap,
-                               height=max(700, 330 + _ROW_PX * (rows + 1)), bottom=170)
-    if len(rest):
-        layout["annotations"].append({
-            "text": "+N: groups of the smaller flows, by hop and exit category (hover for their value)",
-            "x": 0, "y": -rows - 0.65, "xref": "paper", "yref": "y", "xanchor": "left", "showarrow": False,
-            "font": {"size": style.MIN_FONT_PX, "color": "#555555"}})
+    cap = style.caption(case, unit, as_of, *style.wrap(
+        "Numbers in the markers refer to the key: label or address and the value received (full addresses in "
+        "flowgraph_nodes.csv). Line width ∝ value. +N: N more addresses reached by the smaller flows, grouped "
+        "by hop and exit category, with their edges and total value.", indent="  "))
+    bottom = 24 + 18 * (cap.count("<br>") + 1)
+    layout = style.base_layout(f"Flow of funds by hop — {style.esc(case)}", cap, height=int(40 + y + bottom),
+                               bottom=bottom, top=40)
+    layout["annotations"] = list(layout["annotations"]) + annotations
     layout.update({
-        "xaxis": {"range": [-0.9, layers + 0.9], "tickmode": "array", "tickvals": list(range(layers + 1)),
-                  "ticktext": [f"hop {i}" for i in range(layers + 1)], "side": "top", "showgrid": False,
-                  "zeroline": False, "tickfont": {"size": style.MIN_FONT_PX}},
-        "yaxis": {"range": [-rows - 0.9, 0.6], "visible": False},
-        "legend": {"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top", "font": {"size": style.MIN_FONT_PX}},
-        "hovermode": "closest",
+        "xaxis": {"range": [0, PLOT_PX], "visible": False, "fixedrange": True},
+        "yaxis": {"range": [y, 0], "visible": False, "fixedrange": True},
+        "showlegend": False, "hovermode": "closest",
     })
     fig.update_layout(layout)
     return fig
+
+
+def _size(value: float, vmax: float) -> float:
+    return 24 + 8 * math.sqrt(max(value, 0.0) / vmax)  # room for a two-digit number at the minimum font size

@@ -18,14 +18,14 @@ from tracer.figures.data import (
     transfers,
     valuation,
 )
+from tracer.figures.groups import edges_into_groups, group_rest
 
 _EVIDENCE_ORDER = ("E1", "E2", "E3", "E4", "E5")
 CENT = Decimal("0.01")
 MAX_ROWS = 6  # addresses drawn per hop layer (A4 height)
-MAX_GROUPS = 4  # groups of undrawn flows per hop layer
 _CHAIN_ORDER = {"ethereum": 0, "bitcoin": 1, "tron": 2}
 NODE_COLUMNS = ["key", "chain", "address", "layer", "slot", "role", "category", "label", "value_in"]
-EDGE_COLUMNS = ["source", "target", "kind", "service", "value", "transfers", "evidence"]
+EDGE_COLUMNS = ["source", "target", "kind", "service", "value", "transfers", "evidence", "proceeds"]
 
 
 def _key(chain: str, address: str) -> str:
@@ -35,8 +35,11 @@ def _key(chain: str, address: str) -> str:
 def flow_edges(doc: Doc) -> pd.DataFrame:
     """Every (chain, from, to) flow summed in USD (tainted share), plus one edge per cross-chain link."""
     v = valuation(doc)
-    sums: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [ZERO, 0, "E1"])
+    sums: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [ZERO, 0, "E1", ZERO])
     by_tx: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    # A swap's output leg carries the same stolen value as its input leg: 'proceeds', never new value received.
+    payouts = {(lk["to_chain"], lk["to_tx"], lk.get("to_address")) for lk in doc["links"]
+               if lk["kind"] == "swap" and lk.get("to_tx")}
     for t in transfers(doc):
         by_tx[(t.chain, t.tx_hash)].append(t)
         if not t.sender or not t.receiver or t.sender == t.receiver or t.taint <= 0:
@@ -45,8 +48,10 @@ def flow_edges(doc: Doc) -> pd.DataFrame:
         s[0] += v.of(t.asset, t.taint, t.usd)
         s[1] += 1
         s[2] = max(s[2], t.evidence, key=_EVIDENCE_ORDER.index)
+        if (t.chain, t.tx_hash, t.receiver) in payouts or (t.chain, t.tx_hash, None) in payouts:
+            s[3] += v.of(t.asset, t.taint, t.usd)
     rows = [{"source": a, "target": b, "kind": "transfer", "service": "", "value": x[0], "transfers": x[1],
-             "evidence": x[2]} for (a, b), x in sums.items()]
+             "evidence": x[2], "proceeds": x[3]} for (a, b), x in sums.items()]
     for link in doc["links"]:
         if link["from_chain"] == link["to_chain"] or not link.get("to_tx"):
             continue  # swaps and mixer deposits are already drawn as transfers
@@ -58,11 +63,27 @@ def flow_edges(doc: Doc) -> pd.DataFrame:
         value = sum((v.of(t.asset, t.taint, t.usd) for t in payout), ZERO)
         rows.append({"source": _key(entry[0].chain, entry[0].receiver or ""),
                      "target": _key(payout[0].chain, payout[0].sender or ""), "kind": str(link["kind"]),
-                     "service": str(link["service"]), "value": value, "transfers": 0, "evidence": str(link["evidence"])})
+                     "service": str(link["service"]), "value": value, "transfers": 0, "evidence": str(link["evidence"]),
+                     "proceeds": ZERO})
     for r in rows:
         r["value"] = r["value"].quantize(CENT)
+        r["proceeds"] = r["proceeds"].quantize(CENT)
     rows.sort(key=lambda r: (-r["value"], r["source"], r["target"]))
     return pd.DataFrame(rows, columns=EDGE_COLUMNS)
+
+
+def _service_wallets(doc: Doc) -> dict[str, str]:
+    """Node key -> service name for the wallets that paid out a link (a DEX pool with no label of its own)."""
+    senders: dict[tuple[str, str, str], str] = {}
+    for t in doc["transfers"]:
+        if t.get("from") and t.get("to"):
+            senders.setdefault((t["chain"], t["tx_hash"], t["to"]), t["from"])
+    out: dict[str, str] = {}
+    for link in doc["links"]:
+        sender = senders.get((link["to_chain"], link.get("to_tx") or "", link.get("to_address") or ""))
+        if sender:
+            out.setdefault(_key(link["to_chain"], sender), str(link["service"]))
+    return out
 
 
 def _layers(keys: list[str], edges: pd.DataFrame, depth: dict[str, int]) -> dict[str, int]:
@@ -105,9 +126,23 @@ def graph_tables(doc: Doc, top: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, p
     """(nodes, drawn edges, aggregated rest) for the flow graph.
 
     Drawn: the ``top`` largest flows and every cross-chain link. Every other flow is summed by the layer and
-    exit category of its target into the third table (columns: layer, category, flows, addresses, value), drawn
-    as one labelled group per row. Network fees are left out (they are in the summary as unaccounted).
+    exit category of its target into the third table (columns: group, layer, category, flows, addresses, value),
+    drawn as one labelled group per row with its incoming edges (:func:`group_edges`). Network fees are left
+    out (they are in the summary as unaccounted).
     """
+    nodes, drawn, rest, _edges = _tables(doc, top)
+    return nodes, drawn, rest
+
+
+def group_edges(doc: Doc, top: int = 25) -> pd.DataFrame:
+    """The edges into the '+N' groups: the undrawn flows summed by (source node or group, target group).
+
+    Columns: source (a node key or a group id), target (a group id), value, flows. Every group has at least one.
+    """
+    return _tables(doc, top)[3]
+
+
+def _tables(doc: Doc, top: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     edges = flow_edges(doc)
     labels = address_labels(doc)
     depth = {_key(a["chain"], a["address"]): int(a["depth"]) for a in doc["addresses"]}
@@ -128,9 +163,21 @@ def graph_tables(doc: Doc, top: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, p
     rest = flows[~chosen]
     keys = sorted(set(drawn.source) | set(drawn.target))
     layer = _layers(keys, drawn, depth)
+    grouped, member, flow_group = group_rest(rest, layer, depth, exits)
+    # A sender of undrawn flows that is neither drawn nor grouped (a post-mix wallet whose inflow is the mixer
+    # link, not a transfer) is drawn too, a hop before its groups, so every group edge starts at a node.
+    lay_of = dict(zip(grouped.group, grouped.layer, strict=True))
+    for r, group in zip(records(rest), flow_group, strict=True):
+        source = str(r.source)
+        if source not in layer and source not in member:
+            layer[source] = max(0, int(lay_of[group]) - 1)
+        elif source in layer and source not in keys:
+            layer[source] = min(layer[source], max(0, int(lay_of[group]) - 1))
+    keys = sorted(set(keys) | {str(r.source) for r in records(rest) if str(r.source) not in member})
     value_in: dict[str, Decimal] = defaultdict(Decimal)
-    for r in records(edges):
-        value_in[str(r.target)] += Decimal(r.value)
+    for r in records(edges):  # swap proceeds continue value the node already held: not counted again
+        value_in[str(r.target)] += Decimal(r.value) - Decimal(r.proceeds)
+    paying = _service_wallets(doc)
     rows = []
     for key in keys:
         chain, address = key.split(":", 1)
@@ -139,7 +186,7 @@ def graph_tables(doc: Doc, top: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, p
         if endpoint is not None and endpoint.get("reason") == "fees":
             endpoint = None  # the gas a wallet paid does not make it an exit
         category = exit_category(endpoint) if endpoint else (str(found[0]["category"]) if found else "")
-        service = (endpoint or {}).get("service") or (found[0]["label"] if found else "")
+        service = (endpoint or {}).get("service") or (found[0]["label"] if found else "") or paying.get(key, "")
         rows.append({"key": key, "chain": chain, "address": address, "layer": layer[key], "slot": 0,
                      "role": role.get(key, "intermediate"), "category": category, "label": str(service or ""),
                      "value_in": value_in[key].quantize(CENT)})
@@ -148,8 +195,8 @@ def graph_tables(doc: Doc, top: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, p
     for r in rows:
         r["slot"] = slots[r["layer"]]
         slots[r["layer"]] += 1
-    return (pd.DataFrame(rows, columns=NODE_COLUMNS), drawn.reset_index(drop=True),
-            _group_rest(rest, layer, depth, exits))
+    return (pd.DataFrame(rows, columns=NODE_COLUMNS), drawn.reset_index(drop=True), grouped,
+            edges_into_groups(rest, set(keys), member, flow_group))
 
 
 def _choose(flows: pd.DataFrame, top: int, depth: Mapping[str, int]) -> pd.Series:
@@ -170,31 +217,3 @@ def _choose(flows: pd.DataFrame, top: int, depth: Mapping[str, int]) -> pd.Serie
             count += 1
         chosen.append(ok)
     return pd.Series(chosen, index=flows.index, dtype=bool)
-
-
-def _group_rest(rest: pd.DataFrame, layer: Mapping[str, int], depth: Mapping[str, int],
-                exits: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    """The undrawn flows summed by (layer, exit category); per layer the MAX_GROUPS - 1 largest, then 'other'."""
-    agg: dict[tuple[int, str], list[Any]] = defaultdict(lambda: [0, set(), ZERO])
-    for r in records(rest):
-        target = str(r.target)
-        src_layer = layer.get(str(r.source), depth.get(str(r.source), 0))
-        where = max(layer.get(target, depth.get(target, 0)), src_layer + 1)
-        exit_ = exits.get(target)
-        category = exit_category(exit_) if exit_ and exit_.get("reason") != "fees" else "intermediate"
-        a = agg[(where, category)]
-        a[0] += 1
-        a[1].add(target)
-        a[2] += Decimal(r.value)
-    merged: dict[tuple[int, str], list[Any]] = {}
-    for lay in sorted({k[0] for k in agg}):
-        groups = sorted(((k[1], v) for k, v in agg.items() if k[0] == lay), key=lambda kv: (-kv[1][2], kv[0]))
-        for i, (category, v) in enumerate(groups):
-            name = category if i < MAX_GROUPS - 1 or len(groups) == MAX_GROUPS else "intermediate"
-            m = merged.setdefault((lay, name), [0, set(), ZERO])
-            m[0] += v[0]
-            m[1] |= v[1]
-            m[2] += v[2]
-    rest_rows = [{"layer": k[0], "category": k[1], "flows": v[0], "addresses": len(v[1]), "value": v[2].quantize(CENT)}
-                 for k, v in sorted(merged.items())]
-    return pd.DataFrame(rest_rows, columns=["layer", "category", "flows", "addresses", "value"])

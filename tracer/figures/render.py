@@ -71,19 +71,23 @@ def build_figures(doc: Mapping[str, Any], top_flows: int = 25) -> list[Figure]:
     """Every figure of the package with its data tables (pure: no I/O)."""
     case, as_of, v = str(doc["case"]), data.as_of(doc), data.valuation(doc)
     links = stages.sankey_links(doc)
-    daily, holders = series.daily_routes(doc), series.holding_wallets(doc)
+    daily, holders, events = series.daily_routes(doc), series.holding_wallets(doc), series.events_table(doc)
     nodes, edges, rest = graph.graph_tables(doc, top=top_flows)
+    into_groups = graph.group_edges(doc, top=top_flows)
     hover = {f"{a['chain']}:{a['address']}": "; ".join(str(lb["label"]) for lb in a.get("labels") or [])
              for a in doc["addresses"]}
     table = data.summary_table(doc)
     figures = [
-        Figure("sankey", build_sankey(links, case=case, as_of=as_of, stolen_text=stolen_text(doc), valuation=v),
+        Figure("sankey", build_sankey(links, case=case, as_of=as_of, stolen_text=stolen_text(doc), valuation=v,
+                                      note=stages.scale_note(doc)),
                {"sankey": links}),
-        Figure("timeline", build_timeline(daily, holders, case=case, as_of=as_of, valuation=v),
-               {"timeline_daily": daily, "timeline_wallets": holders}),
+        Figure("timeline", build_timeline(daily, holders, case=case, as_of=as_of, valuation=v, events=events,
+                                          stolen_text=stolen_text(doc)),
+               {"timeline_daily": daily, "timeline_wallets": holders, "timeline_events": events}),
         Figure("flowgraph", build_flowgraph(nodes, edges, rest, case=case, as_of=as_of, hover_labels=hover,
-                                          valuation=v),
-               {"flowgraph_nodes": nodes, "flowgraph_edges": edges, "flowgraph_rest": rest}),
+                                          valuation=v, group_edges=into_groups),
+               {"flowgraph_nodes": nodes, "flowgraph_edges": edges, "flowgraph_rest": rest,
+                "flowgraph_group_edges": into_groups}),
         Figure("summary", build_summary(table, case=case, as_of=as_of, valuation=v), {"summary": table}),
     ]
     for fig in figures:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -12,9 +13,16 @@ from tracer.figures import style
 from tracer.figures.data import Valuation, records
 from tracer.figures.stages import STAGES, UNACCOUNTED
 
-_STAGE_X = (0.001, 0.2, 0.41, 0.62, 0.83)
-_MAX_NAME = 18  # node names wider than the gap to the next column would run over it
-_END_X = 0.999  # invisible sink: puts the exit labels right of their nodes, clear of the chain labels
+MARGIN_PX = 20
+NODE_PX = 112  # column width: the node, with its label inside
+BAND_PX = (style.WIDTH_PX - 2 * MARGIN_PX - 5 * NODE_PX) / 4  # bands run only in the gaps between columns
+LABEL_CHARS = 14  # characters per label line inside a node column
+LINE_PX = 17
+GAP_PX = 10
+SANKEY_PX = 520
+TOP_PX = 70
+LEGEND_PX = 34
+STAGE_FILL = "#E4E4E4"
 
 
 def _node_order(links: pd.DataFrame) -> list[tuple[str, str]]:
@@ -51,7 +59,7 @@ def _display_name(stage: str, name: str) -> str:
         return "Stolen"
     if name.islower():  # our own category/chain words; service names keep their spelling (eXch)
         return name[:1].upper() + name[1:]
-    return name if len(name) <= _MAX_NAME else name[:_MAX_NAME - 1] + "…"
+    return name
 
 
 def _percent(value: Decimal, total: Decimal) -> str:
@@ -60,52 +68,109 @@ def _percent(value: Decimal, total: Decimal) -> str:
     pct = value * 100 / total
     if 0 < pct < Decimal("0.05"):
         return "<0.1%"
-    return f"{pct:.0f}%" if pct >= 10 else f"{pct:.1f}%"  # short: labels must fit between columns
+    return f"{pct:.0f}%" if pct >= 10 else f"{pct:.1f}%"
 
 
-def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str, valuation: Valuation) -> go.Figure:
-    """The stage Sankey figure from :func:`tracer.figures.stages.sankey_links` output."""
+@dataclass(frozen=True)
+class Placed:
+    """A node's place in the plot area (px from the top-left of the Sankey domain) and its label lines."""
+
+    stage: str
+    name: str
+    value: Decimal
+    left: float
+    top: float
+    height: float
+    lines: tuple[str, ...]
+    label_top: float  # inside the node when it is tall enough, else just below it (still in its column)
+
+
+def node_label(stage: str, name: str, value: Decimal, total: Decimal, valuation: Valuation) -> tuple[str, ...]:
+    """Escaped label lines of one node, wrapped to the node's width (never cut)."""
+    return (*style.wrap(_display_name(stage, name), width=LABEL_CHARS),
+            style.esc(f"{valuation.text(value)} · {_percent(value, total)}"))
+
+
+def place_nodes(links: pd.DataFrame, valuation: Valuation, height: float) -> list[Placed]:
+    """Nodes in columns: heights ∝ value on one scale for every column, each node at least as tall as its label.
+
+    The scale is the largest for which every column fits ``height`` with its labels and gaps, so a label
+    never leaves its node's column (bands only run between columns) and never meets the next node's label.
+    """
     nodes = _node_order(links)
-    index = {n: i for i, n in enumerate(nodes)}
     values = node_values(links)
     total = values.get((STAGES[0], "stolen"), Decimal(0))
-    labels, colours, xs = [], [], []
-    for stage, name in nodes:
-        v = values.get((stage, name), Decimal(0))
-        labels.append(f"{style.esc(_display_name(stage, name))}<br>{valuation.text(v)} · {_percent(v, total)}")
-        colour = style.CATEGORY_COLOURS.get(name, style.STAGE_COLOUR) if stage == STAGES[-1] else style.STAGE_COLOUR
-        colours.append(style.CATEGORY_COLOURS["unaccounted"] if name == UNACCOUNTED else colour)
-        xs.append(_STAGE_X[STAGES.index(stage)])
-    link_colours = [
-        style.rgba(style.CATEGORY_COLOURS.get(str(r.category), style.GREY), style.EVIDENCE_OPACITY[str(r.evidence)])
-        for r in records(links)
-    ]
-    sources = [index[(str(r.source_stage), str(r.source))] for r in records(links)]
-    targets = [index[(str(r.target_stage), str(r.target))] for r in records(links)]
-    flow = [float(r.value) for r in records(links)]
-    hover = ["%{source.label} → %{target.label}<br>%{customdata}<extra></extra>"] * len(flow)
-    custom = [style.esc(f"{r.category}, evidence {r.evidence}") for r in records(links)]
-    end = len(nodes)
-    for (stage, name), i in index.items():
-        if stage == STAGES[-1]:
-            sources.append(i)
-            targets.append(end)
-            flow.append(float(values.get((stage, name), Decimal(0))))
-            link_colours.append("rgba(0,0,0,0)")
-            hover.append("<extra></extra>")
-            custom.append("")
-    labels.append("")
-    colours.append("rgba(0,0,0,0)")
-    xs.append(_END_X)
+    labels = {n: node_label(n[0], n[1], values.get(n, Decimal(0)), total, valuation) for n in nodes}
+    need = {n: LINE_PX * len(labels[n]) + 4 for n in nodes}
+    columns = {stage: [n for n in nodes if n[0] == stage] for stage in STAGES}
+    scale = height / float(total) if total else 0.0
+    for _ in range(4):  # shrink until every column fits; nodes shorter than their label take the label's height
+        worst = scale
+        for members in columns.values():
+            fixed = sum(need[n] + float(values.get(n, 0)) * scale for n in members
+                        if float(values.get(n, 0)) * scale < need[n])
+            free = sum(float(values.get(n, 0)) for n in members if float(values.get(n, 0)) * scale >= need[n])
+            room = height - GAP_PX * (len(members) - 1) - fixed
+            if free and room / free < worst:
+                worst = room / free
+        if worst >= scale:
+            break
+        scale = worst
+    placed: list[Placed] = []
+    for i, stage in enumerate(STAGES):
+        top = 0.0
+        for n in columns[stage]:
+            h = float(values.get(n, 0)) * scale
+            text = LINE_PX * len(labels[n])
+            inside = h >= need[n]
+            label_top = top + (h - text) / 2 if inside else top + h + 2
+            placed.append(Placed(stage, n[1], values.get(n, Decimal(0)), i * (NODE_PX + BAND_PX), top, h,
+                                 labels[n], label_top))
+            top += (h if inside else h + need[n]) + GAP_PX
+    return placed
+
+
+def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str, valuation: Valuation,
+                 note: str = "") -> go.Figure:
+    """The stage Sankey figure from :func:`tracer.figures.stages.sankey_links` output.
+
+    Nodes are wide columns with their label inside (wrapped, never cut); the bands run in the gaps between
+    columns, so no text lies on a band. Positions are computed here (plotly's ``fixed`` arrangement).
+    """
+    placed = place_nodes(links, valuation, SANKEY_PX)
+    index = {(p.stage, p.name): i for i, p in enumerate(placed)}
+    width = float(style.WIDTH_PX - 2 * MARGIN_PX)
+    colours = []
+    for p in placed:
+        colour = style.CATEGORY_COLOURS.get(p.name, STAGE_FILL) if p.stage == STAGES[-1] else STAGE_FILL
+        colours.append(style.rgba(style.CATEGORY_COLOURS["unaccounted"], 1.0) if p.name == UNACCOUNTED else
+                       style.rgba(colour, 0.45) if colour != STAGE_FILL else STAGE_FILL)
+    rows = records(links)
+    # plotly sizes nodes by its own scale, (height - gaps) / value of the fullest column; a transparent pair of
+    # nodes in the first column, linked to each other, brings that scale down to the one the labels need.
+    total = float(sum((p.value for p in placed if p.stage == STAGES[0]), Decimal(0)))
+    tallest = max((p.top + p.height for p in placed), default=0.0)
+    scale = max((p.height / float(p.value) for p in placed if p.value > 0), default=0.0)
+    pad_value = SANKEY_PX / scale - total if scale > 0 else 0.0
+    xs = [(p.left + NODE_PX / 2) / width for p in placed] + [0.5, 0.5]
+    ys = [(p.top + p.height / 2) / SANKEY_PX for p in placed] + [3.0, 3.0]  # far below the figure
+    lines = ["#777777"] * len(placed) + ["rgba(0,0,0,0)"] * 2
+    colours += ["rgba(0,0,0,0)"] * 2
+    sources = [index[(str(r.source_stage), str(r.source))] for r in rows] + [len(placed)]
+    targets = [index[(str(r.target_stage), str(r.target))] for r in rows] + [len(placed) + 1]
+    flows = [float(r.value) for r in rows] + [pad_value]
+    link_colours = [style.rgba(style.CATEGORY_COLOURS.get(str(r.category), style.GREY),
+                               style.EVIDENCE_OPACITY[str(r.evidence)]) for r in rows] + ["rgba(0,0,0,0)"]
+    hover = [style.esc(f"{r.source} → {r.target}: {r.category}, evidence {r.evidence}") for r in rows] + [""]
+    assert tallest <= SANKEY_PX + 0.5, "place_nodes must fit the Sankey's height"
     sankey = go.Sankey(
-        arrangement="snap",
+        arrangement="fixed",
         valueformat="$,.0f" if valuation.priced else ",.2f",
-        node={"label": labels, "color": colours, "x": xs, "pad": 34, "thickness": 14,
-              "line": {"color": "white", "width": 0}},
-        link={"source": sources, "target": targets, "value": flow, "color": link_colours, "customdata": custom,
-              "hovertemplate": hover},
-        textfont={"size": style.MIN_FONT_PX},
-        domain={"x": [0, 1], "y": [0.1, 1]},
+        node={"label": [""] * len(xs), "color": colours, "pad": 0, "thickness": NODE_PX, "x": xs, "y": ys,
+              "line": {"color": lines, "width": 0.5}, "hoverinfo": "skip"},
+        link={"source": sources, "target": targets, "value": flows, "color": link_colours, "customdata": hover,
+              "hovertemplate": "%{customdata}<br>%{value}<extra></extra>"},
+        domain={"x": [0, 1], "y": [0, 1]},
     )
     fig = go.Figure(sankey)
     # Legend entries (sankeys have none): exit categories by colour, evidence classes by opacity.
@@ -116,18 +181,29 @@ def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str
                                      marker={"size": 12, "symbol": "square", "color": style.CATEGORY_COLOURS[cat]}))
     units = ("USD at theft-day prices" if valuation.priced else
              f"{valuation.unit} (unpriced: stolen assets 1:1, others at the case's bridge/swap rates)")
-    cap = style.caption(case, units, as_of, f"Each column sums to the stolen {stolen_text}; "
-                        "links: opaque E1–E2, medium E3–E4, faint E5")
-    layout = style.base_layout(f"Where the stolen funds went — {style.esc(case)}", cap, height=700, bottom=140)
+    cap = style.caption(case, units, as_of, *style.wrap(
+        f"Each column sums to the stolen {stolen_text}; swap and bridge proceeds continue that value. Band "
+        "colour: exit category; opacity: evidence (opaque E1–E2, medium E3–E4, faint E5). " + note, indent="  "))
+    bottom = LEGEND_PX + 18 * (cap.count("<br>") + 1) + 14
+    layout = style.base_layout(f"Where the stolen funds went — {style.esc(case)}", cap,
+                               height=TOP_PX + SANKEY_PX + bottom, bottom=bottom, top=TOP_PX, left=MARGIN_PX)
+    layout["margin"]["r"] = MARGIN_PX
     layout.update({
         "xaxis": {"visible": False}, "yaxis": {"visible": False},
-        "legend": {"orientation": "h", "x": 0, "y": 0.06, "yanchor": "top", "font": {"size": style.MIN_FONT_PX}},
+        "legend": {"orientation": "h", "x": 0, "y": 0, "yanchor": "top", "yref": "paper",
+                   "font": {"size": style.MIN_FONT_PX}},
     })
     for i, stage in enumerate(STAGES):
         layout["annotations"].append({
-            "text": f"<b>{stage}</b>", "x": _STAGE_X[i], "y": 1.0, "xref": "paper", "yref": "paper",
-            "xanchor": "left", "yanchor": "bottom", "showarrow": False,
-            "font": {"size": style.MIN_FONT_PX},
+            "text": f"<b>{stage}</b>", "x": (i * (NODE_PX + BAND_PX) + NODE_PX / 2) / width, "y": 1.0,
+            "xref": "paper", "yref": "paper", "xanchor": "center", "yanchor": "bottom", "yshift": 4,
+            "showarrow": False, "font": {"size": style.MIN_FONT_PX},
+        })
+    for p in placed:
+        layout["annotations"].append({
+            "text": "<br>".join(p.lines), "x": (p.left + NODE_PX / 2) / width, "y": 1 - p.label_top / SANKEY_PX,
+            "xref": "paper", "yref": "paper", "xanchor": "center", "yanchor": "top", "showarrow": False,
+            "align": "center", "font": {"size": style.MIN_FONT_PX, "color": "#111111"},
         })
     fig.update_layout(layout)
     return fig

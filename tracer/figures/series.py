@@ -32,7 +32,16 @@ DEFAULT_HOLDING_UNITS = Decimal("0.01")
 def route_of(t: Tx, links_in: Mapping[tuple[str, str], Mapping[str, Any]],
              links_out: Mapping[tuple[str, str], Mapping[str, Any]], exits: Mapping[tuple[str, str], str],
              victims: set[tuple[str, str]]) -> str:
-    """Classify one transfer by where its value went (see :data:`ROUTES`)."""
+    """Classify one transfer by where its value went (see :data:`ROUTES`).
+
+    A service's payout (a swap's output leg, a bridge's payout) continues stolen value and is never theft, even
+    when it lands on the seed at hop 0: the Curve stETH->ETH proceeds are the stolen stETH in another form.
+    """
+    payout = links_out.get((t.chain, t.tx_hash))
+    if payout is not None and payout.get("to_address") not in (None, t.receiver):
+        payout = None  # another leg of the same tx (a swap's input leg), not the service's payout
+    if payout is not None:
+        return _LINK_ROUTE.get(str(payout["kind"]), "layering")
     if t.hop == 0 or (t.chain, t.sender or "") in victims:
         return "theft"
     link = links_in.get((t.chain, t.tx_hash)) or links_out.get((t.chain, t.tx_hash))
@@ -93,3 +102,13 @@ def holding_wallets(doc: Doc) -> pd.DataFrame:
         else:
             rows.append({"timestamp": stamp, "wallets": len(holders)})
     return pd.DataFrame(rows, columns=["timestamp", "wallets"])
+
+
+def events_table(doc: Doc) -> pd.DataFrame:
+    """The case's public events (export ``events``: attributions, freezes, delistings), numbered in date order.
+
+    Columns: number, date (YYYY-MM-DD), text. Exports written before events existed have none.
+    """
+    events = sorted(doc.get("events") or [], key=lambda e: str(e["date"]))
+    rows = [{"number": i, "date": str(e["date"]), "text": str(e["text"])} for i, e in enumerate(events, start=1)]
+    return pd.DataFrame(rows, columns=["number", "date", "text"])

@@ -191,3 +191,19 @@ def column_totals(links: pd.DataFrame) -> dict[str, Decimal]:
     for stage in STAGES[1:]:
         totals[stage] = sum((Decimal(v) for v in links[links.target_stage == stage]["value"]), ZERO)
     return totals
+
+
+def scale_note(doc: Doc) -> str:
+    """A caption sentence when the exits do not hold the stolen value (the Sankey then scales its bands), else ''.
+
+    The engine conserves value, so this only speaks when an export is partial or wrong; the figure must say
+    so rather than silently stretch the bands to the stolen total.
+    """
+    v = valuation(doc)
+    traced = sum((Decimal(x) for x in flows_table(doc).value_exit), ZERO)
+    stolen = stolen_value(doc, v)
+    if not stolen or abs(traced - stolen) <= stolen / 1000:
+        return ""
+    word = "more" if traced > stolen else "less"
+    return (f"The exits hold {v.text(traced)}, {v.text(abs(traced - stolen))} {word} than was stolen: every band is "
+            f"scaled by {float(stolen / traced) if traced else 0:.3f} so that the columns show the stolen value.")

@@ -7,6 +7,7 @@ Figures are laid out 800 px wide and exported at scale 3.1 (2480 px = A4 width a
 from __future__ import annotations
 
 import html
+import math
 from datetime import datetime
 from typing import Any
 
@@ -75,8 +76,15 @@ def caption(case: str, units: str, as_of: datetime, *extra: str) -> str:
     return "<br>".join([f"Case {esc(case)} · {as_of_text(as_of)}", f"Units: {units}", *extra])
 
 
-def base_layout(title: str, cap: str, height: int, bottom: int = 90, left: int = 20, top: int = 50) -> dict[str, Any]:
-    """Common layout: fixed size, fonts, title and the caption annotation below the plot area."""
+def base_layout(title: str, cap: str, height: float, bottom: float = 90, left: int = 20, top: int = 50) -> dict[str, Any]:
+    """Common layout: fixed size, fonts, title and the caption annotation below the plot area.
+
+    The height is rounded up to whole tens of px (the slack goes to the bottom margin): at the PNG scale of 3.1
+    that keeps the image height a whole number of pixels, exactly ``height * SCALE``.
+    """
+    rounded = -(-int(math.ceil(height)) // 10) * 10
+    bottom += rounded - height
+    height = rounded
     return {
         "title": {"text": title, "font": {"size": TITLE_FONT_PX}, "x": 0.01, "xanchor": "left", "y": 0.985,
                   "yanchor": "top"},
@@ -93,3 +101,15 @@ def base_layout(title: str, cap: str, height: int, bottom: int = 90, left: int =
             "font": {"size": MIN_FONT_PX, "color": "#444444"},
         }],
     }
+
+
+CAPTION_CHARS = 105  # characters per caption line at MIN_FONT_PX across WIDTH_PX (DejaVu Sans averages ~7 px)
+
+
+def wrap(text: str, width: int = CAPTION_CHARS, indent: str = "") -> list[str]:
+    """Escaped caption lines of at most ``width`` characters (continuation lines start with ``indent``)."""
+    import textwrap
+
+    lines = textwrap.wrap(str(text), width=width, subsequent_indent=indent, break_long_words=True,
+                          break_on_hyphens=False)
+    return [esc(line).replace("  ", "&nbsp; ") for line in lines] or [""]

@@ -20,6 +20,7 @@ from chains.base import Capability, ChainAdapter, UtxoAdapter
 from db.records import WatchEntry
 from db.store import Store
 from tracer.engine.classify import classify
+from tracer.engine.ports import TraceServices
 from tracer.engine.utxo import output_transfer
 from tracer.errors import ChainError
 from tracer.model import Alert, Category, Chain, Direction, LabelLookup, Severity, Transfer
@@ -62,17 +63,16 @@ Extend = Callable[[int, Sequence[tuple[Chain, str]], Mapping[str, int]], list[tu
 class Monitor:
     """Polls the watchlist with the configured adapters."""
 
-    def __init__(self, store: Store, adapters: Mapping[Chain, ChainAdapter], labels: LabelLookup, *,
-                 confirmations: int = 12, extend: Extend | None = None, sink: WebhookSink | None = None,
-                 auto_watch_cap: int = 5000, requests: Callable[[], int] = lambda: 0) -> None:
+    def __init__(self, store: Store, services: TraceServices, *, extend: Extend | None = None,
+                 sink: WebhookSink | None = None, auto_watch_cap: int = 5000) -> None:
         self.store = store
-        self.adapters = adapters
-        self.labels = labels
-        self.confirmations = confirmations
+        self.adapters: Mapping[Chain, ChainAdapter] = services.adapters
+        self.labels: LabelLookup = services.labels
+        self.confirmations = services.confirmations
         self.extend = extend
         self.sink = sink
         self.auto_watch_cap = auto_watch_cap
-        self.requests = requests
+        self.requests: Callable[[], int] = services.requests
 
     def run_once(self) -> CycleReport:
         """One full cycle over every active watch."""
@@ -203,9 +203,8 @@ class Monitor:
     def _first_contacts(self, case_id: int, report: CycleReport) -> None:
         """After the extension: a recipient the engine found to be an exchange deposit address, OTC desk, bridge
         or mixer (by behaviour, not only by label) is a first contact -- a high-severity alert of its own."""
-        from tracer.engine.repository import SqlTraceRepository
 
-        exits = {(e.chain, e.address): e for e in SqlTraceRepository(self.store.engine).endpoints(case_id)
+        exits = {(e.chain, e.address): e for e in self.store.trace_repository().endpoints(case_id)
                  if e.category in HIGH_SEVERITY}
         for t in self._sent.get(case_id, []):
             hit = exits.get((t.chain, t.to_address or ""))

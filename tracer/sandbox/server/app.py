@@ -1,4 +1,5 @@
-"""The loopback sandbox server: one ThreadingHTTPServer routing by path prefix to each API dialect.
+"""The loopback sandbox server: the shared loopback core (chains.testing.LoopbackServer) routing by path prefix
+to each API dialect.
 
 Prefixes: ``/etherscan`` (Etherscan V2 at ``/etherscan/v2/api``), ``/esplora``, ``/trongrid``, ``/midgard``,
 ``/coingecko/api/v3``; control endpoints under ``/__sandbox/`` (phase, stats, faults) are never faulted or
@@ -13,13 +14,13 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from chains.testing import HttpReply, HttpRequest, LoopbackServer
 from tracer.sandbox.faults import KINDS, FaultInjector, FaultPlan
-from tracer.sandbox.server import coingecko, esplora, etherscan, midgard, trongrid
+from tracer.sandbox.server import coingecko, esplora, etherscan, hostile, midgard, trongrid
 from tracer.sandbox.server.common import Request, Response, View, json_response
 from tracer.sandbox.world import World
 
@@ -53,30 +54,23 @@ class SandboxServer:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
         self._windows: dict[tuple[str, str], deque[float]] = {}
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._loopback: LoopbackServer | None = None
+        self.hostile: hostile.HostilePlan | None = None  # `--hostile`: answers rewritten by sandbox.server.hostile
         world.index  # noqa: B018 -- build the indexes before the first request, not during it
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> str:
         """Bind and serve in a daemon thread; returns the base URL (``http://127.0.0.1:PORT``)."""
-        handler = _make_handler(self)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="sandbox-server", daemon=True)
-        self._thread.start()
+        self._loopback = LoopbackServer(self.answer, port=self._port, name="sandbox-server", server_header="nginx")
+        self._loopback.start()
         log.info("sandbox serving on %s", self.base_url)
         return self.base_url
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        if self._loopback is not None:
+            self._loopback.stop()
+            self._loopback = None
 
     def __enter__(self) -> SandboxServer:
         self.start()
@@ -89,9 +83,9 @@ class SandboxServer:
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` (only while running)."""
-        if self._httpd is None:
+        if self._loopback is None:
             raise RuntimeError("server not started")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return self._loopback.url
 
     def urls(self) -> dict[str, str]:
         """Base URLs to put in TRACER_ETHERSCAN_URL etc."""
@@ -124,7 +118,7 @@ class SandboxServer:
             if not k.startswith(("fault:", "ratelimited:")):
                 per_dialect[k.split(":", 1)[0]] += v
         return {"total": sum(per_dialect.values()), "dialects": dict(per_dialect), "endpoints": counts,
-                "faults": dict(self.faults.injected)}
+                "faults": dict(self.faults.injected), "hostile": self.hostile.stats() if self.hostile else {}}
 
     def _count(self, key: str) -> None:
         with self._lock:
@@ -169,9 +163,36 @@ class SandboxServer:
             resp = {"etherscan": etherscan.handle, "trongrid": trongrid.handle, "midgard": midgard.handle,
                     "coingecko": coingecko.handle}[dialect](req, view)
         self._count(resp.endpoint or f"{dialect}:other")
+        if self.hostile is not None:
+            resp = self.hostile.rewrite(dialect, raw_path, host, headers, resp)
         if fault:
             self._count(f"fault:{fault}")
         return resp, fault
+
+    def answer(self, request: HttpRequest) -> HttpReply:
+        """The loopback app: dispatch, then put the planned fault on the wire."""
+        try:
+            resp, fault = self.dispatch(request.method, request.target, dict(request.headers), request.body,
+                                        request.client, request.host)
+        except Exception:  # a handler bug must not kill the connection silently
+            log.exception("sandbox handler failed for %s", request.target)
+            resp, fault = json_response({"error": "internal error"}, 500), None
+        delay = 0.0
+        if fault == "stall":
+            delay = self.faults.plan.stall_seconds
+        elif fault == "429":
+            resp = Response(429, b'{"error":"Too Many Requests"}', "application/json")
+        elif fault == "500":
+            resp = Response(500, b"Internal Server Error", "text/plain")
+        elif fault == "html":
+            resp = Response(502, HTML_ERROR, "text/html")
+        elif fault == "truncated":
+            resp = Response(200, resp.body[: max(1, len(resp.body) // 2)], resp.content_type)
+        if isinstance(resp, hostile.Streamed) and resp.writer is not None:  # trickled or endless body
+            streamed, write = resp, resp.writer
+            return HttpReply(resp.status, resp.body, resp.content_type, resp.headers, delay,
+                             writer=lambda out: write(streamed, out))
+        return HttpReply(resp.status, resp.body, resp.content_type, resp.headers, delay)
 
     def _control(self, method: str, path: str, query: dict[str, str], body: bytes) -> Response:
         what = path.removeprefix("/__sandbox/").strip("/")
@@ -203,55 +224,3 @@ class SandboxServer:
         except ValueError as exc:
             return json_response({"error": str(exc)}, 400)
         return json_response({"error": f"unknown control endpoint {what!r}"}, 404)
-
-
-def _make_handler(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out in separate writes; with Nagle on, the client's delayed ACK adds ~40 ms to
-        # every keep-alive request (measured: 41 ms/request in scripts/bench_monitor.py, 1 ms without).
-        disable_nagle_algorithm = True
-        server_version = "nginx"
-        sys_version = ""
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            try:
-                resp, fault = server.dispatch(self.command, self.path, headers, body, self.client_address[0],
-                                              self.headers.get("Host", "127.0.0.1"))
-            except Exception:  # a handler bug must not kill the connection silently
-                log.exception("sandbox handler failed for %s", self.path)
-                resp, fault = json_response({"error": "internal error"}, 500), None
-            if fault == "stall":
-                time.sleep(server.faults.plan.stall_seconds)
-            elif fault == "429":
-                resp = Response(429, b'{"error":"Too Many Requests"}', "application/json")
-            elif fault == "500":
-                resp = Response(500, b"Internal Server Error", "text/plain")
-            elif fault == "html":
-                resp = Response(502, HTML_ERROR, "text/html")
-            elif fault == "truncated":
-                resp = Response(200, resp.body[: max(1, len(resp.body) // 2)], resp.content_type)
-            self._write(resp)
-
-        def _write(self, resp: Response) -> None:
-            try:
-                self.send_response(resp.status)
-                self.send_header("Content-Type", resp.content_type)
-                self.send_header("Content-Length", str(len(resp.body)))
-                for k, v in resp.headers.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(resp.body)
-            except (BrokenPipeError, ConnectionResetError):  # client gave up (e.g. after a stall)
-                pass
-
-        do_GET = _serve
-        do_POST = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 -- stdlib signature
-            log.debug("sandbox %s", format % args)
-
-    return Handler
