@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TOP_PACKAGES = ("tracer", "chains", "heuristics", "db")
 
 FOUNDATION = ("tracer.model", "tracer.errors", "tracer.units")
-REPORTING = ("tracer.export", "tracer.exporters", "tracer.summary", "tracer.findings", "tracer.evaluation")
+REPORTING = ("tracer.export", "tracer.exporters", "tracer.export_stix", "tracer.summary", "tracer.findings",
+             "tracer.evaluation")
 VERSION = ("tracer",)  # the bare package: ``from tracer import __version__``
 
 # package (longest prefix wins) -> what it may import among our packages, besides itself
@@ -39,6 +40,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "tracer.sandbox": (*FOUNDATION, "chains", "heuristics"),  # chains for addresses and the loopback toolkit
     "tracer.export": (*FOUNDATION, *REPORTING, *VERSION, "heuristics", "db", "tracer.engine", "tracer.schemas"),
     "tracer.exporters": (*FOUNDATION, *REPORTING, *VERSION, "db"),
+    "tracer.export_stix": FOUNDATION,  # a pure transform of the export document (stix2 only)
     "tracer.summary": (*FOUNDATION, *REPORTING, "heuristics", "db", "tracer.engine"),
     "tracer.findings": (*FOUNDATION, *REPORTING, "heuristics", "db", "tracer.engine"),
     "tracer.evaluation": (*FOUNDATION, *REPORTING),
