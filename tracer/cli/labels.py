@@ -121,7 +121,7 @@ def diff_command(
             for entry in entries[: limit or None]:
                 sign = "-" if title == "removed" else "+"
                 names = ", ".join(entry.entities or entry.labels) or "(no name)"
-                programs = f"  programs: {', '.join(entry.programs)}" if entry.programs else ""
+                programs = f"  [{', '.join(entry.programs)}]" if entry.programs else ""
                 stdout.print(f"{sign} {entry.chain.value}:{entry.address}  {names}{programs}", soft_wrap=True,
                              markup=False)
 

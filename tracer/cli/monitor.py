@@ -10,6 +10,7 @@ import typer
 from db.records import WatchEntry
 from tracer.cli.app import app
 from tracer.cli.common import STATE, console, fatal, print_json, run, stdout
+from tracer.cli.preflight import require_keys
 from tracer.cli.trace import open_store, parse_target
 from tracer.cli.wiring import DEFAULT_CHAINS, build, build_session
 from tracer.errors import CaseNotFound
@@ -130,6 +131,7 @@ def monitor_command(
         store = open_store()
         with MonitorLock(settings.database_url):
             chains = sorted({w.chain for w in store.watchlist()} | set(DEFAULT_CHAINS), key=lambda c: c.value)
+            require_keys(settings, chains)  # named before the first request
             wiring = build(settings, store, chains)
             url = webhook or settings.webhook_url
             extender = make_extender(store, wiring.services) if extend else None

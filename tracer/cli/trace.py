@@ -11,6 +11,7 @@ from chains.addresses import canonical_address
 from db.store import Store
 from tracer.cli.app import app
 from tracer.cli.common import STATE, console, fatal, print_json, run, stdout
+from tracer.cli.preflight import require_keys
 from tracer.cli.tables import print_summary
 from tracer.cli.wiring import DEFAULT_CHAINS, Wiring, build
 from tracer.engine.ports import ProgressEvent
@@ -67,6 +68,7 @@ def trace_command(
         params = CaseParameters(model=model, max_hops=max_hops, min_value=minimum, since=since, address_budget=budget,
                                 match_instant=match_instant, demix=demix)
         wanted = [Chain(c.strip()) for c in chains.split(",") if c.strip()]
+        require_keys(STATE.get_settings(), [*wanted, *(s.address.chain for s in seeds)])  # before any request
         store = open_store()
         wiring = build(STATE.get_settings(), store, [*wanted, *(s.address.chain for s in seeds)],
                        bundled_labels=bundled_labels)

@@ -28,7 +28,6 @@ from db.prices import PriceTable
 from db.store import Store
 from heuristics.mixers.coinjoin import detect_coinjoin
 from tracer import __version__
-from tracer.cli.preflight import require_keys
 from tracer.config import Settings
 from tracer.engine.ports import TraceServices
 from tracer.labels.bundled import bundled_sources, ensure_bundled
@@ -123,10 +122,7 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
 
     A store that never held the bundled label set gets it first (labels out of the box); ``bundled_labels=False``
     leaves it out of this run's index.
-    May raise: ConfigError when a required API key is missing (before any request).
     """
-    chains = list(dict.fromkeys(chains))
-    require_keys(settings, chains)
     session = session or build_session()
     archive = SqlResponseArchive(store.engine)
     adapters: dict[Chain, ChainAdapter] = {}
