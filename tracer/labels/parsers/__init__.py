@@ -7,6 +7,7 @@ field for a malformed row, or saying why a file is not a label file.
 
 from __future__ import annotations
 
+import csv
 import json
 from typing import Any
 
@@ -21,6 +22,8 @@ from tracer.labels.parsers.tagpack import load_yaml_with_lines, parse_tagpack
 from tracer.labels.parsers.tornado import parse_pool_map
 
 __all__ = ["ParseHints", "ParsedLabels", "parse_labels"]
+
+MAX_JSON_DEPTH = 64  # label files nest 3-4 levels; 200k levels would exhaust the stack of any consumer
 
 
 def parse_labels(text: str, path: str, hints: ParseHints) -> ParsedLabels:
@@ -40,7 +43,10 @@ def parse_labels(text: str, path: str, hints: ParseHints) -> ParsedLabels:
     if name.endswith((".yaml", ".yml")) or stripped.startswith(("%YAML", "---")):
         return _parse_yaml(text, path, hints)
     if looks_like_csv(text):
-        return parse_csv(text, path, hints)
+        try:
+            return parse_csv(text, path, hints)
+        except csv.Error as exc:  # e.g. a field past csv.field_size_limit(), a NUL byte
+            raise LabelImportError(path, None, None, f"malformed CSV: {exc}") from None
     raise LabelImportError(path, 1, None, "not a label file: neither JSON, a CSV with a header, nor a TagPack YAML")
 
 
@@ -49,6 +55,10 @@ def _parse_json(text: str, path: str, hints: ParseHints) -> ParsedLabels:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LabelImportError(path, exc.lineno, None, f"invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise LabelImportError(path, None, None, f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise LabelImportError(path, None, None, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     if isinstance(data, list):
         if data and all(isinstance(item, str) for item in data):
             return parse_ofac_list(text, path, hints, data)
@@ -70,6 +80,22 @@ def _parse_json(text: str, path: str, hints: ParseHints) -> ParsedLabels:
         raise LabelImportError(path, 1, None, f"not a label file: JSON object with keys {keys} is none of: OFAC "
                                               "entity records, Etherscan label cloud, address -> name map")
     raise LabelImportError(path, 1, None, "not a label file: JSON scalar")
+
+
+def json_depth(data: Any) -> int:
+    """Nesting depth of a parsed JSON value (iterative, stops counting past the limit)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_JSON_DEPTH:
+            break
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return deepest
 
 
 def _parse_yaml(text: str, path: str, hints: ParseHints) -> ParsedLabels:
