@@ -9,7 +9,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import requests
 
 from db.records import WatchEntry
 from db.store import Store
@@ -71,7 +70,7 @@ def test_phase_two_movements_alert_and_extend_the_case(tmp_path: Path, webhook: 
                                  coinjoin=detect_coinjoin, confirmations=settings.confirmations,
                                  requests=wiring.requests)
         monitor = Monitor(store, wiring.adapters, wiring.labels, confirmations=settings.confirmations,
-                          extend=extender, sink=WebhookSink(url, requests.Session(), sleep=lambda _s: None),
+                          extend=extender, sink=WebhookSink(url, sleep=lambda _s: None),
                           requests=wiring.requests)
         quiet = monitor.run_once()  # phase 1: nothing new
         assert quiet.new_alerts == [] and quiet.moved == []
@@ -105,10 +104,10 @@ def test_phase_two_movements_alert_and_extend_the_case(tmp_path: Path, webhook: 
 
 def test_second_monitor_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/m.db"
-    with MonitorLock(url, tmp_path), pytest.raises(MonitorBusy, match="already running"):
-        with MonitorLock(url, tmp_path):
+    with MonitorLock(url), pytest.raises(MonitorBusy, match="already running"):
+        with MonitorLock(f"sqlite:///{tmp_path}/./m.db"):  # another spelling of the same file
             pass
-    with MonitorLock(url, tmp_path):  # released after the first one ended
+    with MonitorLock(url):  # released after the first one ended
         pass
 
 
