@@ -24,10 +24,17 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def safe_cell(value: Any) -> Any:
-    """``value``, or ``"'" + value`` when it is text a spreadsheet would evaluate as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
+    """``value``, or ``"'" + value`` when it is text a spreadsheet would evaluate as a formula.
+
+    A bare carriage return becomes a newline: writers that end lines with ``\n`` do not quote a cell holding only
+    ``\r``, and readers then split the row there -- a second way to smuggle a formula into a cell of its own.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    if value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + text
+    return text
 
 
 def safe_row(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -47,6 +54,6 @@ def safe_frame(frame: Any) -> Any:
     """
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object:
+        if getattr(out[column].dtype, "kind", "O") not in "biufcmM":  # text (object / string dtypes), not numbers
             out[column] = out[column].map(safe_cell)
     return out
