@@ -193,7 +193,7 @@ def check_http_url(url: str, what: str) -> str:
 # -- masking ------------------------------------------------------------------------------------------------------
 
 SECRET_PARAMS = re.compile(r"(?i)(api[-_]?key|key|token|secret|password|passwd|auth|signature|sig|access[-_]?token)$")
-_TOKEN_SEGMENT = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_\-]{20,}$")
+_TOKEN_SEGMENT = re.compile(r"^[A-Za-z0-9_\-]{20,}$")  # a path segment this long is an API key (/v2/<key>)
 MASK = "***"
 
 
