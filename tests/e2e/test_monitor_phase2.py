@@ -4,6 +4,7 @@ the case's trace is extended, a failed webhook loses nothing, and a second monit
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -44,7 +45,7 @@ class Hook(BaseHTTPRequestHandler):
 
 
 @pytest.fixture()
-def webhook() -> tuple[str, type[Hook]]:
+def webhook() -> Iterator[tuple[str, type[Hook]]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     Hook.received = []
