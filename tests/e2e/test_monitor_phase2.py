@@ -4,8 +4,8 @@ the case's trace is extended, a failed webhook loses nothing, and a second monit
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
