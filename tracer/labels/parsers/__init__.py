@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from typing import Any
 
 import yaml
@@ -51,14 +52,14 @@ def parse_labels(text: str, path: str, hints: ParseHints) -> ParsedLabels:
 
 
 def _parse_json(text: str, path: str, hints: ParseHints) -> ParsedLabels:
+    # Measured on the text, before parsing: json.loads recurses in C, and 200k levels overflow the C stack (a
+    # segfault, not a RecursionError) whenever something in the process has raised the recursion limit.
+    if json_text_depth(text) > MAX_JSON_DEPTH:
+        raise LabelImportError(path, None, None, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LabelImportError(path, exc.lineno, None, f"invalid JSON: {exc.msg}") from None
-    except RecursionError:
-        raise LabelImportError(path, None, None, f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
-    if json_depth(data) > MAX_JSON_DEPTH:
-        raise LabelImportError(path, None, None, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     if isinstance(data, list):
         if data and all(isinstance(item, str) for item in data):
             return parse_ofac_list(text, path, hints, data)
@@ -82,19 +83,22 @@ def _parse_json(text: str, path: str, hints: ParseHints) -> ParsedLabels:
     raise LabelImportError(path, 1, None, "not a label file: JSON scalar")
 
 
-def json_depth(data: Any) -> int:
-    """Nesting depth of a parsed JSON value (iterative, stops counting past the limit)."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if depth > MAX_JSON_DEPTH:
-            break
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_text_depth(text: str) -> int:
+    """Deepest bracket nesting of JSON text (strings skipped); stops counting past :data:`MAX_JSON_DEPTH`."""
+    depth = deepest = 0
+    for match in _JSON_TOKENS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    break
+        elif token in "]}":
+            depth -= 1
     return deepest
 
 
