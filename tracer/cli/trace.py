@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from chains.addresses import canonical_address
+from db.locks import case_lock
 from db.store import Store
 from tracer.cli.app import app
-from tracer.cli.common import STATE, console, fatal, print_json, run, stdout
+from tracer.cli.common import (
+    STATE,
+    check_case_name,
+    check_output,
+    console,
+    fatal,
+    parse_amount,
+    parse_chains,
+    print_json,
+    run,
+    stdout,
+)
 from tracer.cli.wiring import DEFAULT_CHAINS, Wiring, build
 from tracer.engine.ports import ProgressEvent
 from tracer.errors import ChainError, QuotaExhausted
@@ -62,19 +74,19 @@ def trace_command(
     """Trace stolen funds from seed addresses, hop by hop, across chains; store every edge with its evidence."""
 
     def body() -> None:
+        check_case_name(case)
         seeds = [Seed(parse_target(t), tx_hash=tx, since=since) for t in targets]
-        try:
-            minimum = Decimal(min_value)
-        except InvalidOperation:
-            fatal(f"--min-value must be a number, got {min_value!r}", 2)
+        minimum = parse_amount(min_value, "--min-value")
         params = CaseParameters(model=model, max_hops=max_hops, min_value=minimum, since=since, address_budget=budget,
                                 match_instant=match_instant, demix=demix)
-        wanted = [Chain(c.strip()) for c in chains.split(",") if c.strip()]
+        wanted = parse_chains(chains)
         store = open_store()
         wiring = build(STATE.get_settings(), store, [*wanted, *(s.address.chain for s in seeds)],
                        bundled_labels=bundled_labels)
-        outcome = run_with_progress(wiring, case, seeds, params)
-        report(store, wiring, case, outcome, json_out)
+        # --- issue 15: one writer per case (db/locks.py); a second trace waits briefly, then names the holder ---
+        with case_lock(store.engine, case):
+            outcome = run_with_progress(wiring, case, seeds, params)
+            report(store, wiring, case, outcome, json_out)
 
     run(body)
 
@@ -83,7 +95,7 @@ def run_with_progress(wiring: Wiring, case: str, seeds: list[Seed], params: Case
     """Run the case with a rich progress display; Ctrl-C and quota stops leave a resumable case."""
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
                   TimeElapsedColumn(), console=console, transient=False) as bar:
-        task = bar.add_task(f"tracing {case}", total=None, info="")
+        task = bar.add_task(f"tracing {escape(case)}", total=None, info="")  # the case name is not markup
 
         def on_progress(ev: ProgressEvent) -> None:
             bar.update(task, completed=ev.nodes_done, total=ev.nodes_done + ev.frontier,
@@ -141,12 +153,14 @@ def export_command(
     case: str = typer.Argument(..., help="Case name."),
     fmt: str = typer.Option("json", "--format", help="json | csv | graphml"),
     output: Path = typer.Option(..., "-o", "--output", help="Output file (csv: a folder of tables)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing output file (or fill a non-empty folder)."),
 ) -> None:
     """Export a case (offline, from the store): JSON per tracer/schemas/case_export.schema.json, CSV, GraphML."""
 
     def body() -> None:
         if fmt not in ("json", "csv", "graphml"):
             fatal(f"--format must be json, csv or graphml, got {fmt!r}", 2)
+        check_output(output, force, folder=fmt == "csv")
         store = open_store()
         from db.labels import LabelStore
         from tracer.labels.index import load_index
