@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from db.models import LabelRow, LabelSetRow
@@ -61,6 +61,10 @@ class LabelStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Writers take SQLite's write lock at BEGIN: a deferred transaction that reads, then writes, fails at once
+        # with "database is locked" when another process wrote in between (two first traces on a fresh database
+        # both installing the bundled set). On PostgreSQL the option is ignored.
+        self._writer = engine.execution_options(tracer_begin="BEGIN IMMEDIATE")
 
     def import_sets(self, sets: Sequence[NewLabelSet], *, now: datetime | None = None) -> list[StoredSet]:
         """Store every set in one transaction; sets already stored (same source and version) are left as they are.
@@ -68,10 +72,18 @@ class LabelStore:
         Duplicate (chain, address, label) rows inside a set are stored once.
         May raise: StoreError (nothing is stored).
         """
-        stamp = now or datetime.now(UTC)
+        try:
+            return self._import_sets(sets, now or datetime.now(UTC))
+        except IntegrityError:  # another process stored the same (source, version) first: it is there now
+            try:
+                return self._import_sets(sets, now or datetime.now(UTC))
+            except IntegrityError as exc:
+                raise StoreError(f"label import failed, nothing stored: {exc}".splitlines()[0]) from exc
+
+    def _import_sets(self, sets: Sequence[NewLabelSet], stamp: datetime) -> list[StoredSet]:
         results: list[StoredSet] = []
         try:
-            with Session(self.engine) as session, session.begin():
+            with Session(self._writer) as session, session.begin():
                 for new in sets:
                     existing = session.scalars(select(LabelSetRow).where(
                         LabelSetRow.source == new.source, LabelSetRow.version == new.version)).first()
@@ -90,6 +102,8 @@ class LabelStore:
                         # Core executemany on the table: no ORM bookkeeping per row.
                         session.connection().execute(insert(LabelRow), chunk)
                     results.append(StoredSet(_info(row), created=True))
+        except IntegrityError:
+            raise
         except SQLAlchemyError as exc:  # the transaction rolled back: nothing stored
             raise StoreError(f"label import failed, nothing stored: {type(exc).__name__}: {exc}".splitlines()[0]) from exc
         return results
@@ -110,7 +124,7 @@ class LabelStore:
         stmt = update(LabelSetRow).where(LabelSetRow.source == source)
         if version is not None:
             stmt = stmt.where(LabelSetRow.version == version)
-        with Session(self.engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
             result = session.execute(stmt.values(active=active))
             return int(getattr(result, "rowcount", 0) or 0)
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import networkx as nx
 
+from tracer.csvsafe import safe_row
+
 FORMATS = ("json", "csv", "graphml", "stix")
 
 
@@ -75,4 +77,4 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields or ["empty"])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(safe_row(r) for r in rows)  # no spreadsheet formula from label text (issue 15)

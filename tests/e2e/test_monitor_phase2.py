@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from chains.testing import HttpReply, HttpRequest, LoopbackServer
 from db.records import WatchEntry
@@ -59,7 +58,7 @@ def test_phase_two_movements_alert_and_extend_the_case(tmp_path: Path, webhook: 
         before = export(store, wiring)
         extender = make_extender(store, wiring.services)
         monitor = Monitor(store, wiring.services, extend=extender,
-                          sink=WebhookSink(url, requests.Session(), sleep=lambda _s: None))
+                          sink=WebhookSink(url, sleep=lambda _s: None))
         quiet = monitor.run_once()  # phase 1: nothing new
         assert quiet.new_alerts == [] and quiet.moved == []
 
@@ -94,10 +93,10 @@ def test_phase_two_movements_alert_and_extend_the_case(tmp_path: Path, webhook: 
 
 def test_second_monitor_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/m.db"
-    with MonitorLock(url, tmp_path), pytest.raises(MonitorBusy, match="already running"):
-        with MonitorLock(url, tmp_path):
+    with MonitorLock(url), pytest.raises(MonitorBusy, match="already running"):
+        with MonitorLock(f"sqlite:///{tmp_path}/./m.db"):  # another spelling of the same file
             pass
-    with MonitorLock(url, tmp_path):  # released after the first one ended
+    with MonitorLock(url):  # released after the first one ended
         pass
 
 

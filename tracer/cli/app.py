@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 
 import typer
+from typer._click.exceptions import ClickException
 
 from tracer import __version__
-from tracer.cli.common import STATE, setup_logging
+from tracer.cli.common import STATE, console, setup_logging, stdout, styled
 
 app = typer.Typer(
     name="tracer",
@@ -60,5 +62,18 @@ _register()
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: a usage error is one line (exit 2), like every other error."""
+    try:
+        code = app(standalone_mode=False)
+    except ClickException as exc:
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            stdout.print(ctx.get_help(), soft_wrap=True)
+            sys.exit(exc.exit_code)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        console.print(styled("error:", "bold red", STATE.mask(exc.format_message()) + hint), soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        console.print("aborted")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -12,7 +12,7 @@ import typer
 from db.records import CaseInfo, CaseStatus
 from db.store import Store
 from tracer.cli.app import app
-from tracer.cli.common import fatal, print_json, run, stdout
+from tracer.cli.common import check_output, fatal, print_json, run, stdout
 from tracer.cli.tables import add_rows, make_table
 from tracer.cli.trace import open_store
 from tracer.export import build_export
@@ -80,6 +80,7 @@ def export_command(
     output: Path = typer.Option(..., "-o", "--output", help="Output file (csv: a folder of tables)."),
     tlp: str = typer.Option("amber", "--tlp", help="TLP 2.0 marking of a STIX bundle: clear | green | amber | "
                                                    "amber+strict | red."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing output file (or fill a non-empty folder)."),
 ) -> None:
     """Export a case (offline, from the store): JSON per tracer/schemas/case_export.schema.json, CSV, GraphML, or a
     STIX 2.1 bundle for MISP / OpenCTI / TAXII."""
@@ -89,6 +90,7 @@ def export_command(
             fatal(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}", 2)
         if tlp not in TLP_LEVELS:
             fatal(f"--tlp must be one of {', '.join(TLP_LEVELS)}, got {tlp!r}", 2)
+        check_output(output, force, folder=fmt == "csv")
         store = open_store()
         from db.labels import LabelStore
         from tracer.labels.index import load_index

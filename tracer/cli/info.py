@@ -1,28 +1,32 @@
-"""``tracer config``: show the resolved configuration (secrets masked)."""
+"""``tracer config``: show the resolved configuration (secrets masked) and where each value comes from."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import json
 
 import typer
 
 from tracer.cli.app import app
 from tracer.cli.common import STATE, print_json, run, stdout
+from tracer.config import masked_view
 
 
 @app.command("config")
 def config_command(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """Show the configuration in force (API keys are shown only as set / not set)."""
+    """Show the configuration in force and its source (default / tracer.toml / environment).
+
+    API keys are shown only as set / not set; passwords, webhook paths and keys in URLs are masked.
+    """
 
     def body() -> None:
         settings = STATE.get_settings()
-        data = asdict(settings)
-        for key in ("etherscan_api_key", "trongrid_api_key", "coingecko_api_key"):
-            data[key] = "set" if data[key] else "not set"
+        data = masked_view(settings)
+        sources = {name: settings.sources.get(name, "default") for name in data}
         if json_out:
-            print_json(data)
+            print_json({"settings": data, "sources": sources})
             return
         for key, value in sorted(data.items()):
-            stdout.print(f"{key:20} {value}")
+            shown = json.dumps(value, sort_keys=True) if isinstance(value, dict) else str(value)
+            stdout.print(f"{key:20} {shown}  ({sources[key]})", soft_wrap=True)
 
     run(body)

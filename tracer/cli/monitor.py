@@ -7,17 +7,20 @@ import time
 
 import typer
 
+from db.locks import delivery_lock
 from db.records import WatchEntry
+from db.store import Store
 from tracer.cli.app import app
-from tracer.cli.common import STATE, console, fatal, print_json, run, stdout
+from tracer.cli.common import STATE, console, fatal, print_json, run, stdout, styled, warn
 from tracer.cli.preflight import require_keys
 from tracer.cli.trace import open_store, parse_target
-from tracer.cli.wiring import DEFAULT_CHAINS, build, build_session
-from tracer.errors import CaseNotFound
+from tracer.cli.wiring import DEFAULT_CHAINS, build
+from tracer.config import check_http_url, url_secrets
+from tracer.errors import CaseNotFound, ConfigError
 from tracer.model import EndpointStatus
 from tracer.monitor.cycle import CycleReport, Monitor
 from tracer.monitor.extend import make_extender
-from tracer.monitor.lock import MonitorLock
+from tracer.monitor.lock import MonitorBusy, MonitorLock
 from tracer.monitor.notify import WebhookSink
 from tracer.units import units
 
@@ -118,35 +121,76 @@ def monitor_command(
     every: str | None = typer.Option(None, "--every", help="Run forever, one cycle every DURATION (e.g. 10m)."),
     webhook: str | None = typer.Option(None, "--webhook", help="Slack-compatible webhook URL (or TRACER_WEBHOOK_URL)."),
     extend: bool = typer.Option(True, "--extend/--no-extend", help="Extend the case trace when a wallet moves."),
-    cap: int = typer.Option(5000, "--auto-watch-cap", help="At most this many watched wallets after auto-adding."),
+    cap: int = typer.Option(5000, "--auto-watch-cap", min=0, help="At most this many watched wallets after auto-adding."),
     json_out: bool = typer.Option(False, "--json", help="Print each cycle report as JSON."),
 ) -> None:
-    """Poll the watchlist, alert on movements of stolen funds and extend the traces."""
+    """Poll the watchlist, alert on movements of stolen funds and extend the traces.
+
+    One cycle runs at a time per database (a second monitor is refused, naming the first); the webhook is posted
+    after the cycle, outside that lock, with a total deadline, one delivery at a time.
+    """
 
     def body() -> None:
         if once == (every is not None):
             fatal("give exactly one of --once or --every DURATION", 2)
         interval = parse_every(every) if every else 0.0
+        if webhook is not None:
+            STATE.secrets.update(url_secrets(webhook, whole_path=True))
+            try:
+                check_http_url(webhook, "--webhook")
+            except ConfigError as exc:
+                fatal(str(exc), 2)
         settings = STATE.get_settings()
         store = open_store()
-        with MonitorLock(settings.database_url):
-            chains = sorted({w.chain for w in store.watchlist()} | set(DEFAULT_CHAINS), key=lambda c: c.value)
-            require_keys(settings, chains)  # named before the first request
-            wiring = build(settings, store, chains)
-            url = webhook or settings.webhook_url
-            extender = make_extender(store, wiring.services) if extend else None
-            monitor = Monitor(store, wiring.services, extend=extender,
-                              sink=WebhookSink(url, build_session()) if url else None, auto_watch_cap=cap)
-            try:
-                while True:
-                    _show(monitor.run_once(), json_out)
-                    if once:
-                        return
-                    time.sleep(interval)
-            except KeyboardInterrupt:
-                console.print("monitor stopped; cursors and alerts are stored")
+        url = webhook or settings.webhook_url
+        monitor: Monitor | None = None
+        first = True
+        try:
+            while True:
+                try:
+                    with MonitorLock(store.engine):
+                        if monitor is None:
+                            monitor = _build_monitor(store, url, extend, cap)
+                        report = monitor.cycle()
+                except MonitorBusy as exc:
+                    if first:
+                        raise
+                    warn(f"{exc}; skipping this cycle")
+                else:
+                    _deliver(store, monitor, report)
+                    _show(report, json_out)
+                first = False
+                if once:
+                    return
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            console.print("monitor stopped; cursors and alerts are stored")
 
     run(body)
+
+
+def _build_monitor(store: Store, url: str | None, extend: bool, cap: int) -> Monitor:
+    settings = STATE.get_settings()
+    chains = sorted({w.chain for w in store.watchlist()} | set(DEFAULT_CHAINS), key=lambda c: c.value)
+    require_keys(settings, chains)  # named before the first request
+    wiring = build(settings, store, chains)
+    extender = make_extender(store, wiring.services) if extend else None
+    return Monitor(store, wiring.services, extend=extender, sink=WebhookSink(url) if url else None,
+                   auto_watch_cap=cap)
+
+
+def _deliver(store: Store, monitor: Monitor, report: CycleReport) -> None:
+    """Post pending alerts outside the monitor lock, but one delivery per database at a time (no double post)."""
+    if monitor.sink is None:
+        return
+    lock = delivery_lock(store.engine)
+    if not lock.try_acquire():
+        report.errors.append("another monitor is delivering alerts; the rest are posted next cycle")
+        return
+    try:
+        monitor.deliver(report)
+    finally:
+        lock.release()
 
 
 def _show(report: CycleReport, json_out: bool) -> None:
@@ -162,9 +206,9 @@ def _show(report: CycleReport, json_out: bool) -> None:
         return
     for a in report.new_alerts:
         colour = "bold red" if a.severity.value == "high" else "yellow"
-        stdout.print(f"[{colour}]{a.severity.value.upper()}[/] {a.chain.value}:{a.address} {a.message} ({a.tx_hash})")
+        stdout.print(styled(a.severity.value.upper(), colour, f"{a.chain.value}:{a.address} {a.message} ({a.tx_hash})"))
     for err in report.errors:
-        console.print(f"[yellow]warning:[/] {err}")
+        warn(err)
     stdout.print(f"cycle: {report.watched} watched, {report.checked} with new activity, {len(report.moved)} moved, "
                  f"{len(report.new_alerts)} new alerts, {report.requests} requests, {report.seconds:.1f} s"
                  + (f"; extended {', '.join(report.extended_cases)}" if report.extended_cases else "")

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chains.addresses import canonical_address
+from db.locks import case_lock
 from db.store import Store
 from tracer.cli.app import app
-from tracer.cli.common import STATE, console, fatal, print_json, run, stdout
+from tracer.cli.common import (
+    STATE,
+    check_case_name,
+    console,
+    fatal,
+    parse_amount,
+    parse_chains,
+    print_json,
+    run,
+    stdout,
+)
 from tracer.cli.preflight import require_keys
 from tracer.cli.tables import print_summary
 from tracer.cli.wiring import DEFAULT_CHAINS, Wiring, build
@@ -60,20 +70,20 @@ def trace_command(
     """Trace stolen funds from seed addresses, hop by hop, across chains; store every edge with its evidence."""
 
     def body() -> None:
+        check_case_name(case)
         seeds = [Seed(parse_target(t), tx_hash=tx, since=since) for t in targets]
-        try:
-            minimum = Decimal(min_value)
-        except InvalidOperation:
-            fatal(f"--min-value must be a number, got {min_value!r}", 2)
+        minimum = parse_amount(min_value, "--min-value")
         params = CaseParameters(model=model, max_hops=max_hops, min_value=minimum, since=since, address_budget=budget,
                                 match_instant=match_instant, demix=demix)
-        wanted = [Chain(c.strip()) for c in chains.split(",") if c.strip()]
+        wanted = parse_chains(chains)
         require_keys(STATE.get_settings(), [*wanted, *(s.address.chain for s in seeds)])  # before any request
         store = open_store()
         wiring = build(STATE.get_settings(), store, [*wanted, *(s.address.chain for s in seeds)],
                        bundled_labels=bundled_labels)
-        outcome = run_with_progress(wiring, case, seeds, params)
-        report(store, wiring, case, outcome, json_out)
+        # --- issue 15: one writer per case (db/locks.py); a second trace waits briefly, then names the holder ---
+        with case_lock(store.engine, case):
+            outcome = run_with_progress(wiring, case, seeds, params)
+            report(store, wiring, case, outcome, json_out)
 
     run(body)
 
@@ -82,7 +92,7 @@ def run_with_progress(wiring: Wiring, case: str, seeds: list[Seed], params: Case
     """Run the case with a rich progress display; Ctrl-C and quota stops leave a resumable case."""
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
                   TimeElapsedColumn(), console=console, transient=False) as bar:
-        task = bar.add_task(f"tracing {case}", total=None, info="")
+        task = bar.add_task(f"tracing {escape(case)}", total=None, info="")  # the case name is not markup
 
         def on_progress(ev: ProgressEvent) -> None:
             bar.update(task, completed=ev.nodes_done, total=ev.nodes_done + ev.frontier,

@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
+from tracer.csvsafe import safe_frame
 from tracer.figures import data, graph, series, stages
 from tracer.figures.annex import write_annex_xlsx
 from tracer.figures.flowgraph import build_flowgraph
@@ -130,11 +131,11 @@ def render_case(doc: Mapping[str, Any], out_dir: Path, *, static: bool = True, t
         _write_text(out_dir / f"{fig.name}.html", to_html(fig.figure, fig.name))
         written.append(f"{fig.name}.html")
         for table_name, table in fig.tables.items():
-            _write_text(out_dir / f"{table_name}.csv", table.to_csv(index=False, lineterminator="\n"))
+            _write_text(out_dir / f"{table_name}.csv", safe_frame(table).to_csv(index=False, lineterminator="\n"))
             written.append(f"{table_name}.csv")
         notify(f"{fig.name}: html and tables")
     annex = data.annex_table(doc)
-    _write_text(out_dir / "annex.csv", annex.to_csv(index=False, lineterminator="\n"))
+    _write_text(out_dir / "annex.csv", safe_frame(annex).to_csv(index=False, lineterminator="\n"))
     write_annex_xlsx(annex, out_dir / "annex.xlsx", doc)
     written += ["annex.csv", "annex.xlsx"]
     note = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -60,15 +62,29 @@ class ImportSummary:
         return [word for word, _ in ranked[:limit]]
 
 
+MAX_LABEL_FILE_BYTES = 64 * 1024 * 1024  # on disk and decompressed; the largest real label file is ~2 MB
+
+
 def read_text(path: Path) -> tuple[str, str]:
     """(text, sha256 of the raw bytes); ``.gz`` files are decompressed.
 
-    May raise: LabelImportError (not UTF-8), FileNotFoundError.
+    May raise: LabelImportError (a folder, too large, not gzip, not UTF-8), FileNotFoundError.
     """
+    if path.is_dir():
+        raise LabelImportError(str(path), None, None, "is a folder, not a label file")
+    if path.exists() and path.stat().st_size > MAX_LABEL_FILE_BYTES:
+        raise LabelImportError(str(path), None, None, f"larger than {MAX_LABEL_FILE_BYTES >> 20} MiB; refused")
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     if path.suffix == ".gz":
-        raw = gzip.decompress(raw)
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as unzipped:
+                raw = unzipped.read(MAX_LABEL_FILE_BYTES + 1)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise LabelImportError(str(path), None, None, f"not a valid gzip file ({exc})") from None
+        if len(raw) > MAX_LABEL_FILE_BYTES:
+            raise LabelImportError(str(path), None, None,
+                                   f"decompresses to more than {MAX_LABEL_FILE_BYTES >> 20} MiB; refused")
     try:
         return raw.decode("utf-8"), digest
     except UnicodeDecodeError as exc:

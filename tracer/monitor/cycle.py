@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from chains.base import Capability, ChainAdapter, UtxoAdapter
+from db.locks import case_lock
 from db.records import WatchEntry
 from db.store import Store
 from tracer.engine.classify import classify
@@ -75,7 +76,14 @@ class Monitor:
         self.requests: Callable[[], int] = services.requests
 
     def run_once(self) -> CycleReport:
-        """One full cycle over every active watch."""
+        """One full cycle over every active watch, then the webhook delivery."""
+        report = self.cycle()
+        self.deliver(report)
+        return report
+
+    def cycle(self) -> CycleReport:
+        """Poll, alert and extend -- everything but the webhook, which :meth:`deliver` does (outside the monitor
+        lock, so a slow receiver never holds it)."""
         started, before = time.monotonic(), self.requests()
         report = CycleReport()
         self._sent: dict[int, list[Transfer]] = defaultdict(list)
@@ -100,7 +108,7 @@ class Monitor:
                 report.errors.append(f"{chain.value}: {exc} (the next cycle retries)")
         for case_id, moved in sorted(moved_by_case.items()):
             self._extend(case_id, moved, tips, report)
-        self._deliver(report)
+        report.undelivered = len(self.store.undelivered_alerts())
         report.requests = self.requests() - before
         report.seconds = time.monotonic() - started
         return report
@@ -182,12 +190,22 @@ class Monitor:
         if self.extend is None:
             return
         info = self.store.case_by_id(case_id)
+        name = info.name if info is not None else str(case_id)
+        lock = case_lock(self.store.engine, name, wait=0.0) if info is not None else None
+        if lock is not None and not lock.try_acquire():
+            # A trace of this case is running: extending it now would interleave two writers. The moved wallets'
+            # cursors stay put, so the next cycle redoes this movement (alerts are idempotent) and extends then.
+            report.errors.append(f"case {name!r} is being traced by another process; extending it next cycle")
+            return
         try:
             holders = self.extend(case_id, moved, tips)
         except ChainError as exc:
             report.errors.append(f"extending case {case_id}: {exc} (the next cycle retries)")
             return
-        report.extended_cases.append(info.name if info else str(case_id))
+        finally:
+            if lock is not None:
+                lock.release()
+        report.extended_cases.append(name)
         self._first_contacts(case_id, report)
         for update in self._cursors_after.pop(case_id, []):
             self.store.set_cursor(*update)
@@ -219,7 +237,8 @@ class Monitor:
             if self.store.add_alert(alert, case_id):
                 report.new_alerts.append(alert)
 
-    def _deliver(self, report: CycleReport) -> None:
+    def deliver(self, report: CycleReport) -> None:
+        """Post the alerts not yet delivered (this cycle's and any kept from earlier ones)."""
         pending = self.store.undelivered_alerts()
         if self.sink is None:
             report.undelivered = len(pending)

@@ -1,49 +1,45 @@
-"""One monitor per database at a time: an exclusive, non-blocking file lock keyed by the database URL.
+"""One monitor cycle per database at a time, keyed by the database's resolved identity (not the URL text).
 
-The OS drops the lock when the process dies (kill -9 included), so a crashed monitor never blocks the next one.
+``sqlite:////d/x.db`` and ``sqlite:////d/./x.db``, or ``127.0.0.1`` and ``localhost`` for one PostgreSQL server,
+are the same database and meet the same lock (see :mod:`db.locks`). The OS or the server drops the lock when the
+process dies (kill -9 included), so a crashed monitor never blocks the next one.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import os
-import tempfile
-from pathlib import Path
 from types import TracebackType
 
-from tracer.errors import TracerError
+from sqlalchemy.engine import Engine
+
+from db.locks import LockBusy, StoreLock, monitor_lock
+from db.session import make_engine
 
 
-class MonitorBusy(TracerError):
+class MonitorBusy(LockBusy):
     """Another monitor holds the lock for this database."""
 
 
 class MonitorLock:
-    """``with MonitorLock(url):`` -- raises :class:`MonitorBusy` when another monitor runs."""
+    """``with MonitorLock(engine_or_url):`` -- raises :class:`MonitorBusy` when another monitor runs."""
 
-    def __init__(self, database_url: str, directory: Path | None = None) -> None:
-        digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
-        self.path = (directory or Path(tempfile.gettempdir())) / f"tracer-monitor-{digest}.lock"
-        self._fd: int | None = None
+    def __init__(self, database: Engine | str, *, wait: float = 0.0) -> None:
+        self._own_engine = isinstance(database, str)
+        self.engine = make_engine(database) if isinstance(database, str) else database
+        self._lock: StoreLock = monitor_lock(self.engine, wait=wait)
 
     def __enter__(self) -> MonitorLock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            raise MonitorBusy(f"another monitor (pid {holder}) is already running on this database; "
-                              f"stop it first or wait for it to finish") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._fd = fd
+            self._lock.__enter__()
+        except LockBusy as exc:
+            self._dispose()
+            raise MonitorBusy(str(exc)) from None
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        self._lock.release()
+        self._dispose()
+
+    def _dispose(self) -> None:
+        if self._own_engine:
+            self.engine.dispose()

@@ -7,7 +7,9 @@ field for a malformed row, or saying why a file is not a label file.
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 from typing import Any
 
 import yaml
@@ -21,6 +23,8 @@ from tracer.labels.parsers.tagpack import load_yaml_with_lines, parse_tagpack
 from tracer.labels.parsers.tornado import parse_pool_map
 
 __all__ = ["ParseHints", "ParsedLabels", "parse_labels"]
+
+MAX_JSON_DEPTH = 64  # label files nest 3-4 levels; 200k levels would exhaust the stack of any consumer
 
 
 def parse_labels(text: str, path: str, hints: ParseHints) -> ParsedLabels:
@@ -40,11 +44,18 @@ def parse_labels(text: str, path: str, hints: ParseHints) -> ParsedLabels:
     if name.endswith((".yaml", ".yml")) or stripped.startswith(("%YAML", "---")):
         return _parse_yaml(text, path, hints)
     if looks_like_csv(text):
-        return parse_csv(text, path, hints)
+        try:
+            return parse_csv(text, path, hints)
+        except csv.Error as exc:  # e.g. a field past csv.field_size_limit(), a NUL byte
+            raise LabelImportError(path, None, None, f"malformed CSV: {exc}") from None
     raise LabelImportError(path, 1, None, "not a label file: neither JSON, a CSV with a header, nor a TagPack YAML")
 
 
 def _parse_json(text: str, path: str, hints: ParseHints) -> ParsedLabels:
+    # Measured on the text, before parsing: json.loads recurses in C, and 200k levels overflow the C stack (a
+    # segfault, not a RecursionError) whenever something in the process has raised the recursion limit.
+    if json_text_depth(text) > MAX_JSON_DEPTH:
+        raise LabelImportError(path, None, None, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -70,6 +81,25 @@ def _parse_json(text: str, path: str, hints: ParseHints) -> ParsedLabels:
         raise LabelImportError(path, 1, None, f"not a label file: JSON object with keys {keys} is none of: OFAC "
                                               "entity records, Etherscan label cloud, address -> name map")
     raise LabelImportError(path, 1, None, "not a label file: JSON scalar")
+
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_text_depth(text: str) -> int:
+    """Deepest bracket nesting of JSON text (strings skipped); stops counting past :data:`MAX_JSON_DEPTH`."""
+    depth = deepest = 0
+    for match in _JSON_TOKENS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    break
+        elif token in "]}":
+            depth -= 1
+    return deepest
 
 
 def _parse_yaml(text: str, path: str, hints: ParseHints) -> ParsedLabels:

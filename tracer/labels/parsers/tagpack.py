@@ -14,18 +14,89 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 
 _INHERITED = ("label", "category", "abuse", "source", "confidence", "currency", "actor", "lastmod", "context")
 
 
+MAX_ALIASES = 100  # TagPacks use a handful of anchors at most; a billion-laughs file uses them to multiply
+MAX_DEPTH = 64
+MAX_EXPANDED_NODES = 5_000_000  # the document as if every alias were written out (a 2 MB pack: ~100k)
+
+
+class UnsafeYaml(yaml.YAMLError):
+    """A YAML document that would expand past the alias, depth or size budget."""
+
+
 def load_yaml_with_lines(text: str) -> tuple[Any, yaml.Node | None]:
     """Parse YAML once, keeping the node tree (for line numbers) and the Python value.
 
-    May raise: yaml.YAMLError.
+    Safe loader only (no Python objects), and the node graph is checked *before* any value is built: at most
+    :data:`MAX_ALIASES` alias uses, :data:`MAX_DEPTH` levels, :data:`MAX_EXPANDED_NODES` nodes once aliases are
+    expanded, no alias cycle. A billion-laughs file is refused in milliseconds instead of filling the memory.
+
+    May raise: yaml.YAMLError (UnsafeYaml past a budget).
     """
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise UnsafeYaml(f"nested deeper than Python can parse (limit {MAX_DEPTH} levels)") from None
+        if node is not None:
+            check_node_budget(node)
         data = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
     return data, node
+
+
+def check_node_budget(root: yaml.Node) -> None:
+    """Refuse a node graph past the alias / depth / expanded-size budget (iterative: no recursion limit).
+
+    May raise: UnsafeYaml.
+    """
+    seen: set[int] = set()
+    aliases = 0
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise UnsafeYaml(f"nested deeper than {MAX_DEPTH} levels (line {node.start_mark.line + 1})")
+        if id(node) in seen:
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise UnsafeYaml(f"more than {MAX_ALIASES} aliases (a YAML bomb?); refused")
+            continue
+        seen.add(id(node))
+        stack.extend((child, depth + 1) for child in _children(node))
+    if aliases and _expanded_size(root) > MAX_EXPANDED_NODES:
+        raise UnsafeYaml(f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (a YAML bomb?); refused")
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Node count with every alias written out (memoised post-order walk; a cycle counts as infinite)."""
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            size[key] = min(MAX_EXPANDED_NODES + 1, 1 + sum(size[id(c)] for c in _children(node)))
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise UnsafeYaml("an alias refers to its own anchor (a cycle); refused")
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in size)
+    return size[id(root)]
 
 
 def parse_tagpack(text: str, path: str, hints: ParseHints, data: Any = None, node: yaml.Node | None = None) -> ParsedLabels:

@@ -1,0 +1,110 @@
+"""The webhook (issue 15, probes 4 and 9): a receiver trickling one byte every 2 s held ``monitor --once`` (and its
+lock) for > 180 s; ``notaurl``, ``file://`` and ``ftp://`` URLs were accepted. Now every POST has a total deadline,
+a delivery has a budget, non-http(s) URLs are refused, and no log line shows the URL (its path is the secret)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tracer.config import check_http_url
+from tracer.errors import ConfigError
+from tracer.monitor.notify import WebhookSink, post_json
+
+
+def _trickler(headers_first: bool) -> Iterator[str]:
+    """A TCP server that answers one byte every 0.3 s forever (after the status line, or instead of it)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    stop = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        try:
+            conn.recv(65536)
+            if headers_first:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+            while not stop.is_set():
+                conn.sendall(b"x" if headers_first else b"H")
+                time.sleep(0.3)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/services/T0/B0/secrettoken"
+    stop.set()
+    server.close()
+
+
+@pytest.fixture(params=[True, False], ids=["body-trickle", "header-trickle"])
+def trickler(request: pytest.FixtureRequest) -> Iterator[str]:
+    yield from _trickler(bool(request.param))
+
+
+def test_a_trickling_receiver_is_cut_at_the_deadline(trickler: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        post_json(trickler, {"text": "x"}, 1.0)
+    assert time.monotonic() - started < 2.5
+
+
+def test_a_delivery_stops_when_its_budget_is_spent(trickler: str, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.safety.alerts import stored_alerts
+
+    sink = WebhookSink(trickler, deadline=0.8, budget=2.0)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING):
+        assert sink.deliver(stored_alerts(5)) == []
+    assert time.monotonic() - started < 4.0
+    assert "secrettoken" not in caplog.text and "TimeoutError" in caplog.text
+
+
+@pytest.mark.parametrize("url", ["notaurl", "file:///etc/passwd", "ftp://example.com/x", "http://", "https:///x",
+                                 "javascript:alert(1)", "http://host:99999/x", ""])
+def test_non_http_urls_are_refused(url: str) -> None:
+    with pytest.raises(ConfigError, match="URL"):
+        check_http_url(url, "webhook URL")
+    with pytest.raises(ConfigError):
+        WebhookSink(url)
+
+
+def test_a_normal_receiver_gets_every_alert_once() -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.safety.alerts import stored_alerts
+
+    got: list[bytes] = []
+
+    class Ok(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            got.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        alerts = stored_alerts(3)
+        sink = WebhookSink(f"http://user:pw@127.0.0.1:{server.server_address[1]}/hook")
+        assert sink.deliver(alerts) == [a.id for a in alerts]
+    finally:
+        server.shutdown()
+    assert len(got) == 3 and all(b'"text"' in body for body in got)
