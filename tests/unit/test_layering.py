@@ -18,7 +18,8 @@ TOP_PACKAGES = ("tracer", "chains", "heuristics", "db")
 FOUNDATION = ("tracer.model", "tracer.errors", "tracer.units")
 REPORTING = ("tracer.export", "tracer.exporters", "tracer.export_stix", "tracer.summary", "tracer.findings",
              "tracer.evaluation")
-VERSION = ("tracer",)  # the bare package: ``from tracer import __version__``
+VERSION = ("tracer",)
+OUTPUT_SAFETY = ("tracer.csvsafe",)  # every CSV writer neutralises formula cells through one helper  # the bare package: ``from tracer import __version__``
 
 # package (longest prefix wins) -> what it may import among our packages, besides itself
 RULES: dict[str, tuple[str, ...]] = {
@@ -29,22 +30,24 @@ RULES: dict[str, tuple[str, ...]] = {
     "tracer": (*FOUNDATION, *REPORTING, *VERSION, "tracer.config", "tracer.schemas", "chains", "heuristics", "db",
                "tracer.engine", "tracer.tracing", "tracer.labels"),
     "tracer.config": FOUNDATION,
+    "tracer.csvsafe": FOUNDATION,
     "tracer.schemas": FOUNDATION,  # the export's JSON schema and its validator
     "chains": FOUNDATION,  # sources only: no store, no engine, no other API's package rules
     "heuristics": FOUNDATION,  # pure functions over the model
     "db": (*FOUNDATION, "tracer.config"),
     "tracer.engine": (*FOUNDATION, "chains", "heuristics", "db"),  # chains for the adapter protocol only
     "tracer.tracing": (*FOUNDATION, "chains", "heuristics", "db", "tracer.engine"),
-    "tracer.monitor": (*FOUNDATION, "chains", "heuristics", "db", "tracer.engine", "tracer.tracing"),
+    "tracer.monitor": (*FOUNDATION, "tracer.config", "chains", "heuristics", "db", "tracer.engine", "tracer.tracing"),
     "tracer.labels": (*FOUNDATION, "chains", "heuristics", "db"),  # protocol registries become labels
     "tracer.sandbox": (*FOUNDATION, "chains", "heuristics"),  # chains for addresses and the loopback toolkit
-    "tracer.export": (*FOUNDATION, *REPORTING, *VERSION, "heuristics", "db", "tracer.engine", "tracer.schemas"),
-    "tracer.exporters": (*FOUNDATION, *REPORTING, *VERSION, "db"),
+    "tracer.export": (*FOUNDATION, *REPORTING, *VERSION, *OUTPUT_SAFETY, "heuristics", "db", "tracer.engine",
+                      "tracer.schemas"),
+    "tracer.exporters": (*FOUNDATION, *REPORTING, *VERSION, *OUTPUT_SAFETY, "db"),
     "tracer.export_stix": FOUNDATION,  # a pure transform of the export document (stix2 only)
     "tracer.summary": (*FOUNDATION, *REPORTING, "heuristics", "db", "tracer.engine"),
     "tracer.findings": (*FOUNDATION, *REPORTING, "heuristics", "db", "tracer.engine"),
     "tracer.evaluation": (*FOUNDATION, *REPORTING),
-    "tracer.figures": (*FOUNDATION, *REPORTING, *VERSION, "db", "tracer.schemas"),
+    "tracer.figures": (*FOUNDATION, *REPORTING, *VERSION, *OUTPUT_SAFETY, "db", "tracer.schemas"),
     "tracer.api": (*FOUNDATION, *REPORTING, "tracer.config", "db", "tracer.labels", "tracer.engine"),
     "tracer.__main__": ("tracer.cli",),
 }
