@@ -108,7 +108,8 @@ def trace_and_export(tmp: Path, rpc_url: str, theft: Theft, case: str) -> tuple[
     """``tracer trace`` then ``tracer export`` of one case; returns (trace summary + its stderr, export document)."""
     run = tracer(tmp, rpc_url, "trace", f"ethereum:{theft.exploiter}", "--case", case, "--chains", "ethereum",
                  "--json")
-    tracer(tmp, rpc_url, "export", case, "--format", "json", "-o", str(tmp / f"{case}.json"))
+    # --force: the same case is exported again after a re-run
+    tracer(tmp, rpc_url, "export", case, "--format", "json", "-o", str(tmp / f"{case}.json"), "--force")
     return {**json.loads(run.stdout), "stderr": run.stderr}, json.loads((tmp / f"{case}.json").read_text())
 
 
