@@ -154,3 +154,156 @@ def pattern_recall(doc: Mapping[str, Any], truth: Mapping[str, Any]) -> dict[str
     out["exchange exits reached"] = f"{len(deposits & ours)}/{len(deposits & reached) or len(deposits)}"
     out["peel chains reported"] = str(len(doc.get("findings", {}).get("peel_chains", [])))
     return out
+
+
+# ------------------------------------------------------------------------------------ world family (issue 13)
+@dataclass(frozen=True)
+class Ratio:
+    """``hits`` of ``total``; ``value`` is 1.0 for an empty total (nothing to get wrong)."""
+
+    hits: int
+    total: int
+
+    @property
+    def value(self) -> float:
+        """hits / total, 1.0 when total is 0."""
+        return self.hits / self.total if self.total else 1.0
+
+    def __str__(self) -> str:
+        return f"{self.hits}/{self.total}"
+
+
+@dataclass(frozen=True)
+class WorldScore:
+    """What one traced world says about the engine: every metric of ``scripts/bench_worlds.py``.
+
+    ``conservation`` is per stolen origin: proven endpoints (fees included) minus stolen, in base units (0 when
+    exact). ``phantom`` is value the export attributes to origins that were never stolen (an airdrop counted as
+    stolen). ``link_precision``/``link_recall`` are per link kind; ``heuristic_precision`` per E4 rule and, for
+    mixer links, per heuristic named in the link's facts.
+    """
+
+    recall_by_value: float
+    conservation: dict[str, int]
+    phantom: dict[str, int]
+    crossings_linked: Ratio
+    missing_crossings: tuple[str, ...]
+    link_precision: dict[str, Ratio]
+    link_recall: dict[str, Ratio]
+    heuristic_precision: dict[str, Ratio]
+    deposit_precision: Ratio
+    deposit_recall: Ratio
+    requests: int
+    request_floor: int
+    noise_expanded: tuple[str, ...]
+    busy_expanded: tuple[str, ...]
+
+    @property
+    def conservation_error(self) -> int:
+        """Largest absolute per-origin error (base units), phantom origins included."""
+        return max([abs(v) for v in self.conservation.values()] + [abs(v) for v in self.phantom.values()] + [0])
+
+
+def _tx(value: object) -> str:
+    return str(value or "").lower().removeprefix("0x")
+
+
+def _noise(truth: Mapping[str, Any]) -> dict[str, set[str]]:
+    raw = truth["noise"]
+    items = raw.items() if isinstance(raw, dict) else raw
+    return {k: set(v) for k, v in items}
+
+
+def conservation_by_origin(doc: Mapping[str, Any], truth: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, int]]:
+    """(origin -> proven endpoints + fees - stolen, phantom origin -> proven amount), base units."""
+    stolen = {k: int(v) for k, v in (truth["stolen"].items() if isinstance(truth["stolen"], dict) else truth["stolen"])}
+    proven: dict[str, int] = defaultdict(int)
+    for e in doc["endpoints"]:
+        if e.get("inferred"):
+            continue
+        for origin, amount in (e.get("origins") or {}).items():
+            if not origin.startswith("inferred:"):
+                proven[origin] += int(amount)
+    errors = {origin: proven.get(origin, 0) - amount for origin, amount in stolen.items()}
+    phantom = {origin: amount for origin, amount in proven.items() if origin not in stolen and amount}
+    return errors, phantom
+
+
+def _link_scores(doc: Mapping[str, Any], truth: Mapping[str, Any]) -> tuple[
+        Ratio, tuple[str, ...], dict[str, Ratio], dict[str, Ratio], dict[str, Ratio]]:
+    pairs = [(p["kind"], _tx(p["from_tx"]), _tx(p["to_tx"])) for p in truth["cross_chain"]]
+    links = list(doc["links"])
+    linked = {(_tx(lk["from_tx"]), _tx(lk["to_tx"])) for lk in links}
+    missing = tuple(f"{kind}:{f}->{t}" for kind, f, t in pairs if (f, t) not in linked)
+    crossings = Ratio(len(pairs) - len(missing), len(pairs))
+    noise = _noise(truth)
+    launderer_dep = {_tx(p["deposit_tx"]) for p in truth["mixer_pairs"]}
+    launderer_wd = {_tx(p["withdrawal_tx"]) for p in truth["mixer_pairs"]}
+    linkable_wd = {_tx(p["withdrawal_tx"]) for p in truth["mixer_pairs"] if p["linkable_by"]}
+    postmix = {_tx(h) for h in noise.get("postmix_consolidation_txs", set())}
+    true_pairs: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for kind, f, t in pairs:
+        true_pairs[kind].add((f, t))
+
+    def correct(lk: Mapping[str, Any]) -> tuple[str, bool]:
+        kind, f, t = lk["kind"], _tx(lk["from_tx"]), _tx(lk["to_tx"])
+        if kind == "mixer" and lk.get("service") == "coinjoin":
+            return "coinjoin", t in postmix
+        if kind == "mixer":
+            return "mixer", f in launderer_dep and t in launderer_wd
+        if kind == "bridge":
+            return "bridge", (f, t) in true_pairs["bridge"] | true_pairs["refund"]
+        return kind, (f, t) in true_pairs.get(kind, set())
+
+    precision: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    heuristic: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    found: dict[str, set[str]] = defaultdict(set)
+    for lk in links:
+        kind, ok = correct(lk)
+        precision[kind][0] += ok
+        precision[kind][1] += 1
+        if ok:
+            found[kind].add(_tx(lk["to_tx"]) if kind in ("mixer", "coinjoin") else f"{_tx(lk['from_tx'])}>{_tx(lk['to_tx'])}")
+        if lk.get("evidence") == "E4":
+            names = [str(lk.get("rule") or kind)]
+            names += [f"mixer.{h}" for h in str((lk.get("facts") or {}).get("heuristics") or "").split(",") if h]
+            for name in names:
+                heuristic[name][0] += ok
+                heuristic[name][1] += 1
+    recall = {kind: Ratio(len({f"{f}>{t}" for f, t in true_pairs[kind]} & found["bridge" if kind == "refund" else kind]),
+                          len(true_pairs[kind])) for kind in ("bridge", "refund", "swap", "instant_exchange")}
+    recall["mixer"] = Ratio(len(linkable_wd & found["mixer"]), len(linkable_wd))
+    recall["coinjoin"] = Ratio(len(postmix & found["coinjoin"]), len(postmix))
+    return (crossings, missing, {k: Ratio(*v) for k, v in precision.items()}, recall,
+            {k: Ratio(*v) for k, v in heuristic.items()})
+
+
+def score_world(doc: Mapping[str, Any], truth: Mapping[str, Any], requests: int = 0, phase: int = 1) -> WorldScore:
+    """Score one traced world of the family against its truth (see :class:`WorldScore`).
+
+    ``request_floor``: one history request per launderer address plus one indexer lookup per bridge crossing --
+    what a tracer that knew the answer would still have to ask.
+    """
+    base = evaluate(doc, truth, phase)
+    conservation, phantom = conservation_by_origin(doc, truth)
+    crossings, missing, precision, recall, heuristic = _link_scores(doc, truth)
+    deposits = {(c, a) for c, a in truth.get("deposit_addresses", ())}
+    reached = {(t["chain"], t["to"]) for t in doc["transfers"]}
+    detected = {(e["chain"], e["address"]) for e in doc["endpoints"] if e["reason"] == "deposit_address"}
+    noise = _noise(truth)
+    bad_txs = {_tx(h) for k in ("dust_txs", "poisoning_txs", "airdrop_txs") for h in noise.get(k, set())}
+    bad_tokens = noise.get("fake_token_contracts", set()) | noise.get("airdrop_tokens", set())
+    expanded = {(t["chain"], t["from"]) for t in doc["transfers"]}
+    busy = {tuple(b.split(":", 1)) for b in noise.get("busy_addresses", set())}
+    noise_hits = sorted({t["tx_hash"] for t in doc["transfers"]
+                         if _tx(t["tx_hash"]) in bad_txs or t["asset"].partition("@")[2] in bad_tokens
+                         or t["to"] in noise.get("poisoning_addresses", set())})
+    bridges = sum(1 for p in truth["cross_chain"] if p["kind"] == "bridge")
+    return WorldScore(
+        recall_by_value=base.recall_by_value, conservation=conservation, phantom=phantom,
+        crossings_linked=crossings, missing_crossings=missing, link_precision=precision, link_recall=recall,
+        heuristic_precision=heuristic, deposit_precision=Ratio(len(detected & deposits), len(detected)),
+        deposit_recall=Ratio(len(detected & deposits & reached), len(deposits & reached)), requests=requests,
+        request_floor=len(truth["launderer"]) + bridges, noise_expanded=tuple(noise_hits),
+        busy_expanded=tuple(sorted(f"{c}:{a}" for c, a in expanded if (c, a) in busy)),
+    )

@@ -45,7 +45,7 @@ def test_import_sets_show_search_json(cli_db: Path, tmp_path: Path) -> None:
     assert [(s["source"], s["version"], s["count"], s["active"]) for s in json.loads(out)] == [("mine", "v1", 1, True)]
     code, out = invoke("labels", "show", "ethereum:0xd37bbe5744d730a1d98d8dc97c42f0ca46ad7146", "--json")
     shown = json.loads(out)
-    assert code == 0 and shown[0]["entity"] == "THORChain" and shown[0]["version"] == "v1"
+    assert code == 0 and shown["labels"][0]["entity"] == "THORChain" and shown["labels"][0]["version"] == "v1"
     code, out = invoke("labels", "search", "thorchain")
     assert code == 0 and "THORChain router" in out and "source=mine@v1" in out
     code, out = invoke("labels", "deactivate", "mine")

@@ -36,8 +36,8 @@ def test_bad_address_and_unknown_category_are_located(tmp_path: Path, store: Lab
     bad = write(tmp_path, "a.csv", HEADER + "ethereum,0xD37BbE5744D730a1d98d8DC97c42F0Ca46aD7147,x,bridge,s,0.5,,\n")
     with pytest.raises(LabelImportError, match=r"a\.csv:2 field 'address': .*EIP-55 checksum mismatch"):
         import_file(store, bad)
-    bad = write(tmp_path, "b.csv", HEADER + "ethereum,0xd37bbe5744d730a1d98d8dc97c42f0ca46ad7146,x,casino,s,0.5,,\n")
-    with pytest.raises(LabelImportError, match=r"b\.csv:2 field 'category': unknown category 'casino'"):
+    bad = write(tmp_path, "b.csv", HEADER + "ethereum,0xd37bbe5744d730a1d98d8dc97c42f0ca46ad7146,x,casinoz,s,0.5,,\n")
+    with pytest.raises(LabelImportError, match=r"b\.csv:2 field 'category': unknown category 'casinoz'"):
         import_file(store, bad)
     assert store.count() == 0
 

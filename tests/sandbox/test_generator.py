@@ -213,7 +213,7 @@ def test_truth_and_labels_files(generated: Generated, tmp_path: Path) -> None:
     assert data["stolen"]["ETH"] == str(3_600 * 10**18)
     assert {e["status"] for e in data["exits"]} >= {"cashed_out", "dark", "frozen", "unspent", "mixed", "bridged"}
     assert all(isinstance(e["amount"], str) for e in data["exits"])
-    assert {p["kind"] for p in data["cross_chain"]} == {"bridge", "instant_exchange", "refund"}
+    assert {p["kind"] for p in data["cross_chain"]} == {"bridge", "instant_exchange", "refund", "swap"}
     with write_labels(labels, tmp_path / "labels.csv").open() as fh:
         rows = list(csv.reader(fh))
     assert tuple(rows[0]) == LABEL_HEADER

@@ -74,6 +74,11 @@ def import_command(
                 stdout.print(f"  note {count}: {reason}", markup=False)
             if summary.case_unknown:
                 stdout.print(f"  {summary.case_unknown} base58 addresses kept lower-cased (matched case-insensitively)", markup=False)
+            if summary.unrecognised:
+                words = ", ".join(summary.unrecognised_examples())
+                stdout.print(f"  unrecognised categories: {sum(summary.unrecognised.values())} labels with "
+                             f"{len(summary.unrecognised)} unknown words (e.g. {words}); map them with --category "
+                             "or add them to tracer/labels/taxonomy.py", soft_wrap=True, markup=False)
 
     run(body)
 
@@ -151,10 +156,11 @@ def _validity(label: Label) -> str:
 @labels_app.command("show")
 def show_command(target: str = typer.Argument(..., help="CHAIN:ADDRESS"),
                  json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """Every label of one address, with source, version, confidence and entity."""
+    """Every label of one address (imported and built-in), and which one decides what the trace does there."""
     from chains.addresses import canonical_address
     from tracer.errors import InvalidAddress
     from tracer.labels.parsers.base import is_case_folded
+    from tracer.labels.registry import order_with_registry, protocol_labels
 
     def body() -> None:
         prefix, sep, raw = target.partition(":")
@@ -169,9 +175,43 @@ def show_command(target: str = typer.Argument(..., help="CHAIN:ADDRESS"),
             if not is_case_folded(chain, raw.strip()):
                 fatal(str(exc))
             address, folded = raw.strip(), True  # a lower-cased base58 address (as in OFAC entity files)
-        _print_labels(_store().find(chain, address, case_insensitive=folded), json_out)
+        found = _store().find(chain, address, case_insensitive=folded)
+        builtin = [lab for lab in protocol_labels() if lab.chain is chain and lab.address == address.lower()]
+        labels = order_with_registry(found + builtin)
+        decided = _decision(chain, address, labels)
+        if json_out:
+            print_json({"labels": [_label_dict(label) for label in labels], "decision": decided})
+            return
+        _print_labels(labels, False)
+        lab = decided["label"]
+        if isinstance(lab, dict):
+            stdout.print(f"decided by: {lab['category']} {lab['label']!r} (source={lab['source']}) -- "
+                         f"{decided['why']}", soft_wrap=True, markup=False)
+        elif labels:
+            stdout.print(f"decided by: none -- {decided['why']}", soft_wrap=True, markup=False)
 
     run(body)
+
+
+def _decision(chain: Chain, address: str, labels: list[Label]) -> dict[str, object]:
+    """What the trace does at this address and which label decides it: the engine's own stop rule."""
+    from tracer.engine.classify import classify
+    from tracer.labels.index import LabelIndex
+    from tracer.labels.registry import decision, is_registry
+
+    terminal = classify(LabelIndex(labels), chain, address)
+    if terminal is None:
+        named = decision(labels)
+        why = "no stop category: the trace follows this address" + (
+            f" (best label by {named[1]})" if named else "")
+        return {"label": None, "stops": False, "why": why}
+    others = sorted({lab.category.value for lab in labels} - {terminal.category.value})
+    why = f"{terminal.category.value} stops the trace as {terminal.status.value}"
+    if is_registry(terminal.label):
+        why += "; built-in protocol registry entry, never downgraded by an imported label"
+    if others:
+        why += f"; takes precedence over {', '.join(others)}"
+    return {"label": _label_dict(terminal.label), "stops": True, "why": why}
 
 
 @labels_app.command("search")

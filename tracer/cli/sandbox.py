@@ -11,7 +11,8 @@ import typer
 from tracer.cli.app import app
 from tracer.cli.common import fatal, run, stdout
 from tracer.sandbox.faults import FaultPlan
-from tracer.sandbox.generator import SCALES
+from tracer.sandbox.generator import SCALES, VARIANTS
+from tracer.sandbox.generator.variants import parse_variants
 from tracer.sandbox.launch import start_sandbox
 
 sandbox_app = typer.Typer(help="A deterministic, generated laundering incident served over loopback HTTP.",
@@ -23,13 +24,15 @@ app.add_typer(sandbox_app, name="sandbox")
 def serve(
     port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (0 = any free port)."),
     seed: int = typer.Option(7, "--seed", help="World seed (same seed, same world)."),
-    scale: str = typer.Option("demo", "--scale", help="demo (small) or large (benchmarks)."),
+    scale: str = typer.Option("demo", "--scale", help="demo, small (property tests) or large (benchmarks)."),
     faults: float = typer.Option(0.0, "--faults", help="Fraction of requests answered with a fault (0..1)."),
     fault_seed: int = typer.Option(0, "--fault-seed", help="Seed of the fault sequence."),
     stall: float = typer.Option(30.0, "--stall", help="Seconds a 'stall' fault holds the answer back."),
     phase: int = typer.Option(1, "--phase", help="Start in phase 1 or 2 (phase 2 reveals later blocks)."),
     truth: Path | None = typer.Option(None, "--truth", help="Where to write truth.json."),
-    labels: Path | None = typer.Option(None, "--labels", help="Where to write the label CSV."),
+    labels: Path | None = typer.Option(None, "--labels", help="Where to write the label file."),
+    variant: str = typer.Option("", "--variant",
+                                help=f"Opt-in twists, comma-separated: {', '.join(VARIANTS)} or all (default: none)."),
 ) -> None:
     """Serve until Ctrl-C; prints the TRACER_*_URL lines to export."""
     if scale not in SCALES:
@@ -38,10 +41,15 @@ def serve(
         fatal("--faults must be between 0 and 1", 2)
     if phase not in (1, 2):
         fatal("--phase must be 1 or 2", 2)
+    try:
+        parse_variants(variant)
+    except ValueError as exc:
+        fatal(str(exc), 2)
 
     def body() -> None:
         sb = start_sandbox(seed, scale, phase=phase, port=port, truth_path=truth, labels_path=labels,
-                           faults=FaultPlan(faults, seed=fault_seed, stall_seconds=stall) if faults else None)
+                           faults=FaultPlan(faults, seed=fault_seed, stall_seconds=stall) if faults else None,
+                           variant=variant or None)
         for name, url in sb.env().items():
             stdout.print(f"export {name}={url}", soft_wrap=True)
         stdout.print(f"# truth:  {sb.truth_path}", soft_wrap=True)

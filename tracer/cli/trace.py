@@ -50,8 +50,10 @@ def trace_command(
     min_value: str = typer.Option("0", "--min-value", help="Stop below this amount (whole units of the stolen asset)."),
     max_hops: int = typer.Option(60, "--max-hops", min=1, help="Hop limit."),
     budget: int = typer.Option(5000, "--budget", min=1, help="Address budget."),
-    match_instant: bool = typer.Option(False, "--match-instant",
+    match_instant: bool = typer.Option(True, "--match-instant/--no-match-instant",
                                        help="Propose instant-exchange payouts by amount and time (inferred, E4)."),
+    bundled_labels: bool = typer.Option(True, "--bundled-labels/--no-bundled-labels",
+                                        help="Use the bundled label set (installed into a fresh store)."),
     demix: bool = typer.Option(True, "--demix/--no-demix", help="Follow mixer withdrawals linked by heuristics."),
     chains: str = typer.Option(",".join(c.value for c in DEFAULT_CHAINS), "--chains",
                                help="Chains to follow into (comma-separated)."),
@@ -69,7 +71,8 @@ def trace_command(
                                 match_instant=match_instant, demix=demix)
         wanted = [Chain(c.strip()) for c in chains.split(",") if c.strip()]
         store = open_store()
-        wiring = build(STATE.get_settings(), store, [*wanted, *(s.address.chain for s in seeds)])
+        wiring = build(STATE.get_settings(), store, [*wanted, *(s.address.chain for s in seeds)],
+                       bundled_labels=bundled_labels)
         outcome = run_with_progress(wiring, case, seeds, params)
         report(store, wiring, case, outcome, json_out)
 

@@ -26,13 +26,14 @@ from db.archive import SqlResponseArchive
 from db.labels import LabelStore
 from db.prices import PriceTable
 from db.store import Store
-from heuristics.bridges.registry import KNOWN_BRIDGES
 from heuristics.mixers.coinjoin import detect_coinjoin
 from tracer import __version__
 from tracer.config import Settings
 from tracer.engine.ports import TraceServices
+from tracer.labels.bundled import bundled_sources, ensure_bundled
 from tracer.labels.index import LabelIndex, load_index
-from tracer.model import EVM_CHAIN_IDS, Category, Chain, Label, LabelConfidence, ResponseArchive
+from tracer.labels.registry import protocol_labels
+from tracer.model import EVM_CHAIN_IDS, Chain, ResponseArchive
 
 DEFAULT_CHAINS: tuple[Chain, ...] = (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON)
 
@@ -116,8 +117,12 @@ ADAPTER_FACTORIES: Mapping[Chain, AdapterFactory] = MappingProxyType({
 
 
 def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CHAINS,
-          session: requests.Session | None = None) -> Wiring:
-    """Wire adapters for ``chains`` with the archive, the Midgard resolver, prices and the active labels."""
+          session: requests.Session | None = None, *, bundled_labels: bool = True) -> Wiring:
+    """Wire adapters for ``chains`` with the archive, the Midgard resolver, prices and the active labels.
+
+    A store that never held the bundled label set gets it first (labels out of the box); ``bundled_labels=False``
+    leaves it out of this run's index.
+    """
     session = session or build_session()
     archive = SqlResponseArchive(store.engine)
     adapters: dict[Chain, ChainAdapter] = {}
@@ -134,20 +139,22 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     if prices.count() == 0:
         prices.import_bundled()  # daily USD closes shipped with the package (CoinGecko via sablier, MIT)
     label_store = LabelStore(store.engine)
-    index = load_index(label_store)
-    index.add_all(known_bridge_labels())
+    versions = label_store.active_versions()
+    if bundled_labels:
+        ensure_bundled(label_store)
+        index = load_index(label_store)
+        versions = label_store.active_versions()
+    else:
+        left_out = bundled_sources()
+        index = LabelIndex([lab for lab in label_store.active_labels() if lab.source not in left_out])
+        versions = {k: v for k, v in versions.items() if k not in left_out}
+    index.add_all(protocol_labels())
     bridge = MidgardResolver(mclient)
     counted = tuple(clients)
     services = TraceServices(adapters=MappingProxyType(adapters), labels=index, prices=prices, bridge=bridge,
                              coinjoin=detect_coinjoin, wallets=index.addresses_in,
                              confirmations=settings.confirmations,
-                             label_versions=MappingProxyType(label_store.active_versions()),
+                             label_versions=MappingProxyType(versions),
                              requests=lambda: sum(c.stats.requests for c in counted))
     return Wiring(store, services, bridge, index, prices, counted)
 
-
-def known_bridge_labels() -> list[Label]:
-    """The built-in registry of bridge contracts (heuristics.bridges.registry) as labels, so a deposit into any of
-    them stops as ``bridged`` (and is resolved where the protocol allows) even without an imported label set."""
-    return [Label(b.chain, b.address, b.name, Category.BRIDGE, f"registry:{b.source}",
-                  LabelConfidence.FORENSIC / 100, entity=b.protocol) for b in KNOWN_BRIDGES]

@@ -46,6 +46,24 @@ def install_bundled(store: LabelStore) -> ImportSummary:
     return import_file(store, bundled_path(), version=bundled_version())
 
 
+def bundled_sources() -> frozenset[str]:
+    """Names of the label sets the bundled file creates (one per source)."""
+    return frozenset(manifest()["by_source"])
+
+
+def ensure_bundled(store: LabelStore) -> ImportSummary | None:
+    """Install the bundled set into a store that has never held it, so a fresh database traces with labels.
+
+    A store that holds any bundled set, active or not, is left alone: ``tracer labels deactivate`` sticks.
+    Returns the import summary, or None when nothing was done.
+    May raise: LabelImportError, StoreError.
+    """
+    sources = bundled_sources()
+    if any(info.source in sources for info in store.sets()):
+        return None
+    return install_bundled(store)
+
+
 @lru_cache(maxsize=1)
 def case_hints() -> MappingProxyType[str, str]:
     """lower-cased -> case-preserved Bitcoin/TRON addresses of the bundled set.

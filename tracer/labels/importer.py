@@ -33,6 +33,7 @@ class ImportSummary:
     skipped: dict[str, int] = field(default_factory=dict)
     notes: dict[str, int] = field(default_factory=dict)
     case_unknown: int = 0
+    unrecognised: dict[str, int] = field(default_factory=dict)  # category word -> labels carrying it
 
     @property
     def created(self) -> bool:
@@ -48,7 +49,15 @@ class ImportSummary:
                      for s in self.sets],
             "skipped": dict(self.skipped), "skipped_total": sum(self.skipped.values()), "notes": dict(self.notes),
             "case_unknown": self.case_unknown,
+            "unrecognised_categories": {"count": sum(self.unrecognised.values()),
+                                        "words": len(self.unrecognised), "examples": self.unrecognised_examples()},
         }
+
+    def unrecognised_examples(self, limit: int = 10) -> list[str]:
+        """The most frequent category words no vocabulary knows (the labels carrying them became ``other``
+        unless another word of theirs was known)."""
+        ranked = sorted(self.unrecognised.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [word for word, _ in ranked[:limit]]
 
 
 def read_text(path: Path) -> tuple[str, str]:
@@ -110,7 +119,7 @@ def import_file(store: LabelStore, path: Path, *, source: str | None = None, ver
     return ImportSummary(
         path=str(path), format=parsed.format, sha256=digest, sets=tuple(stored),
         imported=sum(s.info.count for s in stored if s.created), skipped=dict(parsed.skipped),
-        notes=dict(parsed.notes), case_unknown=parsed.case_unknown,
+        notes=dict(parsed.notes), case_unknown=parsed.case_unknown, unrecognised=dict(parsed.unrecognised),
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from tracer.labels.parsers.base import is_case_folded
+from tracer.labels.registry import order_with_registry
 from tracer.model import Category, Chain, Label
 
 Key = tuple[Chain, str]
@@ -50,7 +51,7 @@ class LabelIndex:
         for key in touched:
             for table in (self._by_key, self._folded):
                 if key in table:
-                    table[key].sort(key=_best_first)
+                    table[key] = order_with_registry(table[key])
         self._cluster_cache.clear()
 
     def addresses_in(self, category: Category) -> list[Label]:
@@ -69,7 +70,7 @@ class LabelIndex:
         if self._folded and chain in _BASE58_CHAINS:
             folded = self._folded.get((chain, address.lower()))
             if folded:
-                return sorted([*(found or ()), *folded], key=_best_first)
+                return order_with_registry([*(found or ()), *folded])
         return list(found) if found else []
 
     def set_clusters(self, mapping: Mapping[str, str], chain: Chain | None = None) -> None:
@@ -87,7 +88,7 @@ class LabelIndex:
         own = self.own_labels(chain, address)
         cluster = self._cluster_of.get((chain, address)) if self._cluster_of else None
         if cluster is not None:
-            own = sorted(own + self._cluster_labels(cluster, (chain, address)), key=_best_first)
+            own = order_with_registry(own + self._cluster_labels(cluster, (chain, address)))
         return own
 
     def _cluster_labels(self, cluster: str, exclude: Key) -> list[Label]:
@@ -108,10 +109,6 @@ class LabelIndex:
 
 
 _BASE58_CHAINS = frozenset({Chain.BITCOIN, Chain.TRON})
-
-
-def _best_first(label: Label) -> float:
-    return -label.confidence
 
 
 def _key(address: str, chain: Chain | None) -> Key:

@@ -6,8 +6,10 @@ here, so the mapping is reviewed in one place.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
+from tracer.labels.taxonomy import VAGUE, categories_in_text, lookup_word
 from tracer.model import Category, Chain, LabelConfidence
 
 CONFIDENCE_NAMES: dict[str, float] = {name.lower(): member.value / 100 for name, member in LabelConfidence.__members__.items()}
@@ -33,41 +35,6 @@ def confidence_value(raw: object) -> float | None:
     return value if 0.0 <= value <= 1.0 else None
 
 
-# Source words (TagPack categories, Etherscan label-cloud tags, CSV free text) -> our categories.
-_CATEGORY_WORDS: dict[str, Category] = {
-    "exchange": Category.EXCHANGE, "exchanges": Category.EXCHANGE, "market": Category.EXCHANGE,
-    "deposit": Category.DEPOSIT, "exchange_deposit": Category.DEPOSIT,
-    "bridge": Category.BRIDGE, "bridges": Category.BRIDGE, "multichain": Category.BRIDGE, "wormhole": Category.BRIDGE,
-    "synapse": Category.BRIDGE, "across": Category.BRIDGE, "hop-protocol": Category.BRIDGE,
-    "bridged-token": Category.OTHER, "layer-2": Category.BRIDGE, "anyswap": Category.BRIDGE,
-    "mixer": Category.MIXER, "mixing_service": Category.MIXER, "mixing": Category.MIXER, "tornado-cash": Category.MIXER,
-    "ethereum-mixer": Category.MIXER, "tornado": Category.MIXER,
-    "coinjoin": Category.COINJOIN,
-    "instant_exchange": Category.INSTANT_EXCHANGE, "changenow": Category.INSTANT_EXCHANGE,
-    "dex": Category.DEX, "defi_dex": Category.DEX, "0x-protocol": Category.DEX,
-    "otc": Category.OTC,
-    "sanctioned": Category.SANCTIONED, "sanction": Category.SANCTIONED, "ofac-sanctions-lists": Category.SANCTIONED,
-    "ofac": Category.SANCTIONED,
-    "hacker": Category.HACKER, "heist": Category.HACKER, "exploit": Category.HACKER, "service_hack": Category.HACKER,
-    "hack": Category.HACKER, "exploiter": Category.HACKER,
-    "victim": Category.VICTIM,
-    "service": Category.SERVICE, "payment_processor": Category.SERVICE,
-    "scam": Category.SCAM, "phish-hack": Category.SCAM, "phishing": Category.SCAM, "fake_phishing": Category.SCAM,
-    "ponzi_scheme": Category.SCAM, "ransomware": Category.SCAM, "black_list": Category.OTHER,
-    "defi": Category.DEFI, "defi_lending": Category.DEFI,
-    "issuer": Category.ISSUER, "token-contract": Category.ISSUER,
-    "gambling": Category.GAMBLING, "miner": Category.MINING, "mining": Category.MINING, "mining_service": Category.MINING,
-    "wallet_service": Category.WALLET, "wallet": Category.WALLET, "ico-wallets": Category.WALLET,
-    "user": Category.OTHER, "other": Category.OTHER, "unknown": Category.OTHER,
-}
-
-# Exchange names used as Etherscan label-cloud tags (e.g. ["binance"]): they mean "exchange".
-_EXCHANGE_TAGS = frozenset({
-    "binance", "huobi", "bitfinex", "kucoin", "okx", "okex", "coinbase", "kraken", "gate-io", "bitstamp", "poloniex",
-    "bittrex", "gemini", "crypto-com", "bybit", "ftx", "upbit", "bithumb", "hitbtc", "mexc", "bitget",
-})
-_INSTANT_EXCHANGE_NAMES = ("fixedfloat", "changenow", "sideshift", "simpleswap", "exch.", "exolix", "stealthex")
-
 # When several words apply, the one that matters most for tracing wins: the launderer's own address (hacker)
 # is followed by the engine, a service stops the trace, and "sanctioned" comes after them (a sanctioned mixer
 # is still a mixer; the OFAC sets carry the sanction itself as separate labels).
@@ -77,29 +44,48 @@ _PRIORITY: tuple[Category, ...] = (
     Category.GAMBLING, Category.MINING, Category.ISSUER, Category.SERVICE, Category.DEFI, Category.WALLET,
     Category.VICTIM, Category.OTHER,
 )
+# Exchange names used as Etherscan label-cloud tags (e.g. ["binance"]): they mean "exchange".
+_EXCHANGE_TAGS = frozenset({
+    "binance", "huobi", "bitfinex", "kucoin", "okx", "okex", "coinbase", "kraken", "gate-io", "bitstamp", "poloniex",
+    "bittrex", "gemini", "crypto-com", "bybit", "ftx", "upbit", "bithumb", "hitbtc", "mexc", "bitget",
+})
 
 
-def category_of(words: Iterable[object], name: str | None = None) -> Category:
-    """The best category for a set of source words (categories, abuse, tags) and an optional label name."""
+def category_of(words: Iterable[object], name: str | None = None, unknown: Counter[str] | None = None) -> Category:
+    """The best category for a set of source words (categories, abuse, tags) and an optional label name.
+
+    Every vocabulary of :mod:`tracer.labels.taxonomy` is read; a word none of them knows is counted in
+    ``unknown`` (so an import can list it) instead of silently becoming ``other``. The label text decides
+    an instant exchange (its phrase or a known service name) and fills in when the words were vague.
+    """
     found: set[Category] = set()
     for raw in words:
-        if raw is None:
+        if raw is None or not str(raw).strip():
             continue
-        word = str(raw).strip().lower()
-        if word in _CATEGORY_WORDS:
-            found.add(_CATEGORY_WORDS[word])
-        elif word in _EXCHANGE_TAGS:
-            found.add(Category.EXCHANGE)
-        else:
-            try:
-                found.add(Category(word))
-            except ValueError:
-                pass
-    lowered = (name or "").lower()
-    if any(key in lowered for key in _INSTANT_EXCHANGE_NAMES):
-        found.add(Category.INSTANT_EXCHANGE)
-    if "exploiter" in lowered or "hacker" in lowered:
-        found.add(Category.HACKER)
+        category = lookup_word(raw)
+        if category is None and str(raw).strip().lower() in _EXCHANGE_TAGS:
+            category = Category.EXCHANGE
+        if category is None:
+            if unknown is not None:
+                unknown[str(raw).strip()] += 1
+            continue
+        found.add(category)
+    found |= categories_in_text(name or "", vague_only=found <= VAGUE)
+    return _best(found)
+
+
+def refine(category: Category, text: str) -> Category:
+    """An explicit category corrected by its label text: "eXch (instant exchange)" tagged ``exchange`` is an
+    instant exchange; a vague category (``other``, ``service``) takes what the text names."""
+    named = categories_in_text(text, vague_only=category in VAGUE)
+    if Category.INSTANT_EXCHANGE in named and category in (VAGUE | {Category.EXCHANGE}):
+        return Category.INSTANT_EXCHANGE
+    if category in VAGUE and named:
+        return _best(named | {category})
+    return category
+
+
+def _best(found: set[Category]) -> Category:
     for category in _PRIORITY:
         if category in found:
             return category
@@ -107,12 +93,8 @@ def category_of(words: Iterable[object], name: str | None = None) -> Category:
 
 
 def parse_category(raw: str) -> Category | None:
-    """A category given explicitly (CSV column): our value or a known source word; None if unknown."""
-    word = raw.strip().lower()
-    try:
-        return Category(word)
-    except ValueError:
-        return _CATEGORY_WORDS.get(word)
+    """A category given explicitly (CSV column): our value or a word of any known vocabulary; None if unknown."""
+    return lookup_word(raw)
 
 
 # Currency / asset codes -> chain. A None value means "address shape decides" (USDT/USDC exist on several chains).

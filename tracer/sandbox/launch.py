@@ -8,8 +8,9 @@ from pathlib import Path
 
 from tracer.sandbox.faults import FaultPlan
 from tracer.sandbox.generator import generate_world
+from tracer.sandbox.generator.vocab import label_file_name, write_label_file
 from tracer.sandbox.server import SandboxServer
-from tracer.sandbox.truth import LabelRow, Truth, write_labels, write_truth
+from tracer.sandbox.truth import LabelRow, Truth, write_truth
 from tracer.sandbox.world import World
 
 ENV_NAMES = {
@@ -47,13 +48,15 @@ class RunningSandbox:
 
 def start_sandbox(seed: int = 7, scale: str = "demo", *, out_dir: Path | None = None, phase: int = 1,
                   faults: FaultPlan | None = None, rate_limits: dict[str, float] | None = None, port: int = 0,
-                  truth_path: Path | None = None, labels_path: Path | None = None) -> RunningSandbox:
-    """Generate the world for ``seed``/``scale``, write ``truth.json`` and ``labels.csv``, start serving."""
-    world, truth, labels = generate_world(seed, scale)
+                  truth_path: Path | None = None, labels_path: Path | None = None,
+                  variant: str | tuple[str, ...] | None = None) -> RunningSandbox:
+    """Generate the world for ``seed``/``scale``/``variant``, write ``truth.json`` and the label file (``labels.csv``,
+    or ``labels.yaml`` for a TagPack-vocabulary world), start serving."""
+    world, truth, labels = generate_world(seed, scale, variant)
     out = out_dir or Path(tempfile.mkdtemp(prefix=f"sandbox-{seed}-"))
     out.mkdir(parents=True, exist_ok=True)
     tp = write_truth(truth, truth_path or out / "truth.json")
-    lp = write_labels(labels, labels_path or out / "labels.csv")
+    lp = write_label_file(labels, truth.label_format, labels_path or out / label_file_name(truth.label_format))
     server = SandboxServer(world, faults=faults, rate_limits=rate_limits, port=port, phase=phase)
     server.start()
     return RunningSandbox(server, world, truth, labels, tp, lp)

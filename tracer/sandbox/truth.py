@@ -39,7 +39,7 @@ class CrossChainPair:
     from_tx: str
     to_chain: str
     to_tx: str
-    kind: str  # bridge | instant_exchange | refund
+    kind: str  # bridge | instant_exchange | refund | swap (same chain, another asset: from_tx == to_tx)
     service: str
 
 
@@ -99,6 +99,9 @@ class Truth:
     dormant: tuple[tuple[str, str], ...]  # (chain, address) that move only in phase 2
     noise: tuple[tuple[str, tuple[str, ...]], ...]  # (kind, ids) e.g. dust_txs, poisoning_addresses
     phase1_holdings: tuple[Exit, ...] = ()  # where phase-2 movers' value rests while only phase 1 is visible
+    variants: tuple[str, ...] = ()  # opt-in twists the world was generated with
+    deposit_addresses: tuple[tuple[str, str], ...] = ()  # (chain, address) of exchange deposit addresses
+    label_format: str = "csv"  # how the world's label file is written (csv | tagpack | csv_wording)
 
     def exits_for_phase(self, phase: int) -> tuple[Exit, ...]:
         """The exits a perfect tracer sees when only ``phase``'s blocks are visible.
@@ -158,6 +161,11 @@ class TruthRecorder:
     noise: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     labels: dict[tuple[str, str], LabelRow] = field(default_factory=dict)
     phase1_holdings: list[Exit] = field(default_factory=list)
+    deposit_addresses: dict[tuple[str, str], None] = field(default_factory=dict)
+
+    def deposit_address(self, chain: str, address: str) -> None:
+        """Mark an (unlabelled) exchange deposit address."""
+        self.deposit_addresses[(chain, address)] = None
 
     def inflow(self, chain: str, asset: str, kind: str, amount: int) -> None:
         """Value entering the launderer set."""

@@ -37,6 +37,8 @@ class ParsedLabels:
     file_date: str | None = None
     notes: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))  # imported, but worth saying
     case_unknown: int = 0  # base58 addresses whose case could not be recovered (looked up case-insensitively)
+    unrecognised: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    """Category words no vocabulary knows -> how many labels carried them (listed by the import)."""
 
 
 class Collector:
@@ -50,6 +52,7 @@ class Collector:
         self.labels: list[Label] = []
         self.skipped: Counter[str] = Counter()
         self.notes: Counter[str] = Counter()
+        self.unrecognised: Counter[str] = Counter()
         self.case_unknown = 0
 
     def skip(self, reason: str) -> None:
@@ -90,7 +93,8 @@ class Collector:
     def result(self, fmt: str, file_date: str | None = None) -> ParsedLabels:
         """Freeze into a :class:`ParsedLabels`."""
         return ParsedLabels(fmt, tuple(self.labels), MappingProxyType(dict(self.skipped)), file_date,
-                            MappingProxyType(dict(self.notes)), self.case_unknown)
+                            MappingProxyType(dict(self.notes)), self.case_unknown,
+                            MappingProxyType(dict(self.unrecognised)))
 
 
 def line_of(text: str, needle: str, start: int = 0) -> int | None:

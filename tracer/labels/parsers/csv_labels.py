@@ -15,7 +15,7 @@ import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tracer.labels.normalise import category_of, confidence_value, parse_category
+from tracer.labels.normalise import category_of, confidence_value, parse_category, refine
 from tracer.labels.parsers.base import Collector, ParsedLabels, ParseHints, parse_date
 from tracer.labels.parsers.etherscan import WEB_CRAWL, list_kind, resolve_chain
 from tracer.model import Category, Chain, Label, LabelConfidence
@@ -114,6 +114,7 @@ def _own_row(out: Collector, row: Row, line: int, hints: ParseHints) -> Label:
     category = parse_category(row["category"])
     if category is None:
         raise out.fail(line, "category", f"unknown category {row['category']!r}")
+    category = refine(category, label)  # "eXch: instant exchange" filed under "exchange"
     confidence = confidence_value(row["confidence"])
     if confidence is None:
         raise out.fail(line, "confidence", f"expected 0..1 or a TagPack confidence name, got {row['confidence']!r}")
@@ -199,7 +200,7 @@ def _tutela_row(out: Collector, row: Row, line: int, hints: ParseHints) -> Label
     chain = hints.chain or Chain.ETHEREUM  # Tutela tables are Ethereum mainnet only
     name = row["name"].strip()
     words = [row.get("entity", ""), row.get("type", ""), *row.get("tags", "").split(",")]
-    category = hints.category or category_of(words, name)
+    category = hints.category or category_of(words, name, out.unrecognised)
     return Label(chain=chain, address=_addr(out, chain, row["address"], line), label=name or "tutela",
                  category=category, source=hints.source, confidence=SERVICE_DATA)
 

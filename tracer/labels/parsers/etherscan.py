@@ -50,7 +50,7 @@ def parse_label_cloud(text: str, path: str, hints: ParseHints, data: dict[str, A
             continue
         out.labels.append(Label(
             chain=chain, address=address, label=name or ", ".join(map(str, tags)) or "etherscan label",
-            category=hints.category or category_of(tags, name), source=hints.source, confidence=WEB_CRAWL,
+            category=hints.category or category_of(tags, name, out.unrecognised), source=hints.source, confidence=WEB_CRAWL,
             entity=_entity_of(name),
         ))
     return out.result("etherscan_cloud")

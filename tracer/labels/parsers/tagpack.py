@@ -66,7 +66,7 @@ def parse_tagpack(text: str, path: str, hints: ParseHints, data: Any = None, nod
             raise out.fail(line, "confidence", f"unknown confidence {merged['confidence']!r}")
         label_text = str(merged["label"] or header.get("title") or hints.source)
         words = [merged["category"], merged["abuse"]]
-        category = hints.category or category_of(words, label_text)
+        category = hints.category or category_of(words, label_text, out.unrecognised)
         if hints.category is None and "ofac" in label_text.lower():
             category = category_of([*words, "sanctioned"], label_text)
         out.labels.append(Label(

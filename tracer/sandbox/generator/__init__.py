@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from tracer.sandbox.generator import bitcoin, ethereum, noise, prices, thorchain, tornado, tron
+from tracer.sandbox.generator import bitcoin, ethereum, noise, prices, thorchain, tornado, tron, variants
 from tracer.sandbox.generator.context import (
     BTC_CLOCK,
     ETH_CLOCK,
@@ -25,7 +25,9 @@ from tracer.sandbox.generator.thorchain import DEPOSIT_GAS, Payout
 from tracer.sandbox.truth import LabelRow, Truth
 from tracer.sandbox.world import BITCOIN, ETHEREUM, TRON, World
 
-__all__ = ["SCALES", "generate_world"]
+__all__ = ["SCALES", "VARIANTS", "generate_world"]
+VARIANTS = variants.VARIANTS
+LABEL_FORMATS = ("tagpack", "csv_wording")
 
 BTC_ROLES = ("peel", "coinjoin", "coinjoin", "exchange", "disperse", "unspent", "peel", "unspent")
 
@@ -35,6 +37,8 @@ def _drain_layer1(ctx: Ctx, layer1: list[str]) -> tuple[list[Payout], list[Payou
     payouts: list[Payout] = []
     streamed: list[Payout] = []
     seen: dict[str, int] = {}
+    thor_orders: list[tuple[int, int]] = []  # (time, wei) of the launderer's THORChain deposits
+    exch_orders: list[tuple[int, int]] = []  # ... and of its instant-exchange orders
     for n, addr in enumerate(layer1):
         role = ROLES[n % len(ROLES)]
         first = seen.get(role, 0) == 0
@@ -49,15 +53,23 @@ def _drain_layer1(ctx: Ctx, layer1: list[str]) -> tuple[list[Payout], list[Payou
             half = spendable(ctx, addr, 2, DEPOSIT_GAS, price) // 2
             payouts += thorchain.swap(ctx, addr, ts, half, price=price)
             payouts += thorchain.swap(ctx, addr, ts + 1_800, half, price=price)
+            thor_orders += [(ts, half), (ts + 1_800, half)]
         elif role == "exch":
+            exch_orders.append((ts, ctx.eth.balance[addr]))
             dest, usdt, t_pay = tron.instant_exchange(ctx, addr, ts)
             tron.off_ramp(ctx, dest, usdt, t_pay, seen[role] % 2)
         elif role in ("tornado100", "tornado10"):
             variant = (0 if role == "tornado100" else 1) if first else 2
             tornado.launder(ctx, pool, addr, TORNADO_100 if role == "tornado100" else TORNADO_10, ts, variant)
+        elif role == "exchange" and ctx.has("waves"):
+            variants.waves_drain(ctx, addr, ts)
         else:
             ethereum.drain_simple(ctx, addr, role, n)
     tornado.others(ctx, pool)
+    if ctx.has("crowded"):
+        variants.crowd_pools(ctx, pool)
+    if ctx.has("shared"):
+        variants.share_services(ctx, thor_orders, exch_orders)
     return payouts, streamed
 
 
@@ -88,16 +100,25 @@ def _bitcoin(ctx: Ctx, payouts: list[Payout], streamed: list[Payout]) -> None:
     btc.finish()
 
 
-def generate_world(seed: int = 7, scale: str = "demo") -> tuple[World, Truth, tuple[LabelRow, ...]]:
-    """Build the world, its ground truth and its labels; identical for identical (seed, scale)."""
+def generate_world(seed: int = 7, scale: str = "demo", variant: str | tuple[str, ...] | frozenset[str] | None = None
+                   ) -> tuple[World, Truth, tuple[LabelRow, ...]]:
+    """Build the world, its ground truth and its labels; identical for identical (seed, scale, variants).
+
+    ``variant``: names of :data:`VARIANTS` (a comma list or a sequence; ``all`` for every one). None or empty gives
+    the default world, unchanged by the existence of variants.
+    May raise: ValueError (unknown scale or variant).
+    """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {sorted(SCALES)}")
-    ctx = Ctx.new(seed, scale)
+    chosen = variants.parse_variants(variant)
+    ctx = Ctx.new(seed, scale, chosen)
     noise.busy_exchange(ctx)
     thorchain.setup(ctx)
     tron.setup(ctx)
     theft_hash, layer1 = ethereum.theft(ctx)
     fake_tokens = noise.dust_and_poisoning(ctx, [layer1[0], layer1[min(5, len(layer1) - 1)]])
+    if ctx.has("airdrop"):
+        fake_tokens += variants.airdrop(ctx)
     payouts, streamed = _drain_layer1(ctx, layer1)
     _bitcoin(ctx, payouts, streamed)
     noise.services(ctx)
@@ -127,6 +148,8 @@ def generate_world(seed: int = 7, scale: str = "demo") -> tuple[World, Truth, tu
         exits=tuple(rec.exits), cross_chain=tuple(rec.cross_chain), mixer_pairs=tuple(rec.mixer_pairs),
         flows=rec.flows(), launderer=tuple(rec.launderer), dormant=tuple(rec.dormant),
         noise=tuple((k, tuple(v)) for k, v in sorted(rec.noise.items())),
-        phase1_holdings=tuple(rec.phase1_holdings),
+        phase1_holdings=tuple(rec.phase1_holdings), variants=tuple(sorted(chosen)),
+        deposit_addresses=tuple(rec.deposit_addresses),
+        label_format=LABEL_FORMATS[seed % len(LABEL_FORMATS)] if ctx.has("vocab") else "csv",
     )
     return world, truth, tuple(rec.labels.values())

@@ -34,6 +34,7 @@ class Btc:
         """Pay ``amount`` to a fresh exchange deposit address (the rest, minus fee, to ``change_to``)."""
         ctx = self.ctx
         dep = ctx.ids.p2wpkh()
+        ctx.truth.deposit_address(BITCOIN, dep)
         total = sum(ctx.btc.utxos[op][1] for op in inputs)
         outs = [(dep, amount)] + ([(change_to, total - amount - FEE)] if change_to else [])
         if not change_to:

@@ -55,6 +55,9 @@ class Scale:
 SCALES = {
     "demo": Scale(layer1=12, stolen_eth=3_600, stolen_steth=1_200, busy_eth=2_400, busy_btc=1_100,
                   mixer_users=24, otc_noise=500, service_noise=8),
+    # Small worlds for property tests over many seeds (same story, fewer bystanders).
+    "small": Scale(layer1=12, stolen_eth=1_200, stolen_steth=400, busy_eth=300, busy_btc=150,
+                   mixer_users=10, otc_noise=60, service_noise=3),
     "large": Scale(layer1=48, stolen_eth=40_000, stolen_steth=12_000, busy_eth=12_000, busy_btc=4_000,
                    mixer_users=200, otc_noise=2_000, service_noise=60),
 }
@@ -79,9 +82,14 @@ class Ctx:
     thor_actions: list[ThorAction] = field(default_factory=list)
     rest_status: dict[tuple[str, str], str] = field(default_factory=dict)  # where leftover value rests
     actors: dict[str, str] = field(default_factory=dict)  # named service/actor addresses
+    variants: frozenset[str] = frozenset()  # opt-in twists of the story (tracer.sandbox.generator.variants)
+
+    def has(self, variant: str) -> bool:
+        """True when the world was asked for ``variant``."""
+        return variant in self.variants
 
     @classmethod
-    def new(cls, seed: int, scale_name: str) -> Ctx:
+    def new(cls, seed: int, scale_name: str, variants: frozenset[str] = frozenset()) -> Ctx:
         """A fresh context; the theft happens at a fixed block on Ethereum."""
         rng = random.Random(seed)
         ids = Ids(rng)
@@ -89,7 +97,7 @@ class Ctx:
         return cls(
             seed=seed, scale=SCALES[scale_name], scale_name=scale_name, rng=rng, ids=ids,
             eth=EvmBuilder(ETH_CLOCK, ids), btc=BtcBuilder(BTC_CLOCK, ids), tron=TronBuilder(TRON_CLOCK, ids),
-            truth=TruthRecorder(), t0=t0, phase1_end=t0 + 9 * DAY, phase2_end=t0 + 20 * DAY,
+            truth=TruthRecorder(), t0=t0, phase1_end=t0 + 9 * DAY, phase2_end=t0 + 20 * DAY, variants=variants,
         )
 
     def phase_of(self, ts: int) -> int:

@@ -14,7 +14,7 @@ from tracer.sandbox.generator.context import (
     WEI,
     Ctx,
 )
-from tracer.sandbox.truth import Exit
+from tracer.sandbox.truth import CrossChainPair, Exit
 from tracer.sandbox.world import ETHEREUM
 
 ROLES = ("thor", "thor", "thor", "thor", "thor_special", "exch", "exch", "tornado100", "tornado10",
@@ -50,9 +50,17 @@ def theft(ctx: Ctx) -> tuple[str, list[str]]:
     dy = stolen_steth * 9_985 // 10_000
     e.balance[CURVE_STETH_POOL] += dy
     e.genesis[CURVE_STETH_POOL] += dy
-    e.tx(t + 300, exploiter, CURVE_STETH_POOL, 0, input=abi.curve_exchange(1, 0, stolen_steth, dy * 99 // 100),
-         gas_used=142_000, gas_price=4 * GWEI, tokens=[(STETH, exploiter, CURVE_STETH_POOL, stolen_steth)],
-         internal=[(CURVE_STETH_POOL, exploiter, dy)])
+    # The "steth" variant swaps in three chunks minutes apart (same total in and out).
+    chunks = [stolen_steth // 3, stolen_steth // 3, stolen_steth - 2 * (stolen_steth // 3)] \
+        if ctx.has("steth") else [stolen_steth]
+    paid = 0
+    for k, chunk in enumerate(chunks):
+        out = dy - paid if k == len(chunks) - 1 else chunk * 9_985 // 10_000
+        paid += out
+        swap = e.tx(t + 300 + 60 * k, exploiter, CURVE_STETH_POOL, 0,
+                    input=abi.curve_exchange(1, 0, chunk, out * 99 // 100), gas_used=142_000, gas_price=4 * GWEI,
+                    tokens=[(STETH, exploiter, CURVE_STETH_POOL, chunk)], internal=[(CURVE_STETH_POOL, exploiter, out)])
+        ctx.truth.cross_chain.append(CrossChainPair(ETHEREUM, swap.hash, ETHEREUM, swap.hash, "swap", "Curve"))
     ctx.truth.outflow(ETHEREUM, STETH_KEY, "swapped_to_ETH", stolen_steth)
     ctx.truth.inflow(ETHEREUM, ETH, "swap_proceeds", dy)
     ctx.truth.label(ETHEREUM, CURVE_STETH_POOL, "Curve.fi: stETH/ETH Pool", "dex", 0.95)
@@ -82,15 +90,37 @@ def to_exchange_deposit(ctx: Ctx, src: str, ts: int, others: int = 1) -> str:
     it, with other customers' deposits, to the labelled hot wallet."""
     e = ctx.eth
     dep = ctx.ids.evm()
-    price = ctx.gas_price()
-    amount = spendable(ctx, src, 1, SIMPLE_GAS, price)
-    tx = e.tx(ts, src, dep, amount, gas_price=price)
-    ctx.exit(ETHEREUM, dep, "Exchange X", "exchange", "cashed_out", ETH, amount, ts, tx.hash)
+    ctx.truth.deposit_address(ETHEREUM, dep)
+    behaviour = ctx.rng.randrange(4) if ctx.has("deposits") else 0
+    pay_into_deposit(ctx, src, dep, ts)
+    if behaviour == 1:  # a popular deposit address: many customers, swept days later
+        others += 8
     for k in range(others):  # other customers' deposits to the same address
         e.tx(ts - 2 * DAY + k * HOUR, ctx.ids.evm(), dep, ctx.rng.randint(1, 40) * WEI // 10, gas_price=ctx.gas_price())
     price = ctx.gas_price()
-    e.tx(ts + 40 * 60, dep, ctx.actors["exchange_eth"], e.balance[dep] - SIMPLE_GAS * price, gas_price=price)
+    sweep_at = ts + (3 * DAY if behaviour == 1 else 40 * 60)
+    hot = ctx.actors["exchange_eth"]
+    if behaviour == 2:  # swept in two parts
+        half = e.balance[dep] // 2
+        e.tx(sweep_at, dep, hot, half, gas_price=price)
+        sweep_at += 6 * HOUR
+    if behaviour == 3:  # swept through the exchange's (unlabelled) consolidation address, which pays the hot wallet
+        hot = ctx.actors.get("exchange_consolidation") or ctx.ids.evm()
+        if "exchange_consolidation" not in ctx.actors:
+            ctx.actors["exchange_consolidation"] = hot
+            ctx.truth.noise["exchange_internal"].append(f"{ETHEREUM}:{hot}")
+    e.tx(sweep_at, dep, hot, e.balance[dep] - SIMPLE_GAS * price, gas_price=price)
+    if behaviour == 3:
+        e.tx(sweep_at + HOUR, hot, ctx.actors["exchange_eth"], e.balance[hot] - SIMPLE_GAS * price, gas_price=price)
     return dep
+
+
+def pay_into_deposit(ctx: Ctx, src: str, dep: str, ts: int) -> None:
+    """The launderer pays its whole balance into an exchange deposit address (an exit, cashed out)."""
+    price = ctx.gas_price()
+    amount = spendable(ctx, src, 1, SIMPLE_GAS, price)
+    tx = ctx.eth.tx(ts, src, dep, amount, gas_price=price)
+    ctx.exit(ETHEREUM, dep, "Exchange X", "exchange", "cashed_out", ETH, amount, ts, tx.hash)
 
 
 def drain_simple(ctx: Ctx, addr: str, role: str, n: int) -> None:
