@@ -35,7 +35,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "tracer.engine": (*FOUNDATION, "chains", "heuristics", "db"),  # chains for the adapter protocol only
     "tracer.tracing": (*FOUNDATION, "chains", "heuristics", "db", "tracer.engine"),
     "tracer.monitor": (*FOUNDATION, "chains", "heuristics", "db", "tracer.engine", "tracer.tracing"),
-    "tracer.labels": (*FOUNDATION, "chains", "db"),
+    "tracer.labels": (*FOUNDATION, "chains", "heuristics", "db"),  # protocol registries become labels
     "tracer.sandbox": (*FOUNDATION, "chains", "heuristics"),  # chains for addresses and the loopback toolkit
     "tracer.export": (*FOUNDATION, *REPORTING, *VERSION, "heuristics", "db", "tracer.engine", "tracer.schemas"),
     "tracer.exporters": (*FOUNDATION, *REPORTING, *VERSION, "db"),
