@@ -89,7 +89,8 @@ class Metric:
         if not self.values:
             return self.name, "-", "-", "-"
         mean = sum(self.values.values()) / len(self.values)
-        seed = (min if self.lower_is_worse else max)(self.values, key=lambda s: (self.values[s], -s))
+        worst = (min if self.lower_is_worse else max)(self.values.values())
+        seed = min(s for s, v in self.values.items() if v == worst)  # the first seed that shows it
         return self.name, _fmt(mean), _fmt(self.values[seed]) + self.note, str(seed)
 
 
