@@ -424,6 +424,7 @@ class CaseParameters:
     busy_threshold: int = 1000
     match_instant: bool = False
     demix: bool = True  # follow mixer withdrawals linked by heuristics, as a separate inferred layer
+    assets: tuple[str, ...] = ()  # analyst-named stolen assets (symbol/contract/key); () = priced loot (seeding)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,9 @@ def trace_command(
     chains: str = typer.Option(",".join(c.value for c in DEFAULT_CHAINS), "--chains",
                                help="Chains to follow into (comma-separated)."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    assets: list[str] = typer.Option([], "--asset",  # noqa: B008
+                                     help="Stolen asset (symbol, contract or chain:symbol@contract); repeat for "
+                                          "several. Default: priced inflows (airdropped unpriced tokens are not loot)."),
 ) -> None:
     """Trace stolen funds from seed addresses, hop by hop, across chains; store every edge with its evidence."""
 
@@ -68,7 +71,7 @@ def trace_command(
         except InvalidOperation:
             fatal(f"--min-value must be a number, got {min_value!r}", 2)
         params = CaseParameters(model=model, max_hops=max_hops, min_value=minimum, since=since, address_budget=budget,
-                                match_instant=match_instant, demix=demix)
+                                match_instant=match_instant, demix=demix, assets=tuple(assets))
         wanted = [Chain(c.strip()) for c in chains.split(",") if c.strip()]
         store = open_store()
         wiring = build(STATE.get_settings(), store, [*wanted, *(s.address.chain for s in seeds)],

@@ -25,7 +25,7 @@ from tracer.engine.deposit import detect_deposit
 from tracer.engine.instant import match_instant
 from tracer.engine.mixers import demix_pool
 from tracer.engine.ports import ProgressEvent, TraceRepository
-from tracer.engine.seeding import seed_contributions, stolen_inflows
+from tracer.engine.seeding import seed_contributions, stolen_assets, stolen_inflows
 from tracer.engine.utxo import expand_utxo
 from tracer.errors import AddressTooLarge
 from tracer.model import Address, Category, ChainTx, Endpoint, EndpointStatus, Seed, StopReason, Transfer
@@ -65,6 +65,7 @@ class TraceEngine:
                                      since_block=start if isinstance(start, int) else None,
                                      final_block=self.ctx.final_block(node.chain),
                                      since_time=start if isinstance(start, datetime) else None)
+            inflows = stolen_assets(inflows, self.ctx.prices, self.ctx.params.assets)
             contributions = seed_contributions(node, inflows)
             self.repo.add_seed_node(self.ctx.case_id, node, contributions)
             for c in contributions:
