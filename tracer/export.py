@@ -16,9 +16,10 @@ from typing import Any
 
 from db.prices import PriceTable
 from db.records import THEFT_PARENT, Contribution
-from db.store import CaseInfo, Store, StoredAlert
+from db.store import CaseInfo, CaseStatus, Store, StoredAlert
 from tracer import __version__
 from tracer.engine.clusters import ClusterTracker
+from tracer.engine.invariants import check_conservation
 from tracer.errors import CaseNotFound
 from tracer.findings import peel_chains
 from tracer.model import Address, Asset, Chain, Label, LabelLookup, Link, LinkKind
@@ -75,6 +76,8 @@ def build_export(store: Store, case_name: str, labels: LabelLookup | None = None
     facts = case_facts(store, case, prices)
     contributions = repo.all_contributions(case.id)
     endpoints = repo.endpoints(case.id)
+    if case.status == CaseStatus.FINISHED.value:
+        check_conservation({k: o.amount for k, o in facts.origins.items()}, endpoints, facts.pending, case.name)
     transfers = _transfers(contributions, prices)
     all_links = repo.links(case.id)
     clusters = ClusterTracker(labels if labels is not None else _NoLabels())

@@ -10,11 +10,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import text
+
 from db.labels import LabelStore
 from db.store import Store
 from tests.e2e.harness import settings_for
 from tracer.cli.demo import _import_world_prices
 from tracer.cli.wiring import build
+from tracer.errors import ConservationViolation
 from tracer.evaluation import WorldScore, score_world
 from tracer.export import build_export
 from tracer.labels.importer import import_file
@@ -59,3 +63,15 @@ def test_the_analyst_can_name_the_airdropped_token_as_stolen(tmp_path: Path) -> 
     token = truth["noise"]["airdrop_tokens"][0]
     origins = {o for e in doc["endpoints"] for o in e.get("origins", {})}
     assert origins and all(o.endswith(token) for o in origins), origins
+
+
+def test_waves_conserve_exactly_and_a_tampered_store_fails_export_loudly(tmp_path: Path) -> None:
+    score, _doc, _truth = traced_world(tmp_path, 5, "waves,shared")
+    assert all(diff == 0 for diff in score.conservation.values()) and score.phantom == {}
+    store = Store.open(f"sqlite:///{tmp_path / 'case.db'}")
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE endpoints SET origin_amount = origin_amount + 1 "
+                          "WHERE id = (SELECT MIN(id) FROM endpoints WHERE origin NOT LIKE 'inferred:%')"))
+    with pytest.raises(ConservationViolation, match=r"\+1 base units"):
+        build_export(store, "world")
+    store.engine.dispose()
