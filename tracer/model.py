@@ -380,6 +380,7 @@ class StopReason(str, Enum):
     BELOW_MIN_VALUE = "below_min_value"
     HOP_LIMIT = "hop_limit"
     ADDRESS_BUDGET = "address_budget"
+    KEEPS_RECEIVING = "keeps_receiving"  # re-expanded MAX_EXPANSIONS_PER_NODE times and taint still arrives
     FROZEN = "frozen"
     UNRESOLVED = "unresolved"
     FEES = "fees"

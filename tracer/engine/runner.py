@@ -86,9 +86,11 @@ class TraceEngine:
             state = self.repo.node(self.ctx.case_id, node)
             incoming = self.repo.incoming(self.ctx.case_id, node)
             expansions = state.expansions if state else 0
-            if done >= self.ctx.params.address_budget or expansions >= MAX_EXPANSIONS_PER_NODE:
-                stats.budget_hit = stats.budget_hit or done >= self.ctx.params.address_budget
+            if done >= self.ctx.params.address_budget:
+                stats.budget_hit = True
                 exp = self._stop(node, hop, incoming, None, StopReason.ADDRESS_BUDGET)
+            elif expansions >= MAX_EXPANSIONS_PER_NODE:  # not the budget: this node keeps receiving taint
+                exp = self._stop(node, hop, incoming, None, StopReason.KEEPS_RECEIVING)
             else:
                 exp = self.expand(node, hop, incoming)
             self._commit(node, hop, exp)
