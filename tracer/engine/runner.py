@@ -166,10 +166,17 @@ class TraceEngine:
         return exp
 
     def _commit(self, node: Address, hop: int, exp: Expansion) -> None:
-        previous = {(c.transfer.id, c.origin): (c.amount, c.origin_amount)
-                    for c in self.repo.outgoing(self.ctx.case_id, node)}
+        before = self.repo.outgoing(self.ctx.case_id, node)
+        previous = {(c.transfer.id, c.origin): (c.amount, c.origin_amount) for c in before}
         current = {(c.transfer.id, c.origin): (c.amount, c.origin_amount) for c in exp.contributions}
         touched: dict[Address, tuple[int, float]] = {}
+        # A receiver whose taint from this node shrank to nothing (a re-expansion that stops, or allocates
+        # elsewhere) must be re-expanded too: what it passed on from that taint no longer exists.
+        for c in before:
+            receiver = c.receiver
+            if receiver is not None and receiver != node and (c.transfer.id, c.origin) not in current:
+                h, p = touched.get(receiver, (c.hop, 0.0))
+                touched[receiver] = (min(h, c.hop), p)
         for c in exp.contributions:
             receiver = c.receiver
             if receiver is None or receiver == node:

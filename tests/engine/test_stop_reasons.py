@@ -1,0 +1,30 @@
+"""Honest stop reasons (issue 13 item 6): ``address_budget`` only when the budget is spent; a node that keeps
+receiving taint after its re-expansion limit says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.engine.scenario import Book, addr
+from tests.engine.test_engine_scenarios import E, run
+from tracer.engine.invariants import check_conservation
+from tracer.model import StopReason
+
+
+def test_a_ping_pong_cycle_stops_as_keeps_receiving_not_as_address_budget(tmp_path: Path) -> None:
+    b = Book()
+    b.send("victim", "exploiter", 10 * E)
+    b.send("exploiter", "ping", 10 * E)
+    amount = 10 * E
+    for _ in range(12):  # every round trip sends taint back to a node that was already expanded
+        amount -= 10**15
+        b.send("ping", "pong", amount)
+        b.send("pong", "ping", amount - 10**14)
+        amount -= 10**14
+    repo, stolen, _chain = run(b, {}, tmp_path)
+    ends = repo.endpoints(1)
+    reasons = {e.reason for e in ends}
+    assert StopReason.ADDRESS_BUDGET not in reasons  # 3 addresses of a 5,000 budget: the budget was not spent
+    assert StopReason.KEEPS_RECEIVING in reasons
+    assert {e.address for e in ends if e.reason is StopReason.KEEPS_RECEIVING} <= {addr("ping"), addr("pong")}
+    check_conservation(stolen, ends)
