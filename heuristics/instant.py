@@ -99,3 +99,76 @@ def match_instant_payouts(
             fee_fraction=float(fee), delay=delay, score=score, rank=rank, candidates=n,
         ))
     return matches
+
+
+def unique_payout(
+    deposit: Transfer,
+    payouts: Sequence[Transfer],
+    deposits: Sequence[Transfer],
+    *,
+    rates: Callable[[Transfer, Asset], Decimal | None],
+    fee_band: tuple[float, float] = DEFAULT_FEE_BAND,
+    window: timedelta = DEFAULT_WINDOW,
+    service: str | None = None,
+) -> InstantPayoutMatch | None:
+    """The payout of ``deposit`` when the match is unique both ways, else None.
+
+    Amount and time alone cannot tell two customers' near-equal orders apart, so a link needs: exactly one payout
+    fits ``deposit`` (fee band, window), and no other deposit in ``deposits`` (every customer's deposit into the
+    service) fits that payout. ``rates(deposit, payout_asset)``: whole payout units per whole deposited unit.
+    """
+    def fits(d: Transfer, pool: Sequence[Transfer]) -> list[InstantPayoutMatch]:
+        return match_instant_payouts(d, pool, rates=lambda asset: rates(d, asset), fee_band=fee_band,
+                                     window=window, service=service)
+
+    matches = fits(deposit, payouts)
+    if len(matches) != 1:
+        return None
+    payout = matches[0].payout
+    if any(d.id != deposit.id and fits(d, [payout]) for d in deposits):
+        return None
+    return matches[0]
+
+
+QUOTE_TOLERANCE = Fraction(1, 1_000)  # two orders priced at one quote imply fees within 0.1 % of each other
+MIN_QUOTE_SUPPORT = 2  # other customers' settled orders that must share the quote
+
+
+def consistent_quote_payout(
+    deposit: Transfer,
+    payouts: Sequence[Transfer],
+    deposits: Sequence[Transfer],
+    *,
+    rates: Callable[[Transfer, Asset], Decimal | None],
+    fee_band: tuple[float, float] = DEFAULT_FEE_BAND,
+    window: timedelta = DEFAULT_WINDOW,
+    service: str | None = None,
+) -> InstantPayoutMatch | None:
+    """Tell near-equal orders apart by the quote: a service prices orders minutes apart at one rate, so the true
+    settlements of the window's deposits imply the same fee. A payout of ``deposit`` is returned (E4
+    "instant.consistent_quote") when it is the only candidate whose implied fee is shared, within
+    QUOTE_TOLERANCE, by at least MIN_QUOTE_SUPPORT other deposits settled by other payouts, and no other deposit
+    settles that payout at that fee. None when the quote does not single one payout out (rates that moved)."""
+    def fits(d: Transfer) -> list[InstantPayoutMatch]:
+        return match_instant_payouts(d, payouts, rates=lambda asset: rates(d, asset), fee_band=fee_band,
+                                     window=window, service=service)
+
+    ours = fits(deposit)
+    near = [d for d in deposits if d.id != deposit.id and abs(d.timestamp - deposit.timestamp) <= window]
+    others = [(d, m) for d in near for m in fits(d)]
+    chosen: list[InstantPayoutMatch] = []
+    for mine in ours:
+        fee = Fraction(mine.fee_fraction)
+        agree = [(d, m) for d, m in others if abs(Fraction(m.fee_fraction) - fee) <= QUOTE_TOLERANCE]
+        if any(m.payout.id == mine.payout.id for _d, m in agree):
+            continue  # another order settles this payout at the same quote
+        if len({d.id for d, _m in agree}) >= MIN_QUOTE_SUPPORT:
+            chosen.append(mine)
+    if len(chosen) != 1:
+        return None
+    best = chosen[0]
+    evidence = make_evidence(EvidenceClass.E4, "instant.consistent_quote", best.confidence * len(ours),
+                             best.evidence.facts, candidates=len(ours))
+    return InstantPayoutMatch(evidence=evidence, deposit=best.deposit, payout=best.payout,
+                              expected_amount=best.expected_amount, fee_fraction=best.fee_fraction,
+                              delay=best.delay, score=best.score, rank=1, candidates=len(ours))

@@ -75,3 +75,13 @@ def test_waves_conserve_exactly_and_a_tampered_store_fails_export_loudly(tmp_pat
     with pytest.raises(ConservationViolation, match=r"\+1 base units"):
         build_export(store, "world")
     store.engine.dispose()
+
+
+def test_a_shared_instant_exchange_links_only_the_launderers_payouts(tmp_path: Path) -> None:
+    # Other users' near-equal orders minutes apart: amount/time picked a stranger's payout (precision 1/2) and
+    # matched one deposit twice (once per origin); the quote and both-ways uniqueness get every pair right.
+    score, doc, _truth = traced_world(tmp_path, 4, "shared")
+    assert score.link_precision["instant_exchange"].value == 1.0, str(score.link_precision["instant_exchange"])
+    assert score.link_recall["instant_exchange"].value == 1.0 and score.missing_crossings == ()
+    deposits = [lk["from_tx"] for lk in doc["links"] if lk["kind"] == "instant_exchange"]
+    assert len(deposits) == len(set(deposits))
