@@ -17,7 +17,7 @@ from decimal import ROUND_FLOOR
 
 from db.store import CaseStatus, SqlTraceRepository, Store
 from tracer.engine.context import TraceContext
-from tracer.engine.invariants import check_conservation
+from tracer.engine.invariants import check_conservation, check_crossings
 from tracer.engine.ports import ProgressEvent, TraceServices
 from tracer.engine.runner import RunStats, TraceEngine
 from tracer.errors import TracerError
@@ -73,6 +73,7 @@ def run_case(store: Store, services: TraceServices, name: str, seeds: Sequence[S
     finished = not repo.pending_nodes(case.id)
     if finished:
         check_conservation(ctx.stolen, repo.endpoints(case.id), case=name)  # loud, before the case is final
+        check_crossings(repo.all_contributions(case.id), repo.links(case.id), case=name)
         store.set_case_status(case.id, CaseStatus.FINISHED)
     return TraceOutcome(case.id, created, False, stats, finished)
 

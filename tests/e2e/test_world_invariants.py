@@ -69,6 +69,12 @@ def test_waves_conserve_exactly_and_a_tampered_store_fails_export_loudly(tmp_pat
     score, _doc, _truth = traced_world(tmp_path, 5, "waves,shared")
     assert all(diff == 0 for diff in score.conservation.values()) and score.phantom == {}
     store = Store.open(f"sqlite:///{tmp_path / 'case.db'}")
+    build_export(store, "world")  # both invariants hold on the real trace
+    with store.engine.begin() as conn:  # a THORChain payout reached without its link: refused
+        conn.execute(text("DELETE FROM links WHERE id = (SELECT MIN(id) FROM links WHERE kind = 'bridge' "
+                          "AND to_chain = 'bitcoin')"))
+    with pytest.raises(ConservationViolation, match="crossing.* without the link"):
+        build_export(store, "world")
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE endpoints SET origin_amount = origin_amount + 1 "
                           "WHERE id = (SELECT MIN(id) FROM endpoints WHERE origin NOT LIKE 'inferred:%')"))
