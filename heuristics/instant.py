@@ -147,22 +147,24 @@ def consistent_quote_payout(
     """Tell near-equal orders apart by the quote: a service prices orders minutes apart at one rate, so the true
     settlements of the window's deposits imply the same fee. A payout of ``deposit`` is returned (E4
     "instant.consistent_quote") when it is the only candidate whose implied fee is shared, within
-    QUOTE_TOLERANCE, by at least MIN_QUOTE_SUPPORT other deposits settled by other payouts, and no other deposit
-    settles that payout at that fee. None when the quote does not single one payout out (rates that moved)."""
+    QUOTE_TOLERANCE, by at least MIN_QUOTE_SUPPORT other deposits, and every one-to-one settlement of the window's
+    deposits at that quote pairs ``deposit`` with it (a rival that could take it must take another payout).
+    None when the quote does not single one payout out (rates that moved, look-alike orders)."""
     def fits(d: Transfer) -> list[InstantPayoutMatch]:
-        return match_instant_payouts(d, payouts, rates=lambda asset: rates(d, asset), fee_band=fee_band,
+        # one reference rate for the whole window (our deposit's day): orders either side of midnight were
+        # priced at one market, not at two daily closes
+        return match_instant_payouts(d, payouts, rates=lambda asset: rates(deposit, asset), fee_band=fee_band,
                                      window=window, service=service)
 
     ours = fits(deposit)
     near = [d for d in deposits if d.id != deposit.id and abs(d.timestamp - deposit.timestamp) <= window]
-    others = [(d, m) for d in near for m in fits(d)]
+    pairs = [(d.id, m) for d in [deposit, *near] for m in (ours if d.id == deposit.id else fits(d))]
     chosen: list[InstantPayoutMatch] = []
     for mine in ours:
         fee = Fraction(mine.fee_fraction)
-        agree = [(d, m) for d, m in others if abs(Fraction(m.fee_fraction) - fee) <= QUOTE_TOLERANCE]
-        if any(m.payout.id == mine.payout.id for _d, m in agree):
-            continue  # another order settles this payout at the same quote
-        if len({d.id for d, _m in agree}) >= MIN_QUOTE_SUPPORT:
+        edges = {(d, m.payout.id) for d, m in pairs if abs(Fraction(m.fee_fraction) - fee) <= QUOTE_TOLERANCE}
+        support = {d for d, _p in edges} - {deposit.id}
+        if len(support) >= MIN_QUOTE_SUPPORT and _forced(edges, (deposit.id, mine.payout.id)):
             chosen.append(mine)
     if len(chosen) != 1:
         return None
@@ -172,3 +174,30 @@ def consistent_quote_payout(
     return InstantPayoutMatch(evidence=evidence, deposit=best.deposit, payout=best.payout,
                               expected_amount=best.expected_amount, fee_fraction=best.fee_fraction,
                               delay=best.delay, score=best.score, rank=1, candidates=len(ours))
+
+
+def _max_matching(edges: set[tuple[str, str]]) -> int:
+    """Size of a maximum one-to-one matching of deposits to payouts (Kuhn's augmenting paths; small graphs)."""
+    adjacent: dict[str, list[str]] = {}
+    for d, p in sorted(edges):
+        adjacent.setdefault(d, []).append(p)
+    owner: dict[str, str] = {}
+
+    def augment(d: str, seen: set[str]) -> bool:
+        for p in adjacent[d]:
+            if p not in seen:
+                seen.add(p)
+                if p not in owner or augment(owner[p], seen):
+                    owner[p] = d
+                    return True
+        return False
+
+    return sum(augment(d, set()) for d in adjacent)
+
+
+def _forced(edges: set[tuple[str, str]], edge: tuple[str, str]) -> bool:
+    """Whether ``edge`` is in every maximum matching: it is in one, and without it the maximum shrinks."""
+    full = _max_matching(edges)
+    deposit, payout = edge
+    fixed = {(d, p) for d, p in edges if d != deposit and p != payout}
+    return _max_matching(fixed) + 1 == full and _max_matching(edges - {edge}) < full

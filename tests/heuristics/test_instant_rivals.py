@@ -51,3 +51,15 @@ def test_the_services_quote_singles_out_our_payout_among_rivals() -> None:
     found = consistent_quote_payout(DEPOSIT, payouts, [DEPOSIT, *rivals], rates=rates)
     assert found is not None and found.payout == payouts[0] and found.rule == "instant.consistent_quote"
     assert found.confidence <= 0.7
+
+
+def test_a_look_alike_rival_that_can_take_another_payout_leaves_ours_forced() -> None:
+    # A stranger ordered the same amount 16 minutes earlier: our payout fits both deposits at the quote, but the
+    # stranger's own payout (paid before ours was deposited) fits only the stranger -- one-to-one, ours is forced.
+    twin = order(7, 100_000, -16)
+    third = order(8, 102_500, 2)
+    payouts = [payout_for(1, twin, -6), payout_for(2, DEPOSIT, 12), payout_for(3, third, 20)]
+    found = consistent_quote_payout(DEPOSIT, payouts, [twin, DEPOSIT, third], rates=rates)
+    assert found is not None and found.payout == payouts[1]
+    # Without the stranger's own payout either deposit could have been paid by ours: nothing is linked.
+    assert consistent_quote_payout(DEPOSIT, payouts[1:], [twin, DEPOSIT, third], rates=rates) is None
