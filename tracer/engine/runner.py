@@ -32,6 +32,8 @@ from tracer.model import Address, Category, ChainTx, Endpoint, EndpointStatus, S
 
 logger = logging.getLogger(__name__)
 
+INFRASTRUCTURE_CATEGORIES = frozenset({Category.OTHER, Category.DEFI, Category.MINING})
+BUSY_LABELLED_SENDERS = 20  # distinct senders that make a labelled non-terminal address someone's infrastructure
 MAX_EXPANSIONS_PER_NODE = 8  # re-expansions when more taint arrives later; more means a cycle of dust
 
 
@@ -143,6 +145,8 @@ class TraceEngine:
                     return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
         except AddressTooLarge:
             return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
+        if not is_seed and _busy_labelled(ctx, node, history):
+            return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
         if not is_seed:
             deposit = detect_deposit(ctx, node, transfers=history)
             if deposit is not None:
@@ -192,6 +196,17 @@ class TraceEngine:
         origins = max(1, len(self.ctx.stolen))
         return sum(self.ctx.share(e.origin, e.origin_amount) for e in endpoints
                    if not e.origin.startswith("inferred:")) / origins
+
+
+def _busy_labelled(ctx: TraceContext, node: Address, history: Sequence[Transfer]) -> bool:
+    """Someone's infrastructure, not a launderer's wallet: labelled with a non-terminal category that is not a
+    person's (a router or pool imported as "other"/"defi") and paid by many distinct senders. Such an address is
+    a busy stop, not a wallet to expand (and re-expand) -- its outflows are other users' money."""
+    categories = {lab.category for lab in ctx.labels.labels_of(node.chain, node.value)}
+    if not categories & INFRASTRUCTURE_CATEGORIES:
+        return False
+    senders = {t.from_address for t in history if t.to_address == node.value}
+    return len(senders) >= BUSY_LABELLED_SENDERS
 
 
 def _confidence(incoming: Sequence[Contribution]) -> float:
