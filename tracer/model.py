@@ -423,7 +423,7 @@ class CaseParameters:
     since: str | None = None
     address_budget: int = 5000
     busy_threshold: int = 1000
-    match_instant: bool = False
+    match_instant: bool = True  # propose instant-exchange payouts (inferred E4 layer), like demixing: on by default
     demix: bool = True  # follow mixer withdrawals linked by heuristics, as a separate inferred layer
     assets: tuple[str, ...] = ()  # analyst-named stolen assets (symbol/contract/key); () = priced loot (seeding)
 

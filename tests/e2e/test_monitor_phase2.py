@@ -67,6 +67,8 @@ def test_phase_two_movements_alert_and_extend_the_case(tmp_path: Path, webhook: 
         report = monitor.run_once()
         tip1 = sandbox.world.tip("ethereum", 1)
         movers = {(Chain.ETHEREUM, tx.from_) for tx in sandbox.world.evm_txs if tx.block > tip1}
+        tron_tip1 = sandbox.world.tip("tron", 1)  # reached through the instant exchange (matching is on by default)
+        movers |= {(Chain.TRON, tr.from_) for tx in sandbox.world.tron_txs if tx.block > tron_tip1 for tr in tx.trc20}
         watched = {(c, a) for c, a in holders}
         moved = {(Chain(m.split(":", 1)[0]), m.split(":", 1)[1]) for m in report.moved}
         print("moved:", sorted(report.moved), "alerts:", [a.message for a in report.new_alerts])
