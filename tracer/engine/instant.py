@@ -21,7 +21,7 @@ from tracer.model import Address, Asset, Category, Evidence, Link, LinkKind, Tra
 logger = logging.getLogger(__name__)
 
 MIN_MATCH_CONFIDENCE = 0.3
-DAILY_PRICE_SLACK = 0.05  # a daily close can sit several % from the price the service executed at
+DAILY_PRICE_SLACK = 0.10  # a daily close can sit 10 % from the price the service executed at (crash days)
 FEE_BAND = (-DAILY_PRICE_SLACK, 0.03 + DAILY_PRICE_SLACK)  # instant swappers charge ~0.5-3 % (heuristics.instant)
 MAX_WALLET_TRANSFERS = 5_000
 INFERRED = "inferred:"
