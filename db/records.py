@@ -193,6 +193,7 @@ def params_to_json(params: CaseParameters) -> str:
             "address_budget": params.address_budget,
             "busy_threshold": params.busy_threshold,
             "match_instant": params.match_instant,
+            **({"assets": list(params.assets)} if params.assets else {}),
         },
         sort_keys=True,
     )
@@ -210,6 +211,7 @@ def params_from_json(text: str) -> CaseParameters:
         address_budget=int(data.get("address_budget", default.address_budget)),
         busy_threshold=int(data.get("busy_threshold", default.busy_threshold)),
         match_instant=bool(data.get("match_instant", default.match_instant)),
+        assets=tuple(str(a) for a in data.get("assets", default.assets)),
     )
 
 

@@ -99,3 +99,105 @@ def match_instant_payouts(
             fee_fraction=float(fee), delay=delay, score=score, rank=rank, candidates=n,
         ))
     return matches
+
+
+def unique_payout(
+    deposit: Transfer,
+    payouts: Sequence[Transfer],
+    deposits: Sequence[Transfer],
+    *,
+    rates: Callable[[Transfer, Asset], Decimal | None],
+    fee_band: tuple[float, float] = DEFAULT_FEE_BAND,
+    window: timedelta = DEFAULT_WINDOW,
+    service: str | None = None,
+) -> InstantPayoutMatch | None:
+    """The payout of ``deposit`` when the match is unique both ways, else None.
+
+    Amount and time alone cannot tell two customers' near-equal orders apart, so a link needs: exactly one payout
+    fits ``deposit`` (fee band, window), and no other deposit in ``deposits`` (every customer's deposit into the
+    service) fits that payout. ``rates(deposit, payout_asset)``: whole payout units per whole deposited unit.
+    """
+    def fits(d: Transfer, pool: Sequence[Transfer]) -> list[InstantPayoutMatch]:
+        return match_instant_payouts(d, pool, rates=lambda asset: rates(d, asset), fee_band=fee_band,
+                                     window=window, service=service)
+
+    matches = fits(deposit, payouts)
+    if len(matches) != 1:
+        return None
+    payout = matches[0].payout
+    if any(d.id != deposit.id and fits(d, [payout]) for d in deposits):
+        return None
+    return matches[0]
+
+
+QUOTE_TOLERANCE = Fraction(1, 1_000)  # two orders priced at one quote imply fees within 0.1 % of each other
+MIN_QUOTE_SUPPORT = 2  # other customers' settled orders that must share the quote
+
+
+def consistent_quote_payout(
+    deposit: Transfer,
+    payouts: Sequence[Transfer],
+    deposits: Sequence[Transfer],
+    *,
+    rates: Callable[[Transfer, Asset], Decimal | None],
+    fee_band: tuple[float, float] = DEFAULT_FEE_BAND,
+    window: timedelta = DEFAULT_WINDOW,
+    service: str | None = None,
+) -> InstantPayoutMatch | None:
+    """Tell near-equal orders apart by the quote: a service prices orders minutes apart at one rate, so the true
+    settlements of the window's deposits imply the same fee. A payout of ``deposit`` is returned (E4
+    "instant.consistent_quote") when it is the only candidate whose implied fee is shared, within
+    QUOTE_TOLERANCE, by at least MIN_QUOTE_SUPPORT other deposits, and every one-to-one settlement of the window's
+    deposits at that quote pairs ``deposit`` with it (a rival that could take it must take another payout).
+    None when the quote does not single one payout out (rates that moved, look-alike orders)."""
+    def fits(d: Transfer) -> list[InstantPayoutMatch]:
+        # one reference rate for the whole window (our deposit's day): orders either side of midnight were
+        # priced at one market, not at two daily closes
+        return match_instant_payouts(d, payouts, rates=lambda asset: rates(deposit, asset), fee_band=fee_band,
+                                     window=window, service=service)
+
+    ours = fits(deposit)
+    near = [d for d in deposits if d.id != deposit.id and abs(d.timestamp - deposit.timestamp) <= window]
+    pairs = [(d.id, m) for d in [deposit, *near] for m in (ours if d.id == deposit.id else fits(d))]
+    chosen: list[InstantPayoutMatch] = []
+    for mine in ours:
+        fee = Fraction(mine.fee_fraction)
+        edges = {(d, m.payout.id) for d, m in pairs if abs(Fraction(m.fee_fraction) - fee) <= QUOTE_TOLERANCE}
+        support = {d for d, _p in edges} - {deposit.id}
+        if len(support) >= MIN_QUOTE_SUPPORT and _forced(edges, (deposit.id, mine.payout.id)):
+            chosen.append(mine)
+    if len(chosen) != 1:
+        return None
+    best = chosen[0]
+    evidence = make_evidence(EvidenceClass.E4, "instant.consistent_quote", best.confidence * len(ours),
+                             best.evidence.facts, candidates=len(ours))
+    return InstantPayoutMatch(evidence=evidence, deposit=best.deposit, payout=best.payout,
+                              expected_amount=best.expected_amount, fee_fraction=best.fee_fraction,
+                              delay=best.delay, score=best.score, rank=1, candidates=len(ours))
+
+
+def _max_matching(edges: set[tuple[str, str]]) -> int:
+    """Size of a maximum one-to-one matching of deposits to payouts (Kuhn's augmenting paths; small graphs)."""
+    adjacent: dict[str, list[str]] = {}
+    for d, p in sorted(edges):
+        adjacent.setdefault(d, []).append(p)
+    owner: dict[str, str] = {}
+
+    def augment(d: str, seen: set[str]) -> bool:
+        for p in adjacent[d]:
+            if p not in seen:
+                seen.add(p)
+                if p not in owner or augment(owner[p], seen):
+                    owner[p] = d
+                    return True
+        return False
+
+    return sum(augment(d, set()) for d in adjacent)
+
+
+def _forced(edges: set[tuple[str, str]], edge: tuple[str, str]) -> bool:
+    """Whether ``edge`` is in every maximum matching: it is in one, and without it the maximum shrinks."""
+    full = _max_matching(edges)
+    deposit, payout = edge
+    fixed = {(d, p) for d, p in edges if d != deposit and p != payout}
+    return _max_matching(fixed) + 1 == full and _max_matching(edges - {edge}) < full

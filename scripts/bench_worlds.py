@@ -26,7 +26,6 @@ sys.path.insert(0, str(ROOT))
 
 from db.labels import LabelStore  # noqa: E402
 from db.store import Store  # noqa: E402
-from heuristics.mixers.coinjoin import detect_coinjoin  # noqa: E402
 from tracer.cli.demo import _import_world_prices  # noqa: E402
 from tracer.cli.wiring import build  # noqa: E402
 from tracer.config import Settings  # noqa: E402
@@ -62,10 +61,7 @@ def trace_world_doc(seed: int, scale: str, variants: str | None, folder: Path
         _import_world_prices(store, sandbox)
         wiring = build(settings, store, CHAINS)
         seeds = [Seed(Address(Chain.ETHEREUM, sandbox.truth.exploiter))]
-        run_case(store, wiring.adapters, wiring.labels, "world", seeds, CaseParameters(match_instant=True),
-                 bridge=wiring.bridge, coinjoin=detect_coinjoin, confirmations=settings.confirmations,
-                 label_versions=wiring.label_versions, requests=wiring.requests, prices=wiring.prices,
-                 wallets=wiring.labels.addresses_in)
+        run_case(store, wiring.services, "world", seeds, CaseParameters(match_instant=True))
         doc = build_export(store, "world", wiring.labels)
         truth = json.loads(sandbox.truth_path.read_text(encoding="utf-8"))
         score = score_world(doc, truth, requests=wiring.requests())

@@ -8,6 +8,7 @@
     ├── StoreError                   the case store cannot be opened / migrated / reached
     ├── LabelImportError             a malformed label file: names file, line and field
     ├── CaseNotFound                 no case with that name
+    ├── ConservationViolation        a finished case's endpoints do not add up to what was stolen (names origin)
     └── ChainError                   anything from a chain adapter
         ├── ChainUnavailable         transport failure / 5xx after retries
         ├── RateLimited              429 or in-band rate limit after the backoff budget
@@ -120,3 +121,8 @@ class AddressTooLarge(ChainError):
 
 class NotSupported(ChainError):
     """The adapter or node lacks the capability asked for."""
+
+
+class ConservationViolation(TracerError):
+    """Proven endpoints + fees + pending do not add up to the stolen amount of an origin (issue 13 item 1), or a
+    node downstream of a crossing has no link explaining it: the case's numbers cannot be reported."""

@@ -16,10 +16,11 @@ from typing import Any
 
 from db.prices import PriceTable
 from db.records import THEFT_PARENT, Contribution
-from db.store import CaseInfo, Store, StoredAlert
+from db.store import CaseInfo, CaseStatus, Store, StoredAlert
 from db.store_notes import NoteStore
 from tracer import __version__
 from tracer.engine.clusters import ClusterTracker
+from tracer.engine.invariants import check_conservation, check_crossings
 from tracer.errors import CaseNotFound
 from tracer.findings import peel_chains
 from tracer.model import Address, Asset, Chain, Label, LabelLookup, Link, LinkKind
@@ -82,8 +83,12 @@ def build_export(store: Store, case_name: str, labels: LabelLookup | None = None
     repo = store.trace_repository()
     contributions = repo.all_contributions(case.id)
     endpoints = repo.endpoints(case.id)
+    if case.status == CaseStatus.FINISHED.value:
+        check_conservation({k: o.amount for k, o in facts.origins.items()}, endpoints, facts.pending, case.name)
     transfers = _transfers(contributions, prices)
     all_links = repo.links(case.id)
+    if case.status == CaseStatus.FINISHED.value:
+        check_crossings(contributions, all_links, case.name)
     clusters = ClusterTracker(labels if labels is not None else _NoLabels())
     clusters.add(all_links)
     as_of = max((datetime.fromisoformat(t["timestamp"]) for t in transfers), default=case.created_at)

@@ -380,6 +380,7 @@ class StopReason(str, Enum):
     BELOW_MIN_VALUE = "below_min_value"
     HOP_LIMIT = "hop_limit"
     ADDRESS_BUDGET = "address_budget"
+    KEEPS_RECEIVING = "keeps_receiving"  # re-expanded MAX_EXPANSIONS_PER_NODE times and taint still arrives
     FROZEN = "frozen"
     UNRESOLVED = "unresolved"
     FEES = "fees"
@@ -425,6 +426,7 @@ class CaseParameters:
     busy_threshold: int = 1000
     match_instant: bool = True  # propose instant-exchange payouts (inferred E4 layer), like demixing: on by default
     demix: bool = True  # follow mixer withdrawals linked by heuristics, as a separate inferred layer
+    assets: tuple[str, ...] = ()  # analyst-named stolen assets (symbol/contract/key); () = priced loot (seeding)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from tracer.model import Asset, Endpoint, StopReason
 from tracer.units import units, usd
 
 UNACCOUNTED_REASONS = frozenset({StopReason.BELOW_MIN_VALUE, StopReason.HOP_LIMIT, StopReason.ADDRESS_BUDGET,
-                                 StopReason.UNRESOLVED, StopReason.FEES,
+                                 StopReason.KEEPS_RECEIVING, StopReason.UNRESOLVED, StopReason.FEES,
                                  StopReason.UNREADABLE})
 INFERRED_PREFIX = "inferred:"
 

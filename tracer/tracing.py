@@ -19,6 +19,7 @@ from decimal import ROUND_FLOOR
 
 from db.store import CaseInfo, CaseStatus, SqlTraceRepository, Store
 from tracer.engine.context import TraceContext
+from tracer.engine.invariants import check_conservation, check_crossings
 from tracer.engine.ports import ProgressEvent, TraceServices
 from tracer.engine.runner import RunStats, TraceEngine
 from tracer.errors import TracerError
@@ -94,7 +95,11 @@ def _trace(store: Store, services: TraceServices, case: CaseInfo, seeds: Sequenc
     ctx.stolen, ctx.origin_assets = _stolen(repo, case.id)
     ctx.min_origin_amount = _min_amounts(params, ctx.origin_assets)
     stats = engine.run()
-    return stats, not repo.pending_nodes(case.id)
+    finished = not repo.pending_nodes(case.id)
+    if finished:  # loud, before the case is final: the run is then recorded as failed with the difference
+        check_conservation(ctx.stolen, repo.endpoints(case.id), case=case.name)
+        check_crossings(repo.all_contributions(case.id), repo.links(case.id), case=case.name)
+    return stats, finished
 
 
 def final_blocks(tips: Mapping[str, int], services: TraceServices) -> dict[Chain, int]:

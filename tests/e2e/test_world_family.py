@@ -37,8 +37,6 @@ CHAINS = (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON)
 
 
 def _trace(seed: int, folder: Path, template: Path) -> tuple[WorldScore, dict[str, Any], dict[str, Any]]:
-    from heuristics.mixers.coinjoin import detect_coinjoin
-
     sandbox = start_sandbox(seed, "small", out_dir=folder / "sandbox", variant="all")
     try:
         shutil.copy(template, folder / "case.db")
@@ -48,10 +46,7 @@ def _trace(seed: int, folder: Path, template: Path) -> tuple[WorldScore, dict[st
         _import_world_prices(store, sandbox)
         wiring = build(settings, store, CHAINS)
         seeds = [Seed(Address(Chain.ETHEREUM, sandbox.truth.exploiter))]
-        outcome = run_case(store, wiring.adapters, wiring.labels, "family", seeds, CaseParameters(match_instant=True),
-                           bridge=wiring.bridge, coinjoin=detect_coinjoin, confirmations=settings.confirmations,
-                           label_versions=wiring.label_versions, requests=wiring.requests, prices=wiring.prices,
-                           wallets=wiring.labels.addresses_in)
+        outcome = run_case(store, wiring.services, "family", seeds, CaseParameters(match_instant=True))
         assert outcome.finished
         doc = build_export(store, "family", wiring.labels)
         truth = json.loads(sandbox.truth_path.read_text(encoding="utf-8"))

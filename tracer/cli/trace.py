@@ -66,6 +66,9 @@ def trace_command(
     chains: str = typer.Option(",".join(c.value for c in DEFAULT_CHAINS), "--chains",
                                help="Chains to follow into (comma-separated)."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    assets: list[str] = typer.Option([], "--asset",  # noqa: B008
+                                     help="Stolen asset (symbol, contract or chain:symbol@contract); repeat for "
+                                          "several. Default: priced inflows (airdropped unpriced tokens are not loot)."),
 ) -> None:
     """Trace stolen funds from seed addresses, hop by hop, across chains; store every edge with its evidence."""
 
@@ -74,7 +77,7 @@ def trace_command(
         seeds = [Seed(parse_target(t), tx_hash=tx, since=since) for t in targets]
         minimum = parse_amount(min_value, "--min-value")
         params = CaseParameters(model=model, max_hops=max_hops, min_value=minimum, since=since, address_budget=budget,
-                                match_instant=match_instant, demix=demix)
+                                match_instant=match_instant, demix=demix, assets=tuple(assets))
         wanted = parse_chains(chains)
         require_keys(STATE.get_settings(), [*wanted, *(s.address.chain for s in seeds)])  # before any request
         store = open_store()

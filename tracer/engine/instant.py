@@ -8,11 +8,12 @@ value: the service pays from its own float, so the payout is at best the same *v
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from db.records import Contribution, Expansion
-from heuristics.instant import match_instant_payouts
+from heuristics.instant import consistent_quote_payout, unique_payout
 from tracer.engine.context import TraceContext
 from tracer.errors import ChainError
 from tracer.model import Address, Asset, Category, Evidence, Link, LinkKind, Transfer
@@ -20,7 +21,7 @@ from tracer.model import Address, Asset, Category, Evidence, Link, LinkKind, Tra
 logger = logging.getLogger(__name__)
 
 MIN_MATCH_CONFIDENCE = 0.3
-DAILY_PRICE_SLACK = 0.05  # a daily close can sit several % from the price the service executed at
+DAILY_PRICE_SLACK = 0.10  # a daily close can sit 10 % from the price the service executed at (crash days)
 FEE_BAND = (-DAILY_PRICE_SLACK, 0.03 + DAILY_PRICE_SLACK)  # instant swappers charge ~0.5-3 % (heuristics.instant)
 MAX_WALLET_TRANSFERS = 5_000
 INFERRED = "inferred:"
@@ -28,11 +29,16 @@ INFERRED = "inferred:"
 
 def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence[Contribution], service: str,
                   exp: Expansion) -> None:
-    """Add inferred contributions for payouts matched to the tainted deposits at ``node``."""
+    """Add inferred contributions for payouts matched to the tainted deposits at ``node``.
+
+    A payout is linked only when the match is unique both ways (heuristics.instant.unique_payout): the deposit
+    fits exactly one payout and no other customer's deposit at ``node`` fits that payout. A service shared with
+    other users' near-equal orders minutes apart gives no link -- the proven trace ends dark at the deposit.
+    """
     if ctx.wallets is None:
         return
-    deposits = [c for c in incoming if not c.origin.startswith(INFERRED) and c.transfer.to_address == node.value]
-    if not deposits:
+    tainted = [c for c in incoming if not c.origin.startswith(INFERRED) and c.transfer.to_address == node.value]
+    if not tainted:
         return
     name = service.split(":")[0].strip().lower()
     wallets = [lab for lab in ctx.wallets(Category.INSTANT_EXCHANGE)
@@ -41,35 +47,61 @@ def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence
     payouts: list[Transfer] = []
     for wallet in wallets:
         payouts.extend(_payouts(ctx, wallet.chain, wallet.address, exp))
+    if not payouts:
+        return
+    by_deposit: dict[str, list[Contribution]] = defaultdict(list)
+    for c in tainted:
+        by_deposit[c.transfer.id].append(c)
+    deposits = _deposits(ctx, node, exp) or [cs[0].transfer for cs in by_deposit.values()]
     taken: set[str] = set()
-    for c in sorted(deposits, key=lambda c: (c.transfer.timestamp, c.transfer.id)):
-        day = c.transfer.timestamp.date().isoformat()
-
-        def rate(payout_asset: Asset, deposited: Asset = c.transfer.asset, day: str = day) -> Decimal | None:
-            """Payout units per deposited unit, from the day's USD closes of both assets."""
-            if ctx.prices is None:
-                return None
-            paid, got = ctx.prices.price_on(deposited.symbol, day), ctx.prices.price_on(payout_asset.symbol, day)
-            return paid / got if paid is not None and got else None
-
-        matches = [m for m in match_instant_payouts(c.transfer, [p for p in payouts if p.id not in taken],
-                                                    rates=rate, service=service, fee_band=FEE_BAND)
-                   if m.confidence >= MIN_MATCH_CONFIDENCE]
-        if not matches:
+    for parts in sorted(by_deposit.values(), key=lambda cs: (cs[0].transfer.timestamp, cs[0].transfer.id)):
+        deposit = parts[0].transfer
+        free = [p for p in payouts if p.id not in taken]
+        best = unique_payout(deposit, free, deposits, rates=_rates(ctx), service=service, fee_band=FEE_BAND) \
+            or consistent_quote_payout(deposit, free, deposits, rates=_rates(ctx), service=service, fee_band=FEE_BAND)
+        if best is None or best.confidence < MIN_MATCH_CONFIDENCE:
             continue
-        best = matches[0]
         payout = best.payout
         taken.add(payout.id)
-        share_num, share_den = c.amount, c.transfer.amount or 1
-        origin = c.origin if c.origin.startswith(INFERRED) else INFERRED + c.origin
         evidence = Evidence(best.evidence.evidence_class, best.evidence.rule, best.confidence,
-                            {**dict(best.evidence.facts), "deposit": c.transfer.tx_hash, "payout": payout.tx_hash})
+                            {**dict(best.evidence.facts), "deposit": deposit.tx_hash, "payout": payout.tx_hash})
         exp.transfers.append(payout)
-        exp.contributions.append(Contribution(payout, origin, payout.amount * share_num // share_den, c.origin_amount,
-                                              str(node), hop + 1, evidence, round(c.confidence * best.confidence, 6)))
-        exp.links.append(Link(LinkKind.INSTANT_EXCHANGE, service, node.chain, c.transfer.tx_hash, payout.chain,
-                              payout.tx_hash, payout.to_address, evidence, c.transfer.asset.key, payout.asset.key,
-                              c.transfer.amount, payout.amount))
+        for c in parts:  # every origin the deposit carried continues on the one payout, pro rata
+            origin = INFERRED + c.origin
+            exp.contributions.append(Contribution(payout, origin, payout.amount * c.amount // (deposit.amount or 1),
+                                                  c.origin_amount, str(node), hop + 1, evidence,
+                                                  round(c.confidence * best.confidence, 6)))
+        exp.links.append(Link(LinkKind.INSTANT_EXCHANGE, service, node.chain, deposit.tx_hash, payout.chain,
+                              payout.tx_hash, payout.to_address, evidence, deposit.asset.key, payout.asset.key,
+                              sum(c.amount for c in parts), payout.amount))
+
+
+def _rates(ctx: TraceContext) -> Callable[[Transfer, Asset], Decimal | None]:
+    def rate(deposit: Transfer, payout_asset: Asset) -> Decimal | None:
+        """Payout units per deposited unit, from the deposit day's USD closes of both assets."""
+        if ctx.prices is None:
+            return None
+        day = deposit.timestamp.date().isoformat()
+        paid, got = ctx.prices.price_on(deposit.asset.symbol, day), ctx.prices.price_on(payout_asset.symbol, day)
+        return paid / got if paid is not None and got else None
+    return rate
+
+
+def _deposits(ctx: TraceContext, node: Address, exp: Expansion) -> list[Transfer]:
+    """Every customer's deposit into the service's address (the rivals a payout could also settle)."""
+    try:
+        final = ctx.final_block(node.chain)
+        out: list[Transfer] = []
+        for t in ctx.adapter(node.chain).transfers_of(node.value, until_block=final, final_block=final):
+            if t.to_address == node.value and t.followable:
+                out.append(t)
+            if len(out) >= MAX_WALLET_TRANSFERS:
+                exp.notes.append(f"instant-exchange deposits at {node} capped at {len(out)}")
+                break
+        return out
+    except ChainError as exc:
+        exp.notes.append(f"cannot read instant-exchange deposits at {node}: {exc}")
+        return []
 
 
 def _payouts(ctx: TraceContext, chain: object, address: str, exp: Expansion) -> list[Transfer]:

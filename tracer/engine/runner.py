@@ -25,13 +25,15 @@ from tracer.engine.deposit import detect_deposit
 from tracer.engine.instant import match_instant
 from tracer.engine.mixers import demix_pool
 from tracer.engine.ports import ProgressEvent, TraceRepository
-from tracer.engine.seeding import seed_contributions, stolen_inflows
+from tracer.engine.seeding import seed_contributions, stolen_assets, stolen_inflows
 from tracer.engine.utxo import expand_utxo
 from tracer.errors import AddressTooLarge, InvalidAnswer
 from tracer.model import Address, Category, ChainTx, Endpoint, EndpointStatus, Seed, StopReason, Transfer
 
 logger = logging.getLogger(__name__)
 
+INFRASTRUCTURE_CATEGORIES = frozenset({Category.OTHER, Category.DEFI, Category.MINING})
+BUSY_LABELLED_SENDERS = 20  # distinct senders that make a labelled non-terminal address someone's infrastructure
 MAX_EXPANSIONS_PER_NODE = 8  # re-expansions when more taint arrives later; more means a cycle of dust
 
 
@@ -65,6 +67,7 @@ class TraceEngine:
                                      since_block=start if isinstance(start, int) else None,
                                      final_block=self.ctx.final_block(node.chain),
                                      since_time=start if isinstance(start, datetime) else None)
+            inflows = stolen_assets(inflows, self.ctx.prices, self.ctx.params.assets)
             contributions = seed_contributions(node, inflows)
             self.repo.add_seed_node(self.ctx.case_id, node, contributions)
             for c in contributions:
@@ -85,9 +88,11 @@ class TraceEngine:
             state = self.repo.node(self.ctx.case_id, node)
             incoming = self.repo.incoming(self.ctx.case_id, node)
             expansions = state.expansions if state else 0
-            if done >= self.ctx.params.address_budget or expansions >= MAX_EXPANSIONS_PER_NODE:
-                stats.budget_hit = stats.budget_hit or done >= self.ctx.params.address_budget
+            if done >= self.ctx.params.address_budget:
+                stats.budget_hit = True
                 exp = self._stop(node, hop, incoming, None, StopReason.ADDRESS_BUDGET)
+            elif expansions >= MAX_EXPANSIONS_PER_NODE:  # not the budget: this node keeps receiving taint
+                exp = self._stop(node, hop, incoming, None, StopReason.KEEPS_RECEIVING)
             else:
                 exp = self.expand(node, hop, incoming)
             self._commit(node, hop, exp)
@@ -142,6 +147,8 @@ class TraceEngine:
             return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
         except InvalidAnswer as exc:  # asked twice, invalid twice: nothing of it is stored as value
             return self._stop(node, hop, incoming, None, StopReason.UNREADABLE, detail=str(exc))
+        if not is_seed and _busy_labelled(ctx, node, history):
+            return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
         if not is_seed:
             deposit = detect_deposit(ctx, node, transfers=history)
             if deposit is not None:
@@ -167,10 +174,17 @@ class TraceEngine:
         return exp
 
     def _commit(self, node: Address, hop: int, exp: Expansion) -> None:
-        previous = {(c.transfer.id, c.origin): (c.amount, c.origin_amount)
-                    for c in self.repo.outgoing(self.ctx.case_id, node)}
+        before = self.repo.outgoing(self.ctx.case_id, node)
+        previous = {(c.transfer.id, c.origin): (c.amount, c.origin_amount) for c in before}
         current = {(c.transfer.id, c.origin): (c.amount, c.origin_amount) for c in exp.contributions}
         touched: dict[Address, tuple[int, float]] = {}
+        # A receiver whose taint from this node shrank to nothing (a re-expansion that stops, or allocates
+        # elsewhere) must be re-expanded too: what it passed on from that taint no longer exists.
+        for c in before:
+            receiver = c.receiver
+            if receiver is not None and receiver != node and (c.transfer.id, c.origin) not in current:
+                h, p = touched.get(receiver, (c.hop, 0.0))
+                touched[receiver] = (min(h, c.hop), p)
         for c in exp.contributions:
             receiver = c.receiver
             if receiver is None or receiver == node:
@@ -186,6 +200,17 @@ class TraceEngine:
         origins = max(1, len(self.ctx.stolen))
         return sum(self.ctx.share(e.origin, e.origin_amount) for e in endpoints
                    if not e.origin.startswith("inferred:")) / origins
+
+
+def _busy_labelled(ctx: TraceContext, node: Address, history: Sequence[Transfer]) -> bool:
+    """Someone's infrastructure, not a launderer's wallet: labelled with a non-terminal category that is not a
+    person's (a router or pool imported as "other"/"defi") and paid by many distinct senders. Such an address is
+    a busy stop, not a wallet to expand (and re-expand) -- its outflows are other users' money."""
+    categories = {lab.category for lab in ctx.labels.labels_of(node.chain, node.value)}
+    if not categories & INFRASTRUCTURE_CATEGORIES:
+        return False
+    senders = {t.from_address for t in history if t.to_address == node.value}
+    return len(senders) >= BUSY_LABELLED_SENDERS
 
 
 def _confidence(incoming: Sequence[Contribution]) -> float:

@@ -3,15 +3,20 @@
 With ``--tx`` the stolen value is what the seed received in the theft transaction. Otherwise it is every inflow
 from ``since`` on, except noise: zero-value and failed transfers, look-alike/fake tokens, and dust -- inflows below
 ``SEED_DUST_FRACTION`` of the largest inflow of the same asset (strangers "dusting" a famous exploiter address).
+
+An unpriced token is loot only when it came from someone who also sent the seed priced value (the victim); a
+worthless token airdropped to a famous exploiter address by a stranger is not stolen. The analyst overrides
+both rules by naming the stolen assets (``tracer trace --asset``): then exactly the named assets are loot.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from chains.base import ChainAdapter, UtxoAdapter
 from db.records import THEFT_PARENT, Contribution
+from tracer.engine.ports import PriceLookup
 from tracer.engine.utxo import output_transfer
 from tracer.model import Address, Evidence, EvidenceClass, Transfer
 
@@ -62,6 +67,31 @@ def drop_noise(candidates: Sequence[Transfer]) -> list[Transfer]:
         largest[t.asset.key] = max(largest.get(t.asset.key, 0), t.amount)
     return [t for t in clean
             if t.amount * SEED_DUST_FRACTION_DEN >= largest[t.asset.key] * SEED_DUST_FRACTION_NUM]
+
+
+def names_asset(names: Collection[str], transfer: Transfer) -> bool:
+    """Whether an analyst's ``--asset`` names match the transfer's asset (symbol, contract or asset key)."""
+    asset = transfer.asset
+    wanted = {n.strip().lower() for n in names}
+    return bool(wanted & {asset.symbol.lower(), asset.key.lower(), (asset.contract or "").lower()} - {""})
+
+
+def stolen_assets(inflows: Sequence[Transfer], prices: PriceLookup | None,
+                  named: Collection[str] = ()) -> list[Transfer]:
+    """The inflows that are loot (see the module docstring): named assets, else priced value and whatever the
+    senders of priced value sent too. Without a price table (or nothing priced) every inflow counts."""
+    if named:
+        return [t for t in inflows if names_asset(named, t)]
+    if prices is None:
+        return list(inflows)
+
+    def priced(t: Transfer) -> bool:
+        return prices.price_on(t.asset.symbol, t.timestamp.date().isoformat()) is not None
+
+    victims = {t.from_address for t in inflows if priced(t)}
+    if not victims:
+        return list(inflows)
+    return [t for t in inflows if priced(t) or t.from_address in victims]
 
 
 def seed_contributions(node: Address, inflows: Sequence[Transfer]) -> list[Contribution]:

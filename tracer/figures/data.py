@@ -246,7 +246,7 @@ def best_label(labels: Mapping[tuple[str, str], list[Mapping[str, Any]]], chain:
     return str(found[0]["label"]) if found else ""
 
 
-UNACCOUNTED_REASONS = frozenset({"below_min_value", "hop_limit", "address_budget", "unresolved", "fees"})
+UNACCOUNTED_REASONS = frozenset({"below_min_value", "hop_limit", "address_budget", "keeps_receiving", "unresolved", "fees"})
 """Stop reasons that are limits of the trace, not exits (the export also lists them in summary.unaccounted)."""
 
 

@@ -1,0 +1,101 @@
+"""Engine invariants on single worlds of the family (issue 13 items 1, 2, 5, 6, 7), one variant at a time.
+
+Each test generates one small world with the variant that exposed a gap, serves it over loopback HTTP, traces it
+into a fresh SQLite store with the CLI's defaults and checks the engine's answer against the world's truth.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from db.labels import LabelStore
+from db.store import Store
+from tests.e2e.harness import settings_for
+from tracer.cli.demo import _import_world_prices
+from tracer.cli.wiring import build
+from tracer.errors import ConservationViolation
+from tracer.evaluation import WorldScore, score_world
+from tracer.export import build_export
+from tracer.labels.importer import import_file
+from tracer.model import Address, CaseParameters, Chain, Seed
+from tracer.sandbox.launch import start_sandbox
+from tracer.tracing import run_case
+
+CHAINS = (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON)
+
+
+def traced_world(tmp: Path, seed: int, variant: str, params: CaseParameters | None = None
+                 ) -> tuple[WorldScore, dict[str, Any], dict[str, Any]]:
+    """Generate, serve, trace and score one world (the bench's recipe)."""
+    sandbox = start_sandbox(seed, "small", out_dir=tmp / "sandbox", variant=variant)
+    try:
+        settings = settings_for(sandbox, tmp / "case.db")
+        store = Store.open(settings.database_url)
+        import_file(LabelStore(store.engine), sandbox.labels_path, source="sandbox")
+        _import_world_prices(store, sandbox)
+        wiring = build(settings, store, CHAINS)
+        seeds = [Seed(Address(Chain.ETHEREUM, sandbox.truth.exploiter))]
+        outcome = run_case(store, wiring.services, "world", seeds, params or CaseParameters(match_instant=True))
+        assert outcome.finished
+        doc = build_export(store, "world", wiring.labels)
+        truth = json.loads(sandbox.truth_path.read_text(encoding="utf-8"))
+        score = score_world(doc, truth, requests=wiring.requests())
+        store.engine.dispose()
+    finally:
+        sandbox.stop()
+    return score, doc, truth
+
+
+def test_an_airdropped_unpriced_token_is_not_stolen(tmp_path: Path) -> None:
+    score, doc, truth = traced_world(tmp_path, 3, "airdrop")
+    assert score.phantom == {}
+    token = truth["noise"]["airdrop_tokens"][0]
+    assert not any(t["asset"].endswith(token) for t in doc["transfers"])
+
+
+def test_the_analyst_can_name_the_airdropped_token_as_stolen(tmp_path: Path) -> None:
+    _score, doc, truth = traced_world(tmp_path, 3, "airdrop", CaseParameters(match_instant=True, assets=("DROP",)))
+    token = truth["noise"]["airdrop_tokens"][0]
+    origins = {o for e in doc["endpoints"] for o in e.get("origins", {})}
+    assert origins and all(o.endswith(token) for o in origins), origins
+
+
+def test_waves_conserve_exactly_and_a_tampered_store_fails_export_loudly(tmp_path: Path) -> None:
+    score, _doc, _truth = traced_world(tmp_path, 5, "waves,shared")
+    assert all(diff == 0 for diff in score.conservation.values()) and score.phantom == {}
+    store = Store.open(f"sqlite:///{tmp_path / 'case.db'}")
+    build_export(store, "world")  # both invariants hold on the real trace
+    with store.engine.begin() as conn:  # a THORChain payout reached without its link: refused
+        conn.execute(text("DELETE FROM links WHERE id = (SELECT MIN(id) FROM links WHERE kind = 'bridge' "
+                          "AND to_chain = 'bitcoin')"))
+    with pytest.raises(ConservationViolation, match="crossing.* without the link"):
+        build_export(store, "world")
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE endpoints SET origin_amount = origin_amount + 1 "
+                          "WHERE id = (SELECT MIN(id) FROM endpoints WHERE origin NOT LIKE 'inferred:%')"))
+    with pytest.raises(ConservationViolation, match=r"\+1 base units"):
+        build_export(store, "world")
+    store.engine.dispose()
+
+
+def test_a_shared_instant_exchange_links_only_the_launderers_payouts(tmp_path: Path) -> None:
+    # Other users' near-equal orders minutes apart: amount/time picked a stranger's payout (precision 1/2) and
+    # matched one deposit twice (once per origin); the quote and both-ways uniqueness get every pair right.
+    score, doc, _truth = traced_world(tmp_path, 4, "shared")
+    assert score.link_precision["instant_exchange"].value == 1.0, str(score.link_precision["instant_exchange"])
+    assert score.link_recall["instant_exchange"].value == 1.0 and score.missing_crossings == ()
+    deposits = [lk["from_tx"] for lk in doc["links"] if lk["kind"] == "instant_exchange"]
+    assert len(deposits) == len(set(deposits))
+
+
+def test_instant_exchange_payouts_are_found_when_the_daily_close_is_far_from_the_services_rate(tmp_path: Path) -> None:
+    # Seed 20: on both order days the daily closes put the service's executed rate ~5 % away, outside a 5 %
+    # slack: both payouts were missed (0/2). Precision is kept by uniqueness and the shared quote, not the band.
+    score, _doc, _truth = traced_world(tmp_path, 20, "all")
+    assert str(score.link_recall["instant_exchange"]) == "2/2"
+    assert score.link_precision["instant_exchange"].value == 1.0
