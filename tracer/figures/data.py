@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from tracer.summary import UNACCOUNTED_REASONS as SUMMARY_UNACCOUNTED
+
 Doc = Mapping[str, Any]
 ZERO = Decimal(0)
 
@@ -246,7 +248,8 @@ def best_label(labels: Mapping[tuple[str, str], list[Mapping[str, Any]]], chain:
     return str(found[0]["label"]) if found else ""
 
 
-UNACCOUNTED_REASONS = frozenset({"below_min_value", "hop_limit", "address_budget", "keeps_receiving", "unresolved", "fees"})
+# One list of the reasons that leave value unaccounted: the summary's (the figures must agree with summary.csv).
+UNACCOUNTED_REASONS = frozenset(reason.value for reason in SUMMARY_UNACCOUNTED)
 """Stop reasons that are limits of the trace, not exits (the export also lists them in summary.unaccounted)."""
 
 
