@@ -117,3 +117,17 @@ def test_sankey_says_when_the_exits_do_not_hold_the_stolen_value(sample_doc: dic
     assert "less than was stolen" in note and "scaled by" in note
     caption = _plain(_figures(doc)["sankey"].layout.annotations[0].text)
     assert "less than was stolen" in caption
+
+
+def test_every_priced_figure_names_its_price_source(export: dict[str, Any]) -> None:
+    """One USD truth (issue 14 item 4): the figures say where their USD came from, as the export does."""
+    doc = json.loads(json.dumps(export))
+    doc.setdefault("meta", {})["price_source"] = {"source": "coingecko", "version": "412 rows #1a2b3c",
+                                                  "precedence": "imports > coingecko > bundled", "rank": 1}
+    priced = data.valuation(doc).priced
+    for name, fig in _figures(doc).items():
+        words = " ".join(_plain(a.text) for a in fig.layout.annotations)
+        if priced and name != "annex":
+            assert "prices: coingecko 412 rows #1a2b3c" in words, name
+        else:  # an unpriced export draws asset units: no price source to name
+            assert "prices:" not in words, name

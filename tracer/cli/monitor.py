@@ -158,7 +158,7 @@ def monitor_command(
                     warn(f"{exc}; skipping this cycle")
                 else:
                     _deliver(store, monitor, report)
-                    _show(report, json_out)
+                    _show(report, json_out, webhook=url is not None)
                 first = False
                 if once:
                     return
@@ -193,7 +193,7 @@ def _deliver(store: Store, monitor: Monitor, report: CycleReport) -> None:
         lock.release()
 
 
-def _show(report: CycleReport, json_out: bool) -> None:
+def _show(report: CycleReport, json_out: bool, webhook: bool = False) -> None:
     if json_out:
         print_json({"watched": report.watched, "checked": report.checked, "moved": report.moved,
                     "new_alerts": [{"chain": a.chain.value, "address": a.address, "tx_hash": a.tx_hash,
@@ -213,4 +213,5 @@ def _show(report: CycleReport, json_out: bool) -> None:
                  f"{len(report.new_alerts)} new alerts, {report.requests} requests, {report.seconds:.1f} s"
                  + (f"; extended {', '.join(report.extended_cases)}" if report.extended_cases else "")
                  + (f"; {report.new_watches} wallets added to the watchlist" if report.new_watches else "")
-                 + (f"; {report.undelivered} alerts await webhook delivery" if report.undelivered else ""))
+                 # without a webhook there is nothing to deliver to: no nag (alerts are in the store: `tracer alerts`)
+                 + (f"; {report.undelivered} alerts await webhook delivery" if report.undelivered and webhook else ""))

@@ -102,6 +102,12 @@ class Valuation:
     prices: Mapping[str, Decimal]
     priced: bool
     unit: str
+    source: str = ""
+    """Where the USD came from (export ``meta.price_source``), e.g. ``coingecko 412 rows #1a2b``; '' unpriced."""
+
+    def usd_units(self, what: str) -> str:
+        """A caption's unit line for priced figures: ``what`` and the price source (one USD truth, issue 14)."""
+        return f"{what} (prices: {self.source})" if self.source else what
 
     def of(self, asset: str, amount: Decimal, usd: Decimal | None = None) -> Decimal:
         """Value of ``amount`` whole units (``usd``, when priced and known, wins); unvalued assets give 0."""
@@ -146,10 +152,17 @@ def valuation(doc: Doc) -> Valuation:
     """The case's common value scale (see :class:`Valuation`)."""
     stolen = doc["summary"]["stolen"]
     if stolen and all(s.get("usd") is not None for s in stolen):
-        return Valuation(_through_links(doc, _usd_prices(doc)), True, "USD")
+        return Valuation(_through_links(doc, _usd_prices(doc)), True, "USD", _price_source(doc))
     prices: dict[str, Decimal] = {str(s["asset"]): Decimal(1) for s in stolen}
     symbol = str(max(stolen, key=lambda s: Decimal(s["amount"]))["asset"]).split("@", 1)[0] if stolen else "unit"
     return Valuation(_through_links(doc, prices), False, f"{symbol}-eq")
+
+
+def _price_source(doc: Doc) -> str:
+    source = (doc.get("meta") or {}).get("price_source") or {}
+    if not source.get("source"):
+        return ""
+    return f"{source['source']} {source['version']}" if source.get("version") else str(source["source"])
 
 
 def _through_links(doc: Doc, known: Mapping[str, Decimal]) -> dict[str, Decimal]:

@@ -131,7 +131,7 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
          "showarrow": False, "font": {"size": style.MIN_FONT_PX}} for i in range(layers + 1)]
     y = draw_legend(fig, annotations, keys, nodes, styles, graph_bottom + 12)
     y = draw_key(annotations, list(keys.values()), y + 8)
-    unit = "USD at transfer time" if valuation.priced else f"{valuation.unit} (no prices in the export)"
+    unit = valuation.usd_units("USD at transfer time") if valuation.priced else f"{valuation.unit} (no prices in the export)"
     cap = style.caption(case, unit, as_of, *style.wrap(
         "Numbers in the markers refer to the key: label or address and the value received (full addresses in "
         "flowgraph_nodes.csv). Line width ∝ value. +N: N more addresses reached by the smaller flows, grouped "

@@ -179,7 +179,7 @@ def build_sankey(links: pd.DataFrame, *, case: str, as_of: Any, stolen_text: str
         if cat in present:
             fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=style.esc(cat),
                                      marker={"size": 12, "symbol": "square", "color": style.CATEGORY_COLOURS[cat]}))
-    units = ("USD at theft-day prices" if valuation.priced else
+    units = (valuation.usd_units("USD at theft-day prices") if valuation.priced else
              f"{valuation.unit} (unpriced: stolen assets 1:1, others at the case's bridge/swap rates)")
     cap = style.caption(case, units, as_of, *style.wrap(
         f"Each column sums to the stolen {stolen_text}; swap and bridge proceeds continue that value. Band "

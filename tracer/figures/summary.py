@@ -117,7 +117,7 @@ def build_summary(table: pd.DataFrame, *, case: str, as_of: datetime, valuation:
                           "font": {"size": style.MIN_FONT_PX, "color": "#444444" if row.span else "#222222"}})
             x += COLUMN_PX[i]
         y = bottom
-    value = "USD at theft-day prices" if valuation.priced else f"{valuation.unit} (no prices in the export)"
+    value = valuation.usd_units("USD at theft-day prices") if valuation.priced else f"{valuation.unit} (no prices in the export)"
     counted = sum(1 for c in table.category if not str(c).startswith("inferred") and c != "total")
     inferred = sum(1 for c in table.category if str(c).startswith("inferred"))
     cap = style.caption(case, value, as_of, *style.wrap(

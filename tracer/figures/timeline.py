@@ -57,7 +57,7 @@ def build_timeline(daily: pd.DataFrame, holders: pd.DataFrame, *, case: str, as_
             marker={"size": 4}, name="wallets holding", showlegend=False,
             hovertemplate="%{x}: %{y} wallets<extra></extra>",
         ), row=2, col=1)
-    what = "USD millions at transfer time" if valuation.priced else f"{valuation.unit} (no prices in the export)"
+    what = valuation.usd_units("USD millions at transfer time") if valuation.priced else f"{valuation.unit} (no prices in the export)"
     floor = "100 USD" if valuation.priced else f"0.01 {valuation.unit}"
     theft = f" ({stolen_text})" if stolen_text else ""
     lines = [*style.wrap(f"Bars: value moved each day by route, tainted share (funds that move twice count twice). "
