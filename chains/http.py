@@ -343,8 +343,10 @@ class HttpClient:
             if remaining <= 0:
                 raise DeadlineExceeded(f"{self.name}: no answer within {self.timeout:g} s for {key}")
             try:
-                resp = self.session.get(target, params=query or None, headers=self.headers,
-                                        timeout=(remaining, remaining), stream=True, allow_redirects=False)
+                resp = _headers_within(
+                    lambda: self.session.get(target, params=query or None, headers=self.headers,
+                                             timeout=(remaining, remaining), stream=True, allow_redirects=False),
+                    remaining, f"{self.name}: no status line and headers within {self.timeout:g} s for {key}")
             except requests.ConnectionError as exc:
                 if not isinstance(exc, requests.Timeout):  # refused / DNS / no route: the short connect budget
                     raise _Unreachable(f"{self.name}: {type(exc).__name__} for {key}", type(exc).__name__) from None
@@ -408,6 +410,42 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
     return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def _headers_within(send: Callable[[], requests.Response], seconds: float, late: str) -> requests.Response:
+    """``send()`` (which returns once the status line and headers are in), waited for at most ``seconds``.
+
+    The socket timeout bounds each read, not their sum: a server trickling its headers a byte at a time would
+    hold the request for ever. The exchange runs on a daemon worker; past the deadline it is abandoned (a response
+    that still arrives is closed, never pooled) and :class:`DeadlineExceeded` is raised with ``late``.
+    """
+    done = threading.Event()
+    guard = threading.Lock()
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            resp = send()
+        except BaseException as exc:  # handed to the waiting thread, which maps it like a direct call
+            box["error"] = exc
+        else:
+            with guard:
+                if box.get("abandoned"):
+                    resp.close()
+                else:
+                    box["resp"] = resp
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="http-headers", daemon=True).start()
+    if not done.wait(max(0.0, seconds)):
+        with guard:
+            if "resp" not in box and "error" not in box:
+                box["abandoned"] = True
+                raise DeadlineExceeded(late)
+    if "error" in box:
+        raise box["error"]
+    return box["resp"]  # type: ignore[no-any-return]
 
 
 def _read_body(resp: requests.Response, deadline: float, cap: int, what: str, timeout: float) -> bytes:
