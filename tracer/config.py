@@ -46,6 +46,7 @@ class Settings:
     confirmations: int = 12  # blocks below the tip treated as final (archive, monitor)
     webhook_url: str | None = None
     rpc_urls: Mapping[str, str] = field(default_factory=dict)  # chain -> JSON-RPC URL (TRACER_RPC_URL_<CHAIN>)
+    sources: Mapping[str, str] = field(default_factory=dict)  # chain -> "etl:PATH" (TRACER_SOURCE_<CHAIN>)
     etherscan_api_key: str | None = field(default=None, repr=False)
     trongrid_api_key: str | None = field(default=None, repr=False)
     coingecko_api_key: str | None = field(default=None, repr=False)
@@ -63,7 +64,7 @@ class Settings:
             values.update(_read_toml(path))
         known = {f.name: f for f in fields(cls)}
         for name in known:
-            if name in ("rpc_urls",) or name.endswith("_api_key"):
+            if name in ("rpc_urls", "sources") or name.endswith("_api_key"):
                 continue
             raw = env.get(f"TRACER_{name.upper()}")
             if raw is not None and raw != "":
@@ -73,6 +74,10 @@ class Settings:
             if key.startswith("TRACER_RPC_URL_") and value:
                 rpc[key.removeprefix("TRACER_RPC_URL_").lower()] = value
         values["rpc_urls"] = rpc
+        sources = dict(values.pop("sources", {}) or {})  # type: ignore[call-overload]
+        sources.update({k.removeprefix("TRACER_SOURCE_").lower(): v for k, v in env.items()
+                        if k.startswith("TRACER_SOURCE_") and v})
+        values["sources"] = sources
         values["etherscan_api_key"] = env.get("ETHERSCAN_API_KEY") or None
         values["trongrid_api_key"] = env.get("TRONGRID_API_KEY") or None
         values["coingecko_api_key"] = env.get("TRACER_COINGECKO_API_KEY") or None

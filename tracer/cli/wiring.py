@@ -15,6 +15,7 @@ from chains.esplora.adapter import EsploraAdapter
 from chains.esplora.client import EsploraClient
 from chains.etherscan.adapter import EtherscanAdapter
 from chains.etherscan.client import EtherscanClient
+from chains.etl import etl_adapter, parse_source
 from chains.http import HttpClient
 from chains.midgard.client import MidgardClient
 from chains.midgard.resolver import MidgardResolver
@@ -70,7 +71,9 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     clients: list[HttpClient] = []
     timeout = settings.http_timeout
     for chain in dict.fromkeys(chains):
-        if chain.is_evm:
+        if (etl_path := parse_source(settings.sources.get(chain.value, ""))) is not None:
+            adapters[chain] = etl_adapter(chain, etl_path)  # bulk files (chains/etl): no HTTP client
+        elif chain.is_evm:
             eclient = EtherscanClient(session, settings.etherscan_url, settings.etherscan_api_key or "",
                                       EVM_CHAIN_IDS[chain], rate=settings.etherscan_rate, archive=archive,
                                       timeout=timeout)
