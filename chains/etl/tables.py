@@ -8,7 +8,7 @@ text (wei does not fit 64 bits; callers convert with ``int``); Parquet and JSON 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,20 @@ class EtlTables:
             cur = self._con.execute(sql, list(params))
             names = [d[0] for d in cur.description or ()]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def stream(self, sql: str, batch: int = 50_000) -> Iterator[tuple[Any, ...]]:
+        """Rows of a large query in batches (a private cursor; the result is never held whole in memory)."""
+        with self._lock:
+            cur = self._con.cursor()
+        cur.execute(sql)
+        while rows := cur.fetchmany(batch):
+            yield from rows
+        cur.close()
+
+    def copy_to(self, sql: str, path: Path) -> None:
+        """Write a query's result as Parquet."""
+        with self._lock:
+            self._con.execute(f"COPY ({sql}) TO {_quote(str(path))} (FORMAT parquet)")
 
     def close(self) -> None:
         """Release the connection."""

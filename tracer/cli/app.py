@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tracer.cli.demo",
     "tracer.cli.monitor",
     "tracer.cli.prices",
+    "tracer.cli.bulk",
 )
 
 
