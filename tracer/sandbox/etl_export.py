@@ -53,7 +53,7 @@ def export_world(world: World, out: Path, *, fmt: str = "csv", phase: int = 1,
 def _write_partitioned(folder: Path, table: str, rows: Rows, fmt: str, size: int) -> None:
     parts: dict[int, Rows] = defaultdict(list)
     for row in rows:
-        block = int(row.get("block_number", row.get("number", 0)))
+        block = int(row["block_number"] if "block_number" in row else row["number"])
         parts[block // size * size].append(row)
     for start, chunk in sorted(parts.items()):
         end = start + size - 1
