@@ -275,3 +275,26 @@ class PriceRow(Base):
     day: Mapped[str] = mapped_column(String(10), doc="YYYY-MM-DD UTC")
     close_usd: Mapped[str] = mapped_column(String(40), doc="decimal string, never float")
     source: Mapped[str] = mapped_column(String(80))
+
+
+class BulkClusterRow(Base):
+    """An address of a whole-chain cluster imported from ``tracer bulk cluster`` (multi-address clusters only)."""
+
+    __tablename__ = "bulk_clusters"
+    chain: Mapped[str] = mapped_column(String(20), primary_key=True)
+    address: Mapped[str] = mapped_column(String(120), primary_key=True)
+    cluster: Mapped[str] = mapped_column(String(120), index=True, doc="smallest address of the cluster")
+
+
+class BulkClusterMergeRow(Base):
+    """One merge behind an imported cluster: ``a`` and ``b`` share an owner because of ``tx_hash``."""
+
+    __tablename__ = "bulk_cluster_merges"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    chain: Mapped[str] = mapped_column(String(20))
+    cluster: Mapped[str] = mapped_column(String(120), index=True)
+    a: Mapped[str] = mapped_column(String(120))
+    b: Mapped[str] = mapped_column(String(120))
+    heuristic: Mapped[str] = mapped_column(String(20), doc="cioh | change")
+    tx_hash: Mapped[str] = mapped_column(String(80))
+    confidence: Mapped[float] = mapped_column(Float)

@@ -73,3 +73,30 @@ def export_etl(
             stdout.print(f"export TRACER_SOURCE_{chain.upper()}=etl:{(out / chain).resolve()}", soft_wrap=True)
 
     run(body)
+
+
+clusters_app = typer.Typer(help="Whole-chain clusters in the case store.", no_args_is_help=True)
+app.add_typer(clusters_app, name="clusters")
+
+
+@clusters_app.command("import")
+def clusters_import(
+    result_dir: Path = typer.Argument(..., help="The --out folder of `tracer bulk cluster`."),
+    chain: str = typer.Option("bitcoin", "--chain", help="Chain the clusters belong to."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Load the multi-address clusters and their merges; traces then inherit labels through them."""
+
+    def body() -> None:
+        from db.session import open_database
+        from tracer.bulk.store import import_clusters
+        from tracer.cli.common import STATE, print_json
+        from tracer.model import Chain
+
+        counts = import_clusters(open_database(STATE.get_settings().database_url), result_dir, Chain(chain))
+        if as_json:
+            print_json({"addresses": counts.addresses, "clusters": counts.clusters, "merges": counts.merges})
+        else:
+            stdout.print(f"imported {counts.clusters} clusters ({counts.addresses} addresses, {counts.merges} merges)")
+
+    run(body)

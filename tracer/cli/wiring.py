@@ -27,8 +27,10 @@ from db.prices import PriceTable
 from db.store import Store
 from heuristics.bridges.registry import KNOWN_BRIDGES
 from tracer import __version__
+from tracer.bulk.labels import BulkClusterIndex
+from tracer.bulk.store import BulkClusterTable
 from tracer.config import Settings
-from tracer.labels.index import LabelIndex, load_index
+from tracer.labels.index import LabelIndex
 from tracer.model import EVM_CHAIN_IDS, Category, Chain, Label, LabelConfidence
 
 DEFAULT_CHAINS: tuple[Chain, ...] = (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON)
@@ -96,7 +98,7 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     if prices.count() == 0:
         prices.import_bundled()  # daily USD closes shipped with the package (CoinGecko via sablier, MIT)
     label_store = LabelStore(store.engine)
-    index = load_index(label_store)
+    index = BulkClusterIndex(label_store.active_labels(), BulkClusterTable(store.engine))  # + imported clusters
     index.add_all(known_bridge_labels())
     return Wiring(store, adapters, MidgardResolver(mclient), index, label_store.active_versions(), prices, clients)
 
