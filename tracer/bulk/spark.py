@@ -46,7 +46,7 @@ def _table(spark: Any, root: Path, name: str) -> Any | None:
             paths = [str(single)]
         if paths:
             r = spark.read.option("header", "true") if reader == "csv" else spark.read
-            return getattr(r, reader)(paths)
+            return r.format(reader).load(paths)
     return None
 
 

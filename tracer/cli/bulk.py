@@ -51,6 +51,65 @@ def cluster(
     run(body)
 
 
+@bulk_app.command("mixers")
+def mixers(
+    input_dir: Path = typer.Option(..., "--input", help="Pool events (tornado-cli deposits_*/withdrawals_*.json)."),
+    out: Path | None = typer.Option(None, "--out", help="Also write mixer_links/ (Parquet) and summary.json here."),
+    chain: str = typer.Option("ethereum", "--chain", help="Chain of the pools."),
+    transactions: Path | None = typer.Option(None, "--transactions", help="ethereum-etl export (transactions) for "
+                                             "depositors, gas prices and relayers."),
+    store: bool = typer.Option(True, "--store/--no-store", help="Load the links into the case store for traces."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Link every withdrawal of the pools to candidate deposits (heuristic, confidence); traces then use them."""
+
+    def body() -> None:
+        from collections import Counter
+
+        from tracer.bulk.mixers import link_rows, run_mixers
+        from tracer.model import Chain
+
+        result = run_mixers(input_dir, Chain(chain), transactions)
+        rows = link_rows(Chain(chain), result.links)
+        by_heuristics = Counter(str(r["heuristics"]) for r in rows)
+        summary = {"pools": result.pools, "deposits": result.deposits, "withdrawals": result.withdrawals,
+                   "links": len(rows), "by_heuristics": dict(sorted(by_heuristics.items())),
+                   "skipped_files": list(result.skipped_files)}
+        if out is not None:
+            _write_links(out, rows, summary)
+        if store:
+            from db.session import open_database
+            from tracer.bulk.mixer_store import store_links
+            from tracer.cli.common import STATE
+
+            store_links(open_database(STATE.get_settings().database_url), Chain(chain), rows)
+        if as_json:
+            stdout.print_json(data=summary)
+        else:
+            stdout.print(f"{result.pools} pools, {result.deposits} deposits, {result.withdrawals} withdrawals: "
+                         f"{len(rows)} candidate links {dict(by_heuristics)}")
+
+    run(body)
+
+
+def _write_links(out: Path, rows: list[dict[str, object]], summary: dict[str, object]) -> None:
+    import json
+    import shutil
+
+    import duckdb
+    import pandas as pd
+
+    folder = out / "mixer_links"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    frame = pd.DataFrame(rows)
+    con = duckdb.connect()
+    con.register("links", frame)
+    con.execute(f"COPY links TO '{folder / 'part-0.parquet'}' (FORMAT parquet)")
+    con.close()
+    (out / "summary.json").write_text(json.dumps(summary, sort_keys=True) + "\n", encoding="utf-8")
+
+
 @sandbox_app.command("export-etl")
 def export_etl(
     out: Path = typer.Argument(..., help="Folder to write <chain>/<table>/start_block=…/end_block=…/ files into."),

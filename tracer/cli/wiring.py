@@ -28,6 +28,7 @@ from db.store import Store
 from heuristics.bridges.registry import KNOWN_BRIDGES
 from tracer import __version__
 from tracer.bulk.labels import BulkClusterIndex
+from tracer.bulk.mixer_store import StoredMixerLinks
 from tracer.bulk.store import BulkClusterTable
 from tracer.config import Settings
 from tracer.labels.index import LabelIndex
@@ -98,7 +99,8 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     if prices.count() == 0:
         prices.import_bundled()  # daily USD closes shipped with the package (CoinGecko via sablier, MIT)
     label_store = LabelStore(store.engine)
-    index = BulkClusterIndex(label_store.active_labels(), BulkClusterTable(store.engine))  # + imported clusters
+    index = BulkClusterIndex(label_store.active_labels(), BulkClusterTable(store.engine),  # + bulk results
+                             StoredMixerLinks(store.engine))
     index.add_all(known_bridge_labels())
     return Wiring(store, adapters, MidgardResolver(mclient), index, label_store.active_versions(), prices, clients)
 
