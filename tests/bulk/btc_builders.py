@@ -36,12 +36,15 @@ def addr(n: int) -> str:
     return f"bc1q{n:038d}"
 
 
-def chain_world(length: int) -> list[Tx]:
-    """A peel chain with two-input spends: every hop co-spends with a fresh address -> one long cluster
-    (the worst case for label propagation: diameter ~ length)."""
+def chain_world(length: int, start: int = 0) -> list[Tx]:
+    """A peel chain with two-input spends: every hop co-spends with a fresh address -> one long cluster of
+    ``length + 1`` addresses (the worst case for label propagation: diameter ~ length). Addresses and tx ids are
+    numbered from ``start`` so that several chains can share one export."""
     txs: list[Tx] = []
-    for i in range(length):
-        txs.append((f"{i:064x}", i, [(addr(2 * i), 70_000_001), (addr(2 * i + 2), 50_000_003)],
+    for n in range(length):
+        i = start + n
+        a, b = (addr(2 * start), addr(2 * i + 2)) if n == 0 else (addr(2 * i), addr(2 * i + 2))
+        txs.append((f"{i:064x}", i, [(a, 70_000_001), (b, 50_000_003)],
                     [(addr(10_000 + i), 60_000_000), (addr(20_000 + i), 59_990_000)]))
     return txs
 

@@ -14,36 +14,39 @@ from tracer.bulk.spark import cluster_spark
 from tracer.sandbox.etl_export import export_world
 from tracer.sandbox.generator import generate_world
 
+LONG, SHORT = 24, 6  # co-spend chains of 25 and 7 addresses
+
 
 def _assignment(out: Path) -> dict[str, str]:
-    rows = duckdb.sql(f"SELECT address, cluster FROM read_parquet('{out}/clusters/*.parquet')").fetchall()
-    return dict(rows)
+    return dict(duckdb.sql(f"SELECT address, cluster FROM read_parquet('{out}/clusters/*.parquet')").fetchall())
 
 
-def test_peel_chain_with_coinjoin_same_clusters_on_both_engines(tmp_path: Path, spark: Any) -> None:
-    txs = chain_world(40) + [whirlpool(100, 50_000)]
+def test_local_and_spark_engines_agree_on_chains_coinjoin_and_guard(tmp_path: Path, spark: Any) -> None:
+    txs = chain_world(LONG) + chain_world(SHORT, start=1_000) + [whirlpool(5_000, 50_000)]
     src = write_export(tmp_path / "in", txs)
-    local = cluster_local(src, tmp_path / "local")
-    dist = cluster_spark(src, tmp_path / "spark", spark=spark)
+    local = cluster_local(src, tmp_path / "local", max_cluster_size=20)
+    dist = cluster_spark(src, tmp_path / "spark", spark=spark, max_cluster_size=20)
     assert local == dist
     clusters = _assignment(tmp_path / "local")
     assert clusters == _assignment(tmp_path / "spark")
-    # the 41 co-spending addresses of the chain are one cluster named by the smallest address
-    assert {clusters[addr(2 * i)] for i in range(41)} == {addr(0)}
+    # the short chain is one cluster named by its smallest address; the long one (25 > 20) was dissolved
+    assert {clusters[addr(2 * i)] for i in range(1_000, 1_000 + SHORT + 1)} == {addr(2_000)}
+    assert all(clusters[addr(2 * i)] == addr(2 * i) for i in range(LONG + 1))
+    assert (local.multi_clusters, local.refused_clusters, local.merges) == (1, 1, SHORT)
     # the Whirlpool round merged nobody
     assert local.coinjoins_skipped == 1
     assert len({clusters[addr(50_000 + k)] for k in range(5)}) == 5
-    merges = duckdb.sql(f"SELECT a, b, heuristic, tx_hash FROM read_parquet('{tmp_path}/local/merges/*.parquet') "
-                        f"WHERE b = '{addr(2)}'").fetchall()
-    assert merges == [(addr(0), addr(2), "cioh", f"{0:064x}")]
+    for engine in ("local", "spark"):
+        merges = duckdb.sql(f"SELECT cluster, a, b, heuristic, tx_hash FROM "
+                            f"read_parquet('{tmp_path}/{engine}/merges/*.parquet') WHERE b = '{addr(2_004)}'")
+        assert merges.fetchall() == [(addr(2_000), addr(2_002), addr(2_004), "cioh", f"{1_001:064x}")]
 
 
-def test_supercluster_guard_dissolves_on_both_engines(tmp_path: Path, spark: Any) -> None:
-    src = write_export(tmp_path / "in", chain_world(12) + [whirlpool(100, 50_000)])
-    local = cluster_local(src, tmp_path / "local", max_cluster_size=10)
-    dist = cluster_spark(src, tmp_path / "spark", spark=spark, max_cluster_size=10)
-    assert local == dist and local.refused_clusters == 1 and local.merges == 0
-    assert all(a == c for a, c in _assignment(tmp_path / "local").items())
+def test_the_long_chain_is_one_cluster_without_the_guard(tmp_path: Path) -> None:
+    src = write_export(tmp_path / "in", chain_world(LONG))
+    summary = cluster_local(src, tmp_path / "out")
+    assert (summary.multi_clusters, summary.merges, summary.refused_clusters) == (1, LONG, 0)
+    assert set(_assignment(tmp_path / "out").values()) >= {addr(0)}
 
 
 def test_sandbox_world_nested_parquet_and_flat_csv_same_digest(tmp_path: Path) -> None:
