@@ -138,7 +138,8 @@ class EtlBitcoinAdapter(EsploraAdapter):
     name = "etl"
     capabilities = frozenset({Capability.NATIVE, Capability.UTXO, Capability.BALANCES})
 
-    def __init__(self, path: Path, *, final_block: int | None = None) -> None:
+    def __init__(self, path: Path) -> None:
         self.tables = EtlTables(path, TABLES)
-        # The reader answers exactly the client calls the adapter makes (duck-typed: no HTTP behind it).
-        super().__init__(BitcoinEtlReader(self.tables), final_block=final_block)  # type: ignore[arg-type]
+        # The reader answers exactly the client calls the adapter makes (duck-typed: no HTTP behind it). The
+        # history methods, ``final_block`` included, are the API adapter's own.
+        super().__init__(BitcoinEtlReader(self.tables))  # type: ignore[arg-type]

@@ -38,12 +38,16 @@ class EthereumEtlReader:
         rows = self.t.rows(f"SELECT timestamp FROM blocks WHERE {_b('number')} = ?", [block])
         if rows:
             return as_int(rows[0]["timestamp"])
+        if not self.t.has("transactions"):
+            return 0
         rows = self.t.rows(f"SELECT block_timestamp FROM transactions WHERE {_b('block_number')} = ? LIMIT 1", [block])
         return as_int(rows[0]["block_timestamp"]) if rows else 0
 
     def txlist(self, address: str, start_block: int = 0, end_block: int | None = None, *,
                final_block: int | None = None) -> Iterator[dict[str, Any]]:
         """``txlist`` rows: top-level transactions from or to ``address``."""
+        if not self.t.has("transactions"):
+            return
         receipts = "LEFT JOIN receipts r ON r.transaction_hash = t.hash" if self.t.has("receipts") else ""
         gas_used = "r.gas_used" if receipts else "NULL"
         status = "r.status" if receipts else "NULL"
@@ -118,6 +122,8 @@ class EthereumEtlReader:
 
     def transaction(self, tx_hash: str) -> dict[str, Any] | None:
         """``eth_getTransactionByHash`` shape (decimal strings are accepted by the parsers)."""
+        if not self.t.has("transactions"):
+            return None
         rows = self.t.rows("SELECT * FROM transactions WHERE lower(hash) = ?", [tx_hash.lower()])
         if not rows:
             return None
@@ -168,7 +174,8 @@ class EtlEthereumAdapter(EtherscanAdapter):
     name = "etl"
     capabilities = frozenset({Capability.NATIVE, Capability.INTERNAL, Capability.TOKENS})
 
-    def __init__(self, path: Path, chain: Chain = Chain.ETHEREUM, *, final_block: int | None = None) -> None:
+    def __init__(self, path: Path, chain: Chain = Chain.ETHEREUM) -> None:
         self.tables = EtlTables(path, TABLES)
-        # The reader answers exactly the client calls the adapter makes (duck-typed: no HTTP behind it).
-        super().__init__(EthereumEtlReader(self.tables), chain, final_block=final_block)  # type: ignore[arg-type]
+        # The reader answers exactly the client calls the adapter makes (duck-typed: no HTTP behind it). The
+        # history methods, ``final_block`` included, are the API adapter's own.
+        super().__init__(EthereumEtlReader(self.tables), chain)  # type: ignore[arg-type]

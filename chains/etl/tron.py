@@ -145,7 +145,8 @@ class EtlTronAdapter(TronGridAdapter):
     name = "etl"
     capabilities = frozenset({Capability.NATIVE, Capability.TOKENS})
 
-    def __init__(self, path: Path, *, final_block: int | None = None) -> None:
+    def __init__(self, path: Path) -> None:
         self.tables = EtlTables(path, TABLES)
-        # The reader answers exactly the client calls the adapter makes (duck-typed: no HTTP behind it).
-        super().__init__(TronEtlReader(self.tables), final_block=final_block)  # type: ignore[arg-type]
+        # The reader answers exactly the client calls the adapter makes (duck-typed: no HTTP behind it). The
+        # history methods, ``final_block`` included, are the API adapter's own.
+        super().__init__(TronEtlReader(self.tables))  # type: ignore[arg-type]
