@@ -16,9 +16,9 @@ from tracer.cli.app import app
 from tracer.model import Category, Chain, Label
 
 
-def test_cli_cluster_import_then_labels_flow_through_the_cluster(tmp_path: Path) -> None:
+def test_cli_cluster_import_then_labels_flow_through_the_cluster(tmp_path: Path, cli_env: dict[str, str]) -> None:
     src = write_export(tmp_path / "in", chain_world(6))
-    env = {"TRACER_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}", "TRACER_CONFIG": str(tmp_path / "none.toml")}
+    env = cli_env
     runner = CliRunner()
     done = runner.invoke(app, ["bulk", "cluster", "--input", str(src), "--out", str(tmp_path / "out"), "--json"],
                          env=env)

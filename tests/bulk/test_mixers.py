@@ -19,8 +19,9 @@ from tracer.model import Chain
 EVENTS = SHARED_DATA / "tornado_cash_events" / "ethereum"
 
 
-def test_real_pool_events_every_withdrawal_gets_at_most_one_time_candidate(tmp_path: Path) -> None:
-    env = {"TRACER_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}", "TRACER_CONFIG": str(tmp_path / "none.toml")}
+def test_real_pool_events_every_withdrawal_gets_at_most_one_time_candidate(tmp_path: Path,
+                                                                          cli_env: dict[str, str]) -> None:
+    env = cli_env
     done = CliRunner().invoke(app, ["bulk", "mixers", "--input", str(EVENTS), "--out", str(tmp_path / "out"),
                                     "--json"], env=env)
     assert done.exit_code == 0, done.output
