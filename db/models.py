@@ -294,3 +294,49 @@ class CaseNoteRow(Base):
     day: Mapped[str] = mapped_column(String(10), doc="YYYY-MM-DD UTC")
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class BulkClusterRow(Base):
+    """An address of a whole-chain cluster imported from ``tracer bulk cluster`` (multi-address clusters only)."""
+
+    __tablename__ = "bulk_clusters"
+    chain: Mapped[str] = mapped_column(String(20), primary_key=True)
+    address: Mapped[str] = mapped_column(String(120), primary_key=True)
+    cluster: Mapped[str] = mapped_column(String(120), index=True, doc="smallest address of the cluster")
+
+
+class BulkClusterMergeRow(Base):
+    """One merge behind an imported cluster: ``a`` and ``b`` share an owner because of ``tx_hash``."""
+
+    __tablename__ = "bulk_cluster_merges"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    chain: Mapped[str] = mapped_column(String(20))
+    cluster: Mapped[str] = mapped_column(String(120), index=True)
+    a: Mapped[str] = mapped_column(String(120))
+    b: Mapped[str] = mapped_column(String(120))
+    heuristic: Mapped[str] = mapped_column(String(20), doc="cioh | change")
+    tx_hash: Mapped[str] = mapped_column(String(80))
+    confidence: Mapped[float] = mapped_column(Float)
+
+
+class BulkMixerLinkRow(Base):
+    """A candidate deposit -> withdrawal link of a pool from ``tracer bulk mixers`` (whole pool history)."""
+
+    __tablename__ = "bulk_mixer_links"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    chain: Mapped[str] = mapped_column(String(20))
+    pool: Mapped[str] = mapped_column(String(120))
+    deposit_tx: Mapped[str] = mapped_column(String(80), index=True)
+    deposit_block: Mapped[int]
+    deposit_time: Mapped[int] = mapped_column(doc="unix seconds")
+    depositor: Mapped[str | None] = mapped_column(String(120), default=None)
+    withdrawal_tx: Mapped[str] = mapped_column(String(80))
+    withdrawal_block: Mapped[int]
+    withdrawal_time: Mapped[int] = mapped_column(doc="unix seconds")
+    recipient: Mapped[str] = mapped_column(String(120))
+    relayer: Mapped[str | None] = mapped_column(String(120), default=None)
+    fee: Mapped[str] = mapped_column(String(80), doc="relayer fee, base units as decimal text")
+    heuristics: Mapped[str] = mapped_column(String(200))
+    confidence: Mapped[float] = mapped_column(Float)
+    evidence_class: Mapped[str] = mapped_column(String(2))
+    rule: Mapped[str] = mapped_column(String(120))

@@ -53,6 +53,7 @@ class Settings:
     confirmations: int = 12  # blocks below the tip treated as final (archive, monitor)
     webhook_url: str | None = None
     rpc_urls: Mapping[str, str] = field(default_factory=dict)  # chain -> JSON-RPC URL (TRACER_RPC_URL_<CHAIN>)
+    chain_sources: Mapping[str, str] = field(default_factory=dict)  # chain -> "etl:PATH" (TRACER_SOURCE_<CHAIN>)
     etherscan_api_key: str | None = field(default=None, repr=False)
     trongrid_api_key: str | None = field(default=None, repr=False)
     coingecko_api_key: str | None = field(default=None, repr=False)
@@ -74,7 +75,7 @@ class Settings:
             sources.update(dict.fromkeys(values, CONFIG_FILE_NAME))
         known = {f.name: f for f in fields(cls) if f.name != "sources"}
         for name in known:
-            if name in ("rpc_urls",) or name.endswith("_api_key"):
+            if name in ("rpc_urls", "chain_sources") or name.endswith("_api_key"):
                 continue
             raw = env.get(f"TRACER_{name.upper()}")
             if raw is not None and raw != "":
@@ -86,6 +87,12 @@ class Settings:
                 rpc[key.removeprefix("TRACER_RPC_URL_").lower()] = value
                 sources["rpc_urls"] = "environment"
         values["rpc_urls"] = rpc
+        chain_sources = dict(values.pop("chain_sources", {}) or {})  # type: ignore[call-overload]
+        for key, value in env.items():
+            if key.startswith("TRACER_SOURCE_") and value:
+                chain_sources[key.removeprefix("TRACER_SOURCE_").lower()] = value
+                sources["chain_sources"] = "environment"
+        values["chain_sources"] = chain_sources
         for name, var in (("etherscan_api_key", "ETHERSCAN_API_KEY"), ("trongrid_api_key", "TRONGRID_API_KEY"),
                           ("coingecko_api_key", "TRACER_COINGECKO_API_KEY")):
             values[name] = env.get(var) or None

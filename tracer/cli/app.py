@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tracer.cli.case",
     "tracer.cli.cases",
     "tracer.cli.alerts",
+    "tracer.cli.bulk",
 )
 
 

@@ -16,6 +16,7 @@ from chains.esplora.adapter import EsploraAdapter
 from chains.esplora.client import EsploraClient
 from chains.etherscan.adapter import EtherscanAdapter
 from chains.etherscan.client import EtherscanClient
+from chains.etl import etl_adapter, parse_source
 from chains.evm_rpc import EvmRpcAdapter, EvmRpcClient
 from chains.http import HttpClient
 from chains.midgard.client import MidgardClient
@@ -28,10 +29,13 @@ from db.prices import PriceTable
 from db.store import Store
 from heuristics.mixers.coinjoin import detect_coinjoin
 from tracer import __version__
+from tracer.bulk.labels import BulkClusterIndex
+from tracer.bulk.mixer_store import StoredMixerLinks
+from tracer.bulk.store import BulkClusterTable
 from tracer.config import Settings
 from tracer.engine.ports import TraceServices
 from tracer.labels.bundled import bundled_sources, ensure_bundled
-from tracer.labels.index import LabelIndex, load_index
+from tracer.labels.index import LabelIndex
 from tracer.labels.registry import protocol_labels
 from tracer.model import EVM_CHAIN_IDS, Chain, ResponseArchive
 
@@ -128,6 +132,9 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     adapters: dict[Chain, ChainAdapter] = {}
     clients: list[HttpClient | EvmRpcClient] = []
     for chain in dict.fromkeys(chains):
+        if (etl_path := parse_source(settings.chain_sources.get(chain.value, ""))) is not None:
+            adapters[chain] = etl_adapter(chain, etl_path)  # bulk files (chains/etl): no HTTP client
+            continue
         factory = _evm_rpc if chain.is_evm and settings.rpc_urls.get(chain.value) else ADAPTER_FACTORIES.get(chain)
         if factory is not None:
             adapters[chain], client = factory(chain, settings, session, archive)
@@ -140,14 +147,16 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
         prices.import_bundled()  # daily USD closes shipped with the package (CoinGecko via sablier, MIT)
     label_store = LabelStore(store.engine)
     versions = label_store.active_versions()
+    labels = label_store.active_labels()
     if bundled_labels:
-        ensure_bundled(label_store)
-        index = load_index(label_store)
-        versions = label_store.active_versions()
+        if ensure_bundled(label_store) is not None:
+            labels, versions = label_store.active_labels(), label_store.active_versions()
     else:
         left_out = bundled_sources()
-        index = LabelIndex([lab for lab in label_store.active_labels() if lab.source not in left_out])
+        labels = [lab for lab in labels if lab.source not in left_out]
         versions = {k: v for k, v in versions.items() if k not in left_out}
+    # labels inherited through imported whole-chain clusters, and stored pool links (tracer bulk)
+    index = BulkClusterIndex(labels, BulkClusterTable(store.engine), StoredMixerLinks(store.engine))
     index.add_all(protocol_labels())
     bridge = MidgardResolver(mclient)
     counted = tuple(clients)

