@@ -24,17 +24,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from db.labels import LabelStore  # noqa: E402
-from db.store import Store  # noqa: E402
-from tracer.cli.demo import _import_world_prices  # noqa: E402
-from tracer.cli.wiring import build  # noqa: E402
+from tracer.cli.worlds import trace_served_world  # noqa: E402
 from tracer.config import Settings  # noqa: E402
-from tracer.evaluation import Ratio, WorldScore, score_world  # noqa: E402
-from tracer.export import build_export  # noqa: E402
-from tracer.labels.importer import import_file  # noqa: E402
-from tracer.model import Address, CaseParameters, Chain, Seed  # noqa: E402
+from tracer.evaluation import Ratio, WorldScore  # noqa: E402
+from tracer.model import Chain  # noqa: E402
 from tracer.sandbox.launch import start_sandbox  # noqa: E402
-from tracer.tracing import run_case  # noqa: E402
 
 RATE = "1000"
 CHAINS = (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON)
@@ -55,17 +49,8 @@ def trace_world_doc(seed: int, scale: str, variants: str | None, folder: Path
         env = {**sandbox.env(), "TRACER_DATABASE_URL": f"sqlite:///{folder / 'case.db'}",
                "TRACER_ETHERSCAN_RATE": RATE, "TRACER_ESPLORA_RATE": RATE, "TRACER_TRONGRID_RATE": RATE,
                "TRACER_MIDGARD_RATE": RATE}
-        settings = Settings.load(env, config_path=folder / "no-config.toml")
-        store = Store.open(settings.database_url)
-        import_file(LabelStore(store.engine), sandbox.labels_path, source="sandbox")
-        _import_world_prices(store, sandbox)
-        wiring = build(settings, store, CHAINS)
-        seeds = [Seed(Address(Chain.ETHEREUM, sandbox.truth.exploiter))]
-        run_case(store, wiring.services, "world", seeds, CaseParameters(match_instant=True))
-        doc = build_export(store, "world", wiring.labels)
-        truth = json.loads(sandbox.truth_path.read_text(encoding="utf-8"))
-        score = score_world(doc, truth, requests=wiring.requests())
-        store.engine.dispose()
+        run = trace_served_world(sandbox, Settings.load(env, config_path=folder / "no-config.toml"))
+        score, doc, truth = run.score, run.doc, run.truth
     finally:
         sandbox.stop()
     return score, doc, truth, time.monotonic() - started

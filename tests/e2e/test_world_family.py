@@ -8,7 +8,6 @@ every seed today are asserted here; the ones that do not are measured by the ben
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -17,19 +16,15 @@ from typing import Any
 
 import pytest
 
-from db.labels import LabelStore
 from db.store import Store
 from tests.e2e.harness import settings_for
-from tracer.cli.demo import _import_world_prices
 from tracer.cli.wiring import build
+from tracer.cli.worlds import trace_served_world
 from tracer.config import Settings
-from tracer.evaluation import WorldScore, score_world
-from tracer.export import build_export
-from tracer.labels.importer import import_file
-from tracer.model import Address, CaseParameters, Chain, Seed
+from tracer.evaluation import WorldScore
+from tracer.model import Chain
 from tracer.sandbox.generator import VARIANTS
 from tracer.sandbox.launch import start_sandbox
-from tracer.tracing import run_case
 
 SEEDS = tuple(range(100, 120))
 Family = dict[int, tuple[WorldScore, dict[str, Any], dict[str, Any]]]
@@ -40,18 +35,9 @@ def _trace(seed: int, folder: Path, template: Path) -> tuple[WorldScore, dict[st
     sandbox = start_sandbox(seed, "small", out_dir=folder / "sandbox", variant="all")
     try:
         shutil.copy(template, folder / "case.db")
-        settings = settings_for(sandbox, folder / "case.db")
-        store = Store.open(settings.database_url)
-        import_file(LabelStore(store.engine), sandbox.labels_path, source="sandbox")
-        _import_world_prices(store, sandbox)
-        wiring = build(settings, store, CHAINS)
-        seeds = [Seed(Address(Chain.ETHEREUM, sandbox.truth.exploiter))]
-        outcome = run_case(store, wiring.services, "family", seeds, CaseParameters(match_instant=True))
-        assert outcome.finished
-        doc = build_export(store, "family", wiring.labels)
-        truth = json.loads(sandbox.truth_path.read_text(encoding="utf-8"))
-        score = score_world(doc, truth, requests=wiring.requests())
-        store.engine.dispose()
+        run = trace_served_world(sandbox, settings_for(sandbox, folder / "case.db"), "family")
+        assert run.finished
+        score, doc, truth = run.score, run.doc, run.truth
     finally:
         sandbox.stop()
     return score, doc, truth

@@ -6,27 +6,20 @@ into a fresh SQLite store with the CLI's defaults and checks the engine's answer
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from db.labels import LabelStore
 from db.store import Store
 from tests.e2e.harness import settings_for
-from tracer.cli.demo import _import_world_prices
-from tracer.cli.wiring import build
+from tracer.cli.worlds import trace_served_world
 from tracer.errors import ConservationViolation
-from tracer.evaluation import WorldScore, score_world
+from tracer.evaluation import WorldScore
 from tracer.export import build_export
-from tracer.labels.importer import import_file
-from tracer.model import Address, CaseParameters, Chain, Seed
+from tracer.model import CaseParameters
 from tracer.sandbox.launch import start_sandbox
-from tracer.tracing import run_case
-
-CHAINS = (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON)
 
 
 def traced_world(tmp: Path, seed: int, variant: str, params: CaseParameters | None = None
@@ -34,18 +27,9 @@ def traced_world(tmp: Path, seed: int, variant: str, params: CaseParameters | No
     """Generate, serve, trace and score one world (the bench's recipe)."""
     sandbox = start_sandbox(seed, "small", out_dir=tmp / "sandbox", variant=variant)
     try:
-        settings = settings_for(sandbox, tmp / "case.db")
-        store = Store.open(settings.database_url)
-        import_file(LabelStore(store.engine), sandbox.labels_path, source="sandbox")
-        _import_world_prices(store, sandbox)
-        wiring = build(settings, store, CHAINS)
-        seeds = [Seed(Address(Chain.ETHEREUM, sandbox.truth.exploiter))]
-        outcome = run_case(store, wiring.services, "world", seeds, params or CaseParameters(match_instant=True))
-        assert outcome.finished
-        doc = build_export(store, "world", wiring.labels)
-        truth = json.loads(sandbox.truth_path.read_text(encoding="utf-8"))
-        score = score_world(doc, truth, requests=wiring.requests())
-        store.engine.dispose()
+        run = trace_served_world(sandbox, settings_for(sandbox, tmp / "case.db"), "world", params)
+        assert run.finished
+        score, doc, truth = run.score, run.doc, run.truth
     finally:
         sandbox.stop()
     return score, doc, truth
