@@ -27,6 +27,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tornado_batch import rank_batch_withdrawals  # scripts/: the batch matcher is a validation tool, not a trace step
+
 from heuristics.mixers.pools import Pool, find_pool
 from heuristics.mixers.tornado import (
     PoolDeposit,
@@ -37,7 +39,6 @@ from heuristics.mixers.tornado import (
     link_multi_denomination,
     link_withdrawals,
 )
-from heuristics.mixers.tornado_batch import rank_batch_withdrawals
 from tracer.model import Chain
 
 POOL_FILES = {"100": "eth_100", "0.1": "eth_0.1"}

@@ -18,7 +18,7 @@ described in its ``whitepaper/6_tcash.tex`` (docs/methodology.md §3.1):
   lives in :mod:`heuristics.mixers.tornado_time` with the anonymity-set sizes.
 
 The methodology's laundering-batch matcher (a hacker's deposit batch vs. window withdrawals) is
-:mod:`heuristics.mixers.tornado_batch`; value types are in :mod:`heuristics.mixers.tornado_types` (re-exported).
+``scripts/tornado_batch.py`` (a validation tool over whole pool histories, not a trace step); value types are in :mod:`heuristics.mixers.tornado_types` (re-exported).
 
 Links are combined per (deposit, withdrawal) pair by noisy-OR over the heuristics that fired,
 ``1 - prod(1 - c_h)``, capped at :data:`MAX_LINK_CONFIDENCE`; evidence is E4 when any of H1-H4 fired and E5

@@ -8,7 +8,7 @@ import pytest
 
 from heuristics.mixers.pools import Pool, find_pool
 from heuristics.mixers.tornado import PoolDeposit, PoolWithdrawal
-from heuristics.mixers.tornado_batch import BatchCallbacks, rank_batch_withdrawals
+from scripts.tornado_batch import BatchCallbacks, rank_batch_withdrawals
 from tracer.model import Chain, EvidenceClass
 
 
