@@ -39,6 +39,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "tracer.tracing": (*FOUNDATION, "chains", "heuristics", "db", "tracer.engine"),
     "tracer.monitor": (*FOUNDATION, "tracer.config", "chains", "heuristics", "db", "tracer.engine", "tracer.tracing"),
     "tracer.labels": (*FOUNDATION, "chains", "heuristics", "db"),  # protocol registries become labels
+    "tracer.bulk": (*FOUNDATION, "chains", "heuristics", "db", "tracer.labels"),  # whole-chain jobs over bulk files
     "tracer.sandbox": (*FOUNDATION, "chains", "heuristics"),  # chains for addresses and the loopback toolkit
     "tracer.export": (*FOUNDATION, *REPORTING, *VERSION, *OUTPUT_SAFETY, "heuristics", "db", "tracer.engine",
                       "tracer.schemas"),
