@@ -23,7 +23,7 @@ CENT = Decimal("0.01")
 
 @pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return traced_world(int(request.param), tmp_path_factory.mktemp(f"world{request.param}"))
+    return traced_world(request.param, tmp_path_factory.mktemp(f"world{request.param.replace(':', '-')}"))
 
 
 def test_export_is_valid_and_priced(world: dict[str, Any]) -> None:

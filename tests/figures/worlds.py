@@ -1,6 +1,7 @@
 """Traced, priced exports of sandbox worlds for the figure tests: the demo's own pipeline, one world per seed.
 
-``TRACER_FIGURE_SEEDS=7,11,23`` (the default) picks the worlds; the lead can point it at any other seeds.
+``TRACER_FIGURE_SEEDS=7,11,23,3:all,11:all`` (the default) picks the worlds: a bare seed is the demo-scale world,
+``SEED:VARIANTS`` a small world of the family with those variants (``all`` or a comma-free ``+`` list).
 """
 
 from __future__ import annotations
@@ -14,12 +15,17 @@ from tracer.cli.demo import _import_world_prices
 from tracer.model import CaseParameters
 from tracer.sandbox.launch import start_sandbox
 
-SEEDS: tuple[int, ...] = tuple(int(s) for s in os.environ.get("TRACER_FIGURE_SEEDS", "7,11,23").split(",") if s)
+SEEDS: tuple[str, ...] = tuple(s for s in os.environ.get("TRACER_FIGURE_SEEDS", "7,11,23,3:all,11:all").split(",")
+                                if s)
 
 
-def traced_world(seed: int, tmp: Path) -> dict[str, Any]:
-    """Trace the world of ``seed`` like `tracer demo` does (world prices, instant matching) and export it."""
-    sandbox = start_sandbox(seed, "demo", out_dir=tmp / "sandbox")
+def traced_world(world: str, tmp: Path) -> dict[str, Any]:
+    """Trace the world ``SEED[:VARIANTS]`` like `tracer demo` does (world prices, instant matching), export it."""
+    seed, _, variants = world.partition(":")
+    if variants:
+        sandbox = start_sandbox(int(seed), "small", out_dir=tmp / "sandbox", variant=variants.replace("+", ","))
+    else:
+        sandbox = start_sandbox(int(seed), "demo", out_dir=tmp / "sandbox")
     try:
         settings = settings_for(sandbox, tmp / "case.db")
         from tests.e2e.harness import open_case_store
