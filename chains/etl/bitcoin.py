@@ -106,15 +106,18 @@ class BitcoinEtlReader:
                               [txid])
         if not outputs:
             return None
+        # the spending tx's time too: a confirmed Esplora status always carries block_height AND block_time
         spends = {as_int(r["spent_output_index"]): r for r in self.t.rows(
-            "SELECT transaction_hash, block_number, \"index\", spent_output_index FROM inputs_text "
-            "WHERE spent_transaction_hash = ?", [txid])}
+            "SELECT i.transaction_hash, i.block_number, i.\"index\", i.spent_output_index, t.block_timestamp "
+            "FROM inputs_text i JOIN transactions t ON t.hash = i.transaction_hash "
+            "WHERE i.spent_transaction_hash = ?", [txid])}
         answer = []
         for o in outputs:
             s = spends.get(as_int(o["i"]))
             answer.append({"spent": False} if s is None else {
                 "spent": True, "txid": as_text(s["transaction_hash"]), "vin": as_int(s["index"]),
-                "status": {"confirmed": True, "block_height": as_int(s["block_number"])}})
+                "status": {"confirmed": True, "block_height": as_int(s["block_number"]),
+                           "block_time": as_int(s["block_timestamp"])}})
         return answer
 
     def address_stats(self, address: str) -> dict[str, Any]:
