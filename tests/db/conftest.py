@@ -3,28 +3,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 
 from db.store import Store
-
-PG_URL = os.environ.get("TRACER_TEST_POSTGRES_URL", "")
-BACKENDS = [pytest.param("sqlite", id="sqlite")]
-if PG_URL:
-    BACKENDS.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
-
-
-def reset_postgres(url: str) -> None:
-    """Drop every table (and the Alembic version) so the next open migrates from scratch."""
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
+from tests.pg import BACKENDS, PG_URL, reset_postgres
 
 
 @pytest.fixture(params=BACKENDS)

@@ -3,26 +3,11 @@ spellings of each database URL that name the same database (what the locks must 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-PG_URL = os.environ.get("TRACER_TEST_POSTGRES_URL", "")
-BACKENDS = [pytest.param("sqlite", id="sqlite")]
-if PG_URL:
-    BACKENDS.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
-
-
-def reset_postgres(url: str) -> None:
-    """Drop every table so the next open migrates from scratch."""
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
+from tests.pg import PG_URL, reset_postgres
 
 
 def fresh_database(backend: str, tmp: Path) -> tuple[str, str]:

@@ -22,7 +22,8 @@ from db.models import AlertRow
 from db.records import WatchEntry
 from db.store import Store
 from tests.e2e.harness import CASE, export, open_case_store, running_sandbox, settings_for, trace
-from tests.safety.stores import BACKENDS, fresh_database
+from tests.pg import BACKENDS
+from tests.safety.stores import fresh_database
 from tracer.cli.wiring import build
 from tracer.model import Chain, EndpointStatus
 from tracer.sandbox.launch import RunningSandbox

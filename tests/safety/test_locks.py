@@ -16,7 +16,8 @@ import pytest
 from db.locks import LockBusy, case_lock, database_identity, monitor_lock
 from db.session import make_engine
 from db.store import Store
-from tests.safety.stores import BACKENDS, fresh_database
+from tests.pg import BACKENDS
+from tests.safety.stores import fresh_database
 
 HOLD = """
 import sys, time

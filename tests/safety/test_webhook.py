@@ -5,55 +5,21 @@ a delivery has a budget, non-http(s) URLs are refused, and no log line shows the
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
+from tests.trickle import trickling_server
 from tracer.config import check_http_url
 from tracer.errors import ConfigError
 from tracer.monitor.notify import WebhookSink, post_json
 
 
-def _trickler(headers_first: bool) -> Iterator[str]:
-    """A TCP server that answers one byte every 0.3 s forever (after the status line, or instead of it)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    stop = threading.Event()
-
-    def serve(conn: socket.socket) -> None:
-        try:
-            conn.recv(65536)
-            if headers_first:
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
-            while not stop.is_set():
-                conn.sendall(b"x" if headers_first else b"H")
-                time.sleep(0.3)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/services/T0/B0/secrettoken"
-    stop.set()
-    server.close()
-
-
 @pytest.fixture(params=[True, False], ids=["body-trickle", "header-trickle"])
 def trickler(request: pytest.FixtureRequest) -> Iterator[str]:
-    yield from _trickler(bool(request.param))
+    yield from trickling_server(bool(request.param), "/services/T0/B0/secrettoken")
 
 
 def test_a_trickling_receiver_is_cut_at_the_deadline(trickler: str) -> None:
