@@ -3,7 +3,8 @@
 1. Generates bitcoin-etl-shaped inputs (flat ``transactions``/``inputs``/``outputs`` Parquet, BigQuery column names)
    of N inputs -- 1 to 3 inputs and 2 outputs per transaction, input addresses drawn from a pool of N/2 so that
    co-spends chain into clusters -- and runs ``tracer bulk cluster`` with each engine in a fresh process, printing
-   wall time, peak memory (max RSS of the largest process: the Python process, or Spark's driver JVM) and the
+   wall time, peak memory (the largest resident size of the job's whole process tree -- Python driver, Spark's JVM
+   and its Python workers -- sampled every 0.5 s, or the process's own max RSS if larger) and the
    growth exponent k of time ~ size^k between consecutive sizes. Both engines must print the same digest.
 2. Traces the sandbox world once through the loopback APIs and once through its ethereum-etl/bitcoin-etl/tronetl
    export: chain requests (N vs 0) and the time ratio.
@@ -59,12 +60,41 @@ def run_engine(engine: str, src: Path, out: Path) -> tuple[float, float, dict[st
            "--engine", engine, "--master", "local[2]", "--json", "--max-cluster-size", "100000000"]
     env = {**os.environ, "TRACER_SPARK_DRIVER_MEMORY": os.environ.get("TRACER_SPARK_DRIVER_MEMORY", "6g")}
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"{engine} failed: {done.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return seconds, peak, json.loads(done.stdout[done.stdout.index("{"):])
+    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+        proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, text=True, env=env)
+        sampled = 0
+        while proc.poll() is None:  # Spark's JVM is never waited for, so rusage misses it: sample the tree
+            sampled = max(sampled, _tree_rss_kib(proc.pid))
+            time.sleep(0.5)
+        seconds = time.perf_counter() - start
+        out_file.seek(0)
+        err_file.seek(0)
+        stdout, stderr = out_file.read(), err_file.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{engine} failed: {stderr[-2000:]}")
+    peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, sampled) / 1024
+    return seconds, peak, json.loads(stdout[stdout.index("{"):])
+
+
+def _tree_rss_kib(root: int) -> int:
+    """Resident memory (KiB) of ``root`` and all its descendants now: the Python driver, the JVM, its workers."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:  # the process ended while we read it
+            continue
+        pid = int(status.parent.name)
+        parents[pid] = int(fields.get("PPid", "0").strip())
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(rss.get(pid, 0) for pid in tree)
 
 
 def bench_clustering(sizes: list[int], engines: list[str]) -> None:
@@ -95,45 +125,36 @@ def bench_clustering(sizes: list[int], engines: list[str]) -> None:
             print(f"{'':>10} engines agree: {len(digests) == 1}", flush=True)
 
 
-def bench_trace() -> None:
-    from db.labels import LabelStore
-    from db.store import Store
-    from heuristics.mixers.coinjoin import detect_coinjoin
-    from tracer.cli.wiring import build
+def bench_trace(seed: int = 7, variant: str = "all") -> None:
+    """The same family world traced through its loopback APIs and through its ETL export: requests, time, result."""
+    from tracer.cli.worlds import trace_served_world
     from tracer.config import Settings
-    from tracer.labels.importer import import_file
-    from tracer.model import Address, CaseParameters, Chain, Seed
     from tracer.sandbox.etl_export import export_world
     from tracer.sandbox.launch import start_sandbox
-    from tracer.tracing import run_case
 
+    results = {}
     with tempfile.TemporaryDirectory(prefix="bench-trace-") as tmp:
-        sandbox = start_sandbox(7, "demo", out_dir=Path(tmp) / "sb")
+        sandbox = start_sandbox(seed, "demo", out_dir=Path(tmp) / "sb", variant=variant)
         try:
             export_world(sandbox.world, Path(tmp) / "etl", fmt="parquet")
-            results = {}
             for mode in ("api", "files"):
                 env = {**sandbox.env(), "TRACER_DATABASE_URL": f"sqlite:///{tmp}/{mode}.db",
                        **{f"TRACER_{n}_RATE": "1000" for n in ("ETHERSCAN", "ESPLORA", "TRONGRID", "MIDGARD")}}
                 if mode == "files":
                     env.update({f"TRACER_SOURCE_{c.upper()}": f"etl:{tmp}/etl/{c}" for c in ("ethereum", "bitcoin", "tron")})
                 settings = Settings.load(env, config_path=Path(tmp) / "none.toml")
-                store = Store.open(settings.database_url)
-                import_file(LabelStore(store.engine), sandbox.labels_path, source="sandbox")
-                wiring = build(settings, store, (Chain.ETHEREUM, Chain.BITCOIN, Chain.TRON))
                 start = time.perf_counter()
-                run_case(store, wiring.adapters, wiring.labels, "bench", [Seed(Address(Chain.ETHEREUM,
-                         sandbox.truth.exploiter))], CaseParameters(), bridge=wiring.bridge, coinjoin=detect_coinjoin,
-                         confirmations=settings.confirmations, label_versions=wiring.label_versions,
-                         requests=wiring.requests, prices=wiring.prices, wallets=wiring.labels.addresses_in)
-                chain_requests = sum(c.stats.requests for c in wiring.clients if c.name != "midgard")
-                midgard = sum(c.stats.requests for c in wiring.clients if c.name == "midgard")
-                results[mode] = (time.perf_counter() - start, chain_requests, midgard)
+                run = trace_served_world(sandbox, settings, case="bench")
+                endpoints = sorted((e["chain"], e["address"], e["asset"], e["amount"]) for e in run.doc["endpoints"])
+                results[mode] = (time.perf_counter() - start, run.score.requests, run.score.recall_by_value, endpoints)
         finally:
             sandbox.stop()
-    for mode, (seconds, chain_requests, midgard) in results.items():
-        print(f"trace via {mode:>5}: {seconds:7.1f} s, chain requests {chain_requests}, Midgard requests {midgard}")
-    print(f"time ratio files/api: {results['files'][0] / results['api'][0]:.2f}")
+    print(f"trace of family world seed {seed} variant {variant} (Midgard stays an API in both modes)")
+    for mode, (seconds, requests, recall, endpoints) in results.items():
+        print(f"trace via {mode:>5}: {seconds:7.1f} s, requests {requests:>5}, recall by value {recall:.6f}, "
+              f"endpoints {len(endpoints)}")
+    print(f"time ratio files/api: {results['files'][0] / results['api'][0]:.2f}; "
+          f"same endpoints: {results['files'][3] == results['api'][3]}", flush=True)
 
 
 def _ram_gib() -> float:
