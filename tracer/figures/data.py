@@ -21,6 +21,7 @@ from tracer.summary import UNACCOUNTED_REASONS as SUMMARY_UNACCOUNTED
 
 Doc = Mapping[str, Any]
 ZERO = Decimal(0)
+INFERRED_ORIGIN = "inferred:"  # origin key prefix of the inferred layer (E4/E5 continuations), never counted
 
 SERVICE_CATEGORIES = frozenset({
     "exchange", "deposit", "bridge", "mixer", "coinjoin", "instant_exchange", "dex", "otc", "issuer", "service",
@@ -198,10 +199,14 @@ def unit_prices(doc: Doc) -> dict[str, Decimal]:
 
 
 def endpoint_value(e: Mapping[str, Any], v: Valuation, origin_scale: Mapping[str, Decimal]) -> Decimal:
-    """An endpoint's value: its usd, else its stolen-origin amounts (exact), else amount x unit price."""
+    """An endpoint's proven value: its usd, else its stolen-origin amounts (exact), else amount x unit price.
+
+    An exit that also received inferred value (origins ``inferred:<asset>``) counts only its proven origins: its
+    ``amount`` holds both, so valuing the amount would add the overlay to the proven total.
+    """
     if v.priced and e.get("usd") is not None:
         return Decimal(e["usd"])
-    origins = e.get("origins") or {}
+    origins = {o: a for o, a in (e.get("origins") or {}).items() if not o.startswith(INFERRED_ORIGIN)}
     if origins and all(o in origin_scale for o in origins):
         return sum((Decimal(amount) * origin_scale[o] * v.prices.get(o, ZERO) for o, amount in origins.items()),
                    ZERO)
