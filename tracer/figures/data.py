@@ -291,9 +291,32 @@ def exit_category(endpoint: Mapping[str, Any]) -> str:
     return "unknown"
 
 
+def layer_category(endpoint: Mapping[str, Any]) -> str:
+    """:func:`exit_category`, prefixed ``inferred`` for an endpoint of the inferred layer: an overlay on the
+    proven exits, drawn apart and never counted as one (``inferred exchange``, ``inferred OTC``, ...)."""
+    category = exit_category(endpoint)
+    return f"inferred {category}" if endpoint.get("inferred") else category
+
+
 def counted_endpoints(doc: Doc) -> list[Mapping[str, Any]]:
-    """Endpoints that count towards totals: proven ones (``inferred`` E5 continuations are hypotheses)."""
+    """Endpoints that count towards totals: proven ones (``inferred`` E4/E5 continuations are hypotheses)."""
     return [e for e in doc["endpoints"] if not e.get("inferred")]
+
+
+INFERRED_EVIDENCE = ("E4", "E5")
+"""Evidence classes whose links the engine continues as the inferred layer (docs/methodology.md §1, evidence
+classes): E3 and below are proven (protocol-resolved, deterministic); instant-exchange matches are E4, mixer links
+E4 or E5."""
+
+
+def inferred_links(doc: Doc) -> list[Mapping[str, Any]]:
+    """The export's links that carry the inferred layer (evidence E4 or E5)."""
+    return [lk for lk in doc["links"] if str(lk.get("evidence")) in INFERRED_EVIDENCE]
+
+
+def inferred_evidence(doc: Doc) -> tuple[str, ...]:
+    """The evidence classes present among the case's inferred links, in order (e.g. ``("E4",)``)."""
+    return tuple(sorted({str(lk["evidence"]) for lk in inferred_links(doc)}))
 
 
 def extra_unaccounted(doc: Doc) -> list[Mapping[str, Any]]:
@@ -356,9 +379,9 @@ def summary_table(doc: Doc) -> pd.DataFrame:
     rows.append({"category": "total", "status": "", "chain": "", "amount": "",
                  "value": total.quantize(Decimal("0.01")), "percent": Decimal("100.0") if total else ZERO,
                  "addresses": sum(r["addresses"] for r in rows), "min_confidence": None, "address": ""})
-    for e in doc["endpoints"]:  # E5 continuations: shown for the analyst, never added to the total
+    for e in doc["endpoints"]:  # E4/E5 continuations: shown for the analyst, never added to the total
         if e.get("inferred"):
-            rows.append({"category": f"inferred {exit_category(e)}", "status": str(e["status"]),
+            rows.append({"category": layer_category(e), "status": str(e["status"]),
                          "chain": str(e["chain"]), "amount": f"{_fmt_amount(Decimal(e['amount']))} "
                                                              f"{_symbol(e['asset'])}",
                          "value": None, "percent": None, "addresses": 1,

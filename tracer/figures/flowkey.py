@@ -32,6 +32,9 @@ DARK_FILLS = {SEED_FILL, style.OKABE_ITO["blue"], style.OKABE_ITO["vermillion"],
          style.OKABE_ITO["green"]}
 EDGE_GREY = "#505050"
 EDGE_BLUE = style.OKABE_ITO["blue"]
+OVERLAY_EDGE = style.GREY  # flows into an inferred exit: the inferred layer, drawn apart (dash-dot)
+OVERLAY_DASH = "dashdot"
+INFERRED_PREFIX = "inferred "  # node and group categories of the inferred layer (tracer.figures.data.layer_category)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,11 @@ class Key:
     symbol: str
     size: float
     line: str
+    hollow: bool = False  # an exit of the inferred layer: an open marker in its category's colour, never filled
+
+    @property
+    def marker_symbol(self) -> str:
+        return f"{self.symbol}-open" if self.hollow else self.symbol
 
 
 FILL_NAMES: dict[str, str] = {SEED_FILL: "seed / victim / exploiter", LABELLED_FILL: "labelled",
@@ -54,23 +62,35 @@ for _cat in style.EXIT_CATEGORIES:
 FILL_ORDER = {fill: i for i, fill in enumerate(FILL_NAMES)}
 
 
-def _fill_name(fill: str) -> str:
+def _fill_name(fill: str, hollow: bool = False) -> str:
+    if hollow:  # the overlay: named by its category, and said not to count
+        name = FILL_NAMES.get(fill, "").removeprefix("exit: ") or "other"
+        return f"inferred exit: {name} (overlay, not counted)"
     return FILL_NAMES.get(fill, fill)
+
+
+def hollow_marker(fill: str, size: float) -> dict[str, Any]:
+    """The overlay's marker: an open ring in the category colour (plotly strokes open symbols with ``color``)."""
+    return {"symbol": "circle-open", "size": size, "color": fill, "line": {"color": fill, "width": 3}}
 
 
 def draw_legend(fig: go.Figure, annotations: list[dict[str, Any]], keys: Mapping[str, Key], nodes: pd.DataFrame,
             styles: set[tuple[str, str]], y: float) -> float:
     """Draw one entry per colour, symbol and line style used; returns the y below the legend."""
     entries: list[tuple[str, dict[str, Any]]] = []
-    for fill in sorted({k.fill for k in keys.values()}, key=lambda f: FILL_ORDER.get(f, len(FILL_ORDER))):
-        entries.append((_fill_name(fill), {"marker": {"symbol": "circle", "size": 13, "color": fill,
-                                                      "line": {"color": "#333333", "width": 1}}}))
+    for fill, hollow in sorted({(k.fill, k.hollow) for k in keys.values()},
+                               key=lambda fh: (fh[1], FILL_ORDER.get(fh[0], len(FILL_ORDER)))):
+        marker = hollow_marker(fill, 13) if hollow else {"symbol": "circle", "size": 13, "color": fill,
+                                                         "line": {"color": "#333333", "width": 1}}
+        entries.append((_fill_name(fill, hollow), {"marker": marker}))
     for chain in sorted(set(nodes.chain)):
         entries.append((f"{chain}", {"marker": {"symbol": SYMBOLS.get(str(chain), "circle"), "size": 12,
                                                          "color": PLAIN_FILL, "line": {"color": "#333333", "width": 1}}}))
-    dash_names = {"solid": "E1–E2", "dash": "E3–E4 heuristic", "dot": "E5 assessed"}
+    dash_names = {"solid": "E1–E2", "dash": "E3–E4 heuristic", "dot": "E5 assessed",
+                  OVERLAY_DASH: "inferred layer, not counted"}
     for colour, dash in sorted(styles, key=lambda cd: (cd[0] == EDGE_BLUE, list(dash_names).index(cd[1]))):
-        what = "cross-chain link" if colour == EDGE_BLUE else "transfer"
+        what = "cross-chain link" if colour == EDGE_BLUE else "flow into an inferred exit" \
+            if dash == OVERLAY_DASH else "transfer"
         entries.append((f"{what}, {dash_names[dash]}", {"line": {"color": style.rgba(colour, 0.7), "dash": dash,
                                                                  "width": 3}}))
     x = 0.0

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from tracer.figures.data import ZERO, exit_category, records
+from tracer.figures.data import ZERO, layer_category, records
 
 CENT = Decimal("0.01")
 MAX_GROUPS = 4  # groups of undrawn flows per hop layer
@@ -33,7 +33,8 @@ def group_rest(rest: pd.DataFrame, layer: Mapping[str, int], depth: Mapping[str,
         src_layer = layer.get(str(r.source), depth.get(str(r.source), 0))
         where = max(layer.get(target, depth.get(target, 0)), src_layer + 1)
         exit_ = exits.get(target)
-        category = exit_category(exit_) if exit_ and exit_.get("reason") != "fees" else "intermediate"
+        # an inferred exit is grouped apart ('inferred exchange'): the overlay never joins a proven exit's group
+        category = layer_category(exit_) if exit_ and exit_.get("reason") != "fees" else "intermediate"
         placed.append((where, category, target))
         a = agg[(where, category)]
         a[0] += 1
