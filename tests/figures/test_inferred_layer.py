@@ -13,6 +13,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -100,3 +101,22 @@ def test_flow_graph_draws_inferred_exits_as_the_overlay(demo: dict[str, Any]) ->
     assert "flow into an inferred exit, inferred layer, not counted" in text
     assert "Inferred overlay (open markers, dash-dot flows), not counted:" in text
     assert any(t.line.dash == "dashdot" for t in fig.data if t.mode == "lines")
+
+
+def test_a_crowded_layer_keeps_the_overlay_in_its_own_group() -> None:
+    """With more exit categories than groups per layer, inferred exits share one overlay group, never 'other'."""
+    from tracer.figures.groups import MAX_GROUPS, group_rest
+
+    kinds = [("exchange", False, 60), ("mixer", False, 50), ("dormant", False, 40), ("frozen", False, 30),
+             ("exchange", True, 20), ("otc", True, 10)]
+    rest = pd.DataFrame([{"source": "ethereum:0xseed", "target": f"ethereum:0x{i}", "value": Decimal(v)}
+                         for i, (_c, _inf, v) in enumerate(kinds)])
+    exits = {f"ethereum:0x{i}": {"category": c, "status": "unspent" if c == "dormant" else
+                                 "frozen" if c == "frozen" else "cashed_out", "reason": "labelled_service",
+                                 "inferred": inferred} for i, (c, inferred, _v) in enumerate(kinds)}
+    table, member, _flow_group = group_rest(rest, {"ethereum:0xseed": 0}, {}, exits)
+    assert len(table) <= MAX_GROUPS
+    assert list(table.category) == ["exchange", "inferred other", "intermediate", "mixer"]
+    assert {member[f"ethereum:0x{i}"] for i in (4, 5)} == {"group@1:inferred other"}
+    overlay = table[table.category == "inferred other"]
+    assert Decimal(overlay.value.iloc[0]) == Decimal(30)  # the overlay's value, apart from every proven group

@@ -22,6 +22,7 @@ from tracer.summary import UNACCOUNTED_REASONS as SUMMARY_UNACCOUNTED
 Doc = Mapping[str, Any]
 ZERO = Decimal(0)
 INFERRED_ORIGIN = "inferred:"  # origin key prefix of the inferred layer (E4/E5 continuations), never counted
+INFERRED_CATEGORY = "inferred "  # category prefix of the inferred layer's exits in the figures' tables
 
 SERVICE_CATEGORIES = frozenset({
     "exchange", "deposit", "bridge", "mixer", "coinjoin", "instant_exchange", "dex", "otc", "issuer", "service",
@@ -295,7 +296,7 @@ def layer_category(endpoint: Mapping[str, Any]) -> str:
     """:func:`exit_category`, prefixed ``inferred`` for an endpoint of the inferred layer: an overlay on the
     proven exits, drawn apart and never counted as one (``inferred exchange``, ``inferred OTC``, ...)."""
     category = exit_category(endpoint)
-    return f"inferred {category}" if endpoint.get("inferred") else category
+    return f"{INFERRED_CATEGORY}{category}" if endpoint.get("inferred") else category
 
 
 def counted_endpoints(doc: Doc) -> list[Mapping[str, Any]]:

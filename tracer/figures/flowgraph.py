@@ -60,9 +60,9 @@ def _exit_name(category: str) -> str:
     return category.removeprefix(INFERRED_PREFIX)
 
 
-def _hollow(category: str) -> bool:
-    """An exit of the inferred layer: drawn as the overlay (open marker), never as a proven exit."""
-    return category.startswith(INFERRED_PREFIX) and _exit_name(category) in style.CATEGORY_COLOURS
+def _overlay(category: str) -> str:
+    """For an exit of the inferred layer, its category (drawn as the overlay: an open marker); else ''."""
+    return _exit_name(category) if category.startswith(INFERRED_PREFIX) else ""
 
 
 def _fill(row: Mapping[Any, Any]) -> str:
@@ -93,12 +93,12 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
     for n, row in enumerate(nodes.to_dict("records"), start=1):
         lay, slot = int(row["layer"]), int(row["slot"])
         used[lay] = max(used.get(lay, 0), slot + 1)
-        hollow = row["role"] == "endpoint" and _hollow(str(row["category"]))
+        overlay = _overlay(str(row["category"])) if row["role"] == "endpoint" else ""
         keys[str(row["key"])] = Key(str(n), X_PAD + lay * dx, HEAD_PX + ROW_PX * (slot + 0.5), _fill(row),
                                     SYMBOLS.get(str(row["chain"]), "circle"), _size(float(row["value_in"]), vmax),
                                     f"{node_text(row)}" + (f" · {valuation.text(Decimal(row['value_in']))}"
                                                            if Decimal(row["value_in"]) > 0 else "")
-                                    + (" (not counted)" if hollow else ""), hollow)
+                                    + (" (not counted)" if overlay else ""), overlay)
     for r in records(rest):
         lay = int(r.layer)
         slot = used.get(lay, 0)
@@ -106,9 +106,9 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
         name = "other" if r.category == "intermediate" else str(r.category)
         keys[str(r.group)] = Key(
             f"+{int(r.addresses)}", X_PAD + lay * dx, HEAD_PX + ROW_PX * (slot + 0.5),
-            style.CATEGORY_COLOURS.get(_exit_name(name), PLAIN_FILL), "circle", _size(float(r.value), vmax),
-            f"hop {lay} {name}, {int(r.flows)} flow{'s' if int(r.flows) > 1 else ''}, "
-            f"{valuation.text(Decimal(r.value))}" + (" (not counted)" if _hollow(name) else ""), _hollow(name))
+            style.CATEGORY_COLOURS.get(_exit_name(name), style.GREY if _overlay(name) else PLAIN_FILL), "circle",
+            _size(float(r.value), vmax), f"hop {lay} {name}, {int(r.flows)} flow{'s' if int(r.flows) > 1 else ''}, "
+            f"{valuation.text(Decimal(r.value))}" + (" (not counted)" if _overlay(name) else ""), _overlay(name))
     rows = max(used.values(), default=1)
     graph_bottom = HEAD_PX + ROW_PX * rows
     fig = go.Figure()
@@ -122,9 +122,9 @@ def build_flowgraph(nodes: pd.DataFrame, edges: pd.DataFrame, rest: pd.DataFrame
     for source, target, kind, service, value, count, evidence in all_edges:
         a, b = keys[source], keys[target]
         cross = kind not in ("transfer", "group")
-        overlay = b.hollow and not cross  # what reaches an inferred exit is inferred value: drawn as the overlay
-        colour = EDGE_BLUE if cross else OVERLAY_EDGE if overlay else EDGE_GREY
-        dash = OVERLAY_DASH if overlay else style.EVIDENCE_DASH[evidence]
+        into_overlay = b.hollow and not cross  # what reaches an inferred exit is inferred value: the overlay
+        colour = EDGE_BLUE if cross else OVERLAY_EDGE if into_overlay else EDGE_GREY
+        dash = OVERLAY_DASH if into_overlay else style.EVIDENCE_DASH[evidence]
         styles.add((colour, dash))
         fig.add_trace(go.Scatter(
             x=[a.x, b.x], y=[a.y, b.y], mode="lines", hoverinfo="skip", showlegend=False,

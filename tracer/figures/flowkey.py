@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tracer.figures import style
+from tracer.figures.data import INFERRED_CATEGORY
 
 SYMBOLS = {"ethereum": "circle", "bitcoin": "square", "tron": "diamond"}
 EXIT_NAMES = set(style.EXIT_CATEGORIES)
@@ -34,7 +35,7 @@ EDGE_GREY = "#505050"
 EDGE_BLUE = style.OKABE_ITO["blue"]
 OVERLAY_EDGE = style.GREY  # flows into an inferred exit: the inferred layer, drawn apart (dash-dot)
 OVERLAY_DASH = "dashdot"
-INFERRED_PREFIX = "inferred "  # node and group categories of the inferred layer (tracer.figures.data.layer_category)
+INFERRED_PREFIX = INFERRED_CATEGORY  # node and group categories of the inferred layer (data.layer_category)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,11 @@ class Key:
     symbol: str
     size: float
     line: str
-    hollow: bool = False  # an exit of the inferred layer: an open marker in its category's colour, never filled
+    overlay: str = ""  # an exit of the inferred layer (its category): an open marker in the category's colour
+
+    @property
+    def hollow(self) -> bool:
+        return bool(self.overlay)
 
     @property
     def marker_symbol(self) -> str:
@@ -62,10 +67,9 @@ for _cat in style.EXIT_CATEGORIES:
 FILL_ORDER = {fill: i for i, fill in enumerate(FILL_NAMES)}
 
 
-def _fill_name(fill: str, hollow: bool = False) -> str:
-    if hollow:  # the overlay: named by its category, and said not to count
-        name = FILL_NAMES.get(fill, "").removeprefix("exit: ") or "other"
-        return f"inferred exit: {name} (overlay, not counted)"
+def _fill_name(fill: str, overlay: str = "") -> str:
+    if overlay:  # the inferred layer: named by its category, and said not to count
+        return f"inferred exit: {overlay} (overlay, not counted)"
     return FILL_NAMES.get(fill, fill)
 
 
@@ -78,11 +82,11 @@ def draw_legend(fig: go.Figure, annotations: list[dict[str, Any]], keys: Mapping
             styles: set[tuple[str, str]], y: float) -> float:
     """Draw one entry per colour, symbol and line style used; returns the y below the legend."""
     entries: list[tuple[str, dict[str, Any]]] = []
-    for fill, hollow in sorted({(k.fill, k.hollow) for k in keys.values()},
-                               key=lambda fh: (fh[1], FILL_ORDER.get(fh[0], len(FILL_ORDER)))):
-        marker = hollow_marker(fill, 13) if hollow else {"symbol": "circle", "size": 13, "color": fill,
-                                                         "line": {"color": "#333333", "width": 1}}
-        entries.append((_fill_name(fill, hollow), {"marker": marker}))
+    for fill, overlay in sorted({(k.fill, k.overlay) for k in keys.values()},
+                                key=lambda fo: (fo[1] != "", FILL_ORDER.get(fo[0], len(FILL_ORDER)), fo[1])):
+        marker = hollow_marker(fill, 13) if overlay else {"symbol": "circle", "size": 13, "color": fill,
+                                                          "line": {"color": "#333333", "width": 1}}
+        entries.append((_fill_name(fill, overlay), {"marker": marker}))
     for chain in sorted(set(nodes.chain)):
         entries.append((f"{chain}", {"marker": {"symbol": SYMBOLS.get(str(chain), "circle"), "size": 12,
                                                          "color": PLAIN_FILL, "line": {"color": "#333333", "width": 1}}}))
