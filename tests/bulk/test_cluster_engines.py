@@ -18,7 +18,9 @@ LONG, SHORT = 24, 6  # co-spend chains of 25 and 7 addresses
 
 
 def _assignment(out: Path) -> dict[str, str]:
-    return dict(duckdb.sql(f"SELECT address, cluster FROM read_parquet('{out}/clusters/*.parquet')").fetchall())
+    relation = duckdb.sql(f"SELECT address, cluster FROM read_parquet('{out}/clusters/*.parquet')")
+    assert relation is not None  # a SELECT always has a relation; the stub allows None for statements
+    return dict(relation.fetchall())
 
 
 def test_local_and_spark_engines_agree_on_chains_coinjoin_and_guard(tmp_path: Path, spark: Any) -> None:
@@ -39,6 +41,7 @@ def test_local_and_spark_engines_agree_on_chains_coinjoin_and_guard(tmp_path: Pa
     for engine in ("local", "spark"):
         merges = duckdb.sql(f"SELECT cluster, a, b, heuristic, tx_hash FROM "
                             f"read_parquet('{tmp_path}/{engine}/merges/*.parquet') WHERE b = '{addr(2_004)}'")
+        assert merges is not None  # a SELECT always has a relation; the stub allows None for statements
         assert merges.fetchall() == [(addr(2_000), addr(2_002), addr(2_004), "cioh", f"{1_001:064x}")]
 
 

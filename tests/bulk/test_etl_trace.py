@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from chains.http import HttpClient
 from tests.e2e.harness import export, running_sandbox, settings_for, trace
 from tracer.sandbox.etl_export import export_world
 
@@ -23,7 +24,8 @@ def test_trace_from_files_equals_trace_from_apis(tmp_path: Path, fmt: str) -> No
         api_settings = settings_for(sandbox, tmp_path / "api.db")
         store, wiring, outcome = trace(sandbox, api_settings)
         api_doc = export(store, wiring)
-        api_chain_requests = sum(c.stats.requests for c in wiring.clients if c.name in CHAIN_DIALECTS)
+        api_chain_requests = sum(c.stats.requests for c in wiring.clients
+                                  if isinstance(c, HttpClient) and c.name in CHAIN_DIALECTS)
 
         counts = export_world(sandbox.world, tmp_path / "etl", fmt=fmt)
         assert counts["bitcoin/transactions"] > 100 and counts["ethereum/traces"] > 100
@@ -31,7 +33,7 @@ def test_trace_from_files_equals_trace_from_apis(tmp_path: Path, fmt: str) -> No
         fstore, fwiring, foutcome = trace(sandbox, file_settings)
         file_doc = export(fstore, fwiring)
         # Only Midgard (THORChain) is still asked over HTTP: every chain client is gone.
-        assert {c.name for c in fwiring.clients} == {"midgard"}
+        assert {c.name if isinstance(c, HttpClient) else "json-rpc" for c in fwiring.clients} == {"midgard"}
     assert outcome.finished and foutcome.finished
     assert api_chain_requests > 50
     assert len(api_doc["transfers"]) > 50

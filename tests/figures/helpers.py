@@ -7,7 +7,11 @@ import os
 import re
 import struct
 import zlib
+from collections import defaultdict
+from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,3 +50,16 @@ def png_info(path: Path) -> tuple[int, int, int]:
 def svg_text(svg: str) -> str:
     """The words an SVG shows, tags removed and entities decoded, lines of a wrapped label joined by spaces."""
     return " " + " ".join(html.unescape(re.sub(r"<[^>]+>", " ", svg)).split()) + " "
+
+
+def proven_exits(doc: Mapping[str, Any]) -> dict[str, Decimal]:
+    """Proven exits by category straight from the export, to the cent: non-inferred endpoints, network fees aside
+    (the flow graph does not draw fee sinks); ``usd`` when priced, else the stolen-origin amounts."""
+    from tracer.figures import data
+
+    v, scales = data.valuation(doc), data.origin_scales(doc)
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    for e in doc["endpoints"]:
+        if not e.get("inferred") and e["reason"] != "fees":
+            out[data.exit_category(e)] += Decimal(e["usd"]) if v.priced else data.endpoint_value(e, v, scales)
+    return {c: value.quantize(Decimal("0.01")) for c, value in out.items()}

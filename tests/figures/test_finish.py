@@ -67,10 +67,16 @@ def test_flow_graph_legend_lists_every_colour_used(export: dict[str, Any]) -> No
     fig = _figures(export)["flowgraph"]
     nodes = next(t for t in fig.data if t.mode == "markers+text")
     legend = {_plain(a.text) for a in fig.layout.annotations}
-    for fill in set(nodes.marker.color):
-        assert style.esc(FILL_NAMES[fill]) in legend, fill
+    swatches = {(t.marker.color, t.marker.symbol) for t in fig.data if t.mode == "markers" and len(t.x) == 1}
+    for fill, symbol in set(zip(nodes.marker.color, nodes.marker.symbol, strict=True)):
+        if symbol.endswith("-open"):  # an inferred exit: the overlay's own entry, in its category's colour
+            assert (fill, "circle-open") in swatches, fill
+            assert any(t.startswith("inferred exit: ") and t.endswith("(overlay, not counted)") for t in legend)
+        else:
+            assert style.esc(FILL_NAMES[fill]) in legend, fill
     colours = {t.line.color for t in fig.data if t.mode == "lines" and t.hoverinfo == "skip" and len(t.x) == 2}
-    kinds = {"transfer" if "80,80,80" in c else "cross-chain link" for c in colours}
+    kinds = {"transfer" if "80,80,80" in c else "flow into an inferred exit" if "153,153,153" in c
+             else "cross-chain link" for c in colours}
     for kind in kinds:
         assert any(text.startswith(kind) for text in legend), kind
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.figures.helpers import proven_exits
 from tests.figures.worlds import SEEDS, traced_world
 from tracer.figures import data, graph, series, stages, style
 from tracer.figures.render import build_figures
@@ -97,6 +98,35 @@ def test_flow_graph_accounts_for_every_flow(world: dict[str, Any]) -> None:
     assert set(group_edges.target) == set(rest.group), "every +N group has its incoming edges"
     assert set(group_edges.source) <= set(nodes.key) | set(rest.group), "and each starts at a drawn node"
     assert abs(Decimal(group_edges.value.sum()) - Decimal(rest.value.sum())) <= CENT
+
+
+def test_flow_graph_proven_exits_reconcile_with_the_proven_endpoints(world: dict[str, Any]) -> None:
+    """The flow graph's exits (nodes and '+N' groups) hold the export's proven endpoints; inferred ones are apart."""
+    exits = graph.exit_totals(world)
+    assert not (exits.category == "not drawn").any()
+    proven = exits[exits.counted]
+    assert {str(c): Decimal(v) for c, v in zip(proven.category, proven.value, strict=True)} == proven_exits(world)
+    inferred = {f"{e['chain']}:{e['address']}": e for e in world["endpoints"]
+                if e.get("inferred") and e["reason"] != "fees"}
+    overlay = exits[~exits.counted]
+    assert set(overlay.category) == {f"inferred {data.exit_category(e)}" for e in inferred.values()}
+    nodes, _edges, rest = graph.graph_tables(world)
+    proven_keys = {f"{e['chain']}:{e['address']}" for e in world["endpoints"]
+                   if not e.get("inferred") and e["reason"] != "fees"}
+    for key, category in zip(nodes.key, nodes.category, strict=True):
+        if key in inferred and key not in proven_keys:
+            assert str(category).startswith("inferred "), (key, category)
+
+
+def test_summary_note_names_the_evidence_present(world: dict[str, Any]) -> None:
+    # instant-exchange and mixer links are always the inferred layer (E4/E5); a memo-matched bridge may be too
+    assert all(lk["evidence"] in ("E4", "E5") for lk in world["links"] if lk["kind"] in ("instant_exchange", "mixer"))
+    classes = sorted({str(lk["evidence"]) for lk in world["links"] if lk["evidence"] in ("E4", "E5")})
+    text = " ".join(str(a.text) for a in {f.name: f for f in build_figures(world)}["summary"].figure.layout.annotations)
+    text = " ".join(text.replace("<br>", " ").replace("&nbsp;", " ").replace("<i>", "").replace("</i>", "").split())
+    if any(e.get("inferred") for e in world["endpoints"]):
+        assert f"Inferred ({', '.join(classes)}) continuations" in text
+    assert "(E5)" not in text or "E5" in classes
 
 
 def test_every_figure_renders_with_the_events(world: dict[str, Any], tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def test_package_lists_every_output_with_its_hash(package: Path) -> None:
     expected = {f"{name}.{ext}" for name in FIGURES for ext in ("html", "png", "svg", "pdf")}
     expected |= {"sankey.csv", "timeline_daily.csv", "timeline_wallets.csv", "timeline_events.csv",
                  "flowgraph_nodes.csv", "flowgraph_edges.csv", "flowgraph_rest.csv", "flowgraph_group_edges.csv",
-                 "summary.csv", "annex.csv", "annex.xlsx", "plotly.min.js"}
+                 "flowgraph_exits.csv", "summary.csv", "annex.csv", "annex.xlsx", "plotly.min.js"}
     assert set(manifest["files"]) == expected
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((package / name).read_bytes()).hexdigest() == digest, name

@@ -12,12 +12,12 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from chains.testing import HttpReply, HttpRequest, LoopbackServer
 from db.models import AlertRow
 from db.records import WatchEntry
 from db.store import Store
@@ -80,30 +80,28 @@ def test_two_traces_of_one_case_at_once_give_one_result(backend: str, tmp_path: 
     assert doc == single_run  # identical to a single run: nothing lost, nothing doubled
 
 
-class Hook(BaseHTTPRequestHandler):
-    """A webhook receiver that records every POST."""
+class Hook:
+    """A webhook receiver that records every POST (an app for the shared loopback server)."""
 
-    received: list[dict[str, object]] = []
-    lock = threading.Lock()
+    def __init__(self) -> None:
+        self.received: list[dict[str, object]] = []
+        self._lock = threading.Lock()
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server naming
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with Hook.lock:
-            Hook.received.append(body)
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        return
+    def __call__(self, request: HttpRequest) -> HttpReply:
+        with self._lock:
+            self.received.append(request.json())
+        return HttpReply(200)
 
 
 @pytest.fixture()
-def webhook() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    Hook.received = []
-    yield f"http://127.0.0.1:{server.server_address[1]}/hooks/T000/B000/secretpath"
-    server.shutdown()
+def hook() -> Iterator[Hook]:
+    yield Hook()
+
+
+@pytest.fixture()
+def webhook(hook: Hook) -> Iterator[str]:
+    with LoopbackServer(hook, name="webhook") as server:
+        yield f"{server.url}/hooks/T000/B000/secretpath"
 
 
 def _alerts(url: str) -> list[tuple[str, str, str, str, bool]]:
@@ -115,7 +113,7 @@ def _alerts(url: str) -> list[tuple[str, str, str, str, bool]]:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_two_monitors_at_once_post_each_alert_once(backend: str, tmp_path: Path, webhook: str) -> None:
+def test_two_monitors_at_once_post_each_alert_once(backend: str, tmp_path: Path, webhook: str, hook: Hook) -> None:
     url, same_db = fresh_database(backend, tmp_path)
     with running_sandbox(tmp_path / "sandbox", phase=1) as sandbox:
         settings = settings_for(sandbox, tmp_path / "case.db", TRACER_DATABASE_URL=url)
@@ -140,6 +138,6 @@ def test_two_monitors_at_once_post_each_alert_once(backend: str, tmp_path: Path,
         alerts = _alerts(url)
     assert alerts and all(delivered for *_key, delivered in alerts)
     posted = Counter((b["alert"]["address"], b["alert"]["tx_hash"], b["alert"]["kind"])  # type: ignore[index]
-                     for b in Hook.received)
+                     for b in hook.received)
     assert set(posted.values()) == {1}, "an alert was POSTed twice"
     assert set(posted) == {(a, tx, kind) for _c, a, tx, kind, _d in alerts}

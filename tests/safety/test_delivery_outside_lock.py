@@ -4,14 +4,15 @@ released the lock, under a delivery lock of its own, and gives up at the deliver
 from __future__ import annotations
 
 import functools
-import socket
 import threading
 import time
+from io import BufferedIOBase
 from pathlib import Path
 
 import pytest
 
 import tracer.cli.monitor as monitor_cli
+from chains.testing import HttpReply, HttpRequest, LoopbackServer
 from db.locks import delivery_lock, monitor_lock
 from db.session import make_engine
 from db.store import Store
@@ -25,26 +26,23 @@ def test_a_trickling_webhook_does_not_hold_the_monitor_lock(tmp_path: Path, monk
     store = Store.open(url)
     store.add_alert(stored_alerts(1)[0].alert, None)
     store.close()
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(4)
     connected = threading.Event()
+    stop = threading.Event()
 
-    def trickle() -> None:
-        conn, _ = server.accept()
+    def trickle_body(out: BufferedIOBase) -> None:  # one byte every 0.3 s of an announced 100 kB
+        while not stop.is_set():
+            out.write(b"x")
+            out.flush()
+            time.sleep(0.3)
+
+    def receiver(_request: HttpRequest) -> HttpReply:
         connected.set()
-        conn.recv(65536)
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
-        try:
-            while True:
-                conn.sendall(b"x")
-                time.sleep(0.3)
-        except OSError:
-            conn.close()
+        return HttpReply(200, b"x" * 100_000, writer=trickle_body)
 
-    threading.Thread(target=trickle, daemon=True).start()
+    server = LoopbackServer(receiver, name="slow-webhook")
+    server.start()
     monkeypatch.setattr(monitor_cli, "WebhookSink", functools.partial(WebhookSink, deadline=3.0, budget=3.0))
-    hook = f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+    hook = f"{server.url}/hook"
     result: list[object] = []
     runner = threading.Thread(target=lambda: result.append(
         run_tracer(["monitor", "--once", "--webhook", hook], tmp_path, {"TRACER_DATABASE_URL": url})))
@@ -56,7 +54,8 @@ def test_a_trickling_webhook_does_not_hold_the_monitor_lock(tmp_path: Path, monk
         pass
     assert not delivery_lock(engine, wait=0).try_acquire()  # but nobody else posts the same alerts
     runner.join(60)
-    server.close()
+    stop.set()
+    server.stop()
     assert time.monotonic() - started < 30 and result
     assert result[0].returncode == 0  # type: ignore[attr-defined]
     assert Store.open(url).undelivered_alerts()  # kept for the next cycle

@@ -5,12 +5,12 @@ a delivery has a budget, non-http(s) URLs are refused, and no log line shows the
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
+from chains.testing import HttpReply, HttpRequest, LoopbackServer
 from tests.trickle import trickling_server
 from tracer.config import check_http_url
 from tracer.errors import ConfigError
@@ -50,27 +50,16 @@ def test_non_http_urls_are_refused(url: str) -> None:
 
 
 def test_a_normal_receiver_gets_every_alert_once() -> None:
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     from tests.safety.alerts import stored_alerts
 
     got: list[bytes] = []
 
-    class Ok(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server naming
-            got.append(self.rfile.read(int(self.headers["Content-Length"])))
-            self.send_response(204)
-            self.end_headers()
+    def receiver(request: HttpRequest) -> HttpReply:
+        got.append(request.body)
+        return HttpReply(204)
 
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with LoopbackServer(receiver, name="webhook") as server:
         alerts = stored_alerts(3)
-        sink = WebhookSink(f"http://user:pw@127.0.0.1:{server.server_address[1]}/hook")
+        sink = WebhookSink(server.url.replace("http://", "http://user:pw@") + "/hook")
         assert sink.deliver(alerts) == [a.id for a in alerts]
-    finally:
-        server.shutdown()
     assert len(got) == 3 and all(b'"text"' in body for body in got)

@@ -21,6 +21,8 @@ from tracer.summary import UNACCOUNTED_REASONS as SUMMARY_UNACCOUNTED
 
 Doc = Mapping[str, Any]
 ZERO = Decimal(0)
+INFERRED_ORIGIN = "inferred:"  # origin key prefix of the inferred layer (E4/E5 continuations), never counted
+INFERRED_CATEGORY = "inferred "  # category prefix of the inferred layer's exits in the figures' tables
 
 SERVICE_CATEGORIES = frozenset({
     "exchange", "deposit", "bridge", "mixer", "coinjoin", "instant_exchange", "dex", "otc", "issuer", "service",
@@ -198,10 +200,14 @@ def unit_prices(doc: Doc) -> dict[str, Decimal]:
 
 
 def endpoint_value(e: Mapping[str, Any], v: Valuation, origin_scale: Mapping[str, Decimal]) -> Decimal:
-    """An endpoint's value: its usd, else its stolen-origin amounts (exact), else amount x unit price."""
+    """An endpoint's proven value: its usd, else its stolen-origin amounts (exact), else amount x unit price.
+
+    An exit that also received inferred value (origins ``inferred:<asset>``) counts only its proven origins: its
+    ``amount`` holds both, so valuing the amount would add the overlay to the proven total.
+    """
     if v.priced and e.get("usd") is not None:
         return Decimal(e["usd"])
-    origins = e.get("origins") or {}
+    origins = {o: a for o, a in (e.get("origins") or {}).items() if not o.startswith(INFERRED_ORIGIN)}
     if origins and all(o in origin_scale for o in origins):
         return sum((Decimal(amount) * origin_scale[o] * v.prices.get(o, ZERO) for o, amount in origins.items()),
                    ZERO)
@@ -286,9 +292,32 @@ def exit_category(endpoint: Mapping[str, Any]) -> str:
     return "unknown"
 
 
+def layer_category(endpoint: Mapping[str, Any]) -> str:
+    """:func:`exit_category`, prefixed ``inferred`` for an endpoint of the inferred layer: an overlay on the
+    proven exits, drawn apart and never counted as one (``inferred exchange``, ``inferred OTC``, ...)."""
+    category = exit_category(endpoint)
+    return f"{INFERRED_CATEGORY}{category}" if endpoint.get("inferred") else category
+
+
 def counted_endpoints(doc: Doc) -> list[Mapping[str, Any]]:
-    """Endpoints that count towards totals: proven ones (``inferred`` E5 continuations are hypotheses)."""
+    """Endpoints that count towards totals: proven ones (``inferred`` E4/E5 continuations are hypotheses)."""
     return [e for e in doc["endpoints"] if not e.get("inferred")]
+
+
+INFERRED_EVIDENCE = ("E4", "E5")
+"""Evidence classes whose links the engine continues as the inferred layer (docs/methodology.md §1, evidence
+classes): E3 and below are proven (protocol-resolved, deterministic); instant-exchange matches are E4, mixer links
+E4 or E5."""
+
+
+def inferred_links(doc: Doc) -> list[Mapping[str, Any]]:
+    """The export's links that carry the inferred layer (evidence E4 or E5)."""
+    return [lk for lk in doc["links"] if str(lk.get("evidence")) in INFERRED_EVIDENCE]
+
+
+def inferred_evidence(doc: Doc) -> tuple[str, ...]:
+    """The evidence classes present among the case's inferred links, in order (e.g. ``("E4",)``)."""
+    return tuple(sorted({str(lk["evidence"]) for lk in inferred_links(doc)}))
 
 
 def extra_unaccounted(doc: Doc) -> list[Mapping[str, Any]]:
@@ -351,9 +380,9 @@ def summary_table(doc: Doc) -> pd.DataFrame:
     rows.append({"category": "total", "status": "", "chain": "", "amount": "",
                  "value": total.quantize(Decimal("0.01")), "percent": Decimal("100.0") if total else ZERO,
                  "addresses": sum(r["addresses"] for r in rows), "min_confidence": None, "address": ""})
-    for e in doc["endpoints"]:  # E5 continuations: shown for the analyst, never added to the total
+    for e in doc["endpoints"]:  # E4/E5 continuations: shown for the analyst, never added to the total
         if e.get("inferred"):
-            rows.append({"category": f"inferred {exit_category(e)}", "status": str(e["status"]),
+            rows.append({"category": layer_category(e), "status": str(e["status"]),
                          "chain": str(e["chain"]), "amount": f"{_fmt_amount(Decimal(e['amount']))} "
                                                              f"{_symbol(e['asset'])}",
                          "value": None, "percent": None, "addresses": 1,

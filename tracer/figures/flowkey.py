@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tracer.figures import style
+from tracer.figures.data import INFERRED_CATEGORY
 
 SYMBOLS = {"ethereum": "circle", "bitcoin": "square", "tron": "diamond"}
 EXIT_NAMES = set(style.EXIT_CATEGORIES)
@@ -32,6 +33,9 @@ DARK_FILLS = {SEED_FILL, style.OKABE_ITO["blue"], style.OKABE_ITO["vermillion"],
          style.OKABE_ITO["green"]}
 EDGE_GREY = "#505050"
 EDGE_BLUE = style.OKABE_ITO["blue"]
+OVERLAY_EDGE = style.GREY  # flows into an inferred exit: the inferred layer, drawn apart (dash-dot)
+OVERLAY_DASH = "dashdot"
+INFERRED_PREFIX = INFERRED_CATEGORY  # node and group categories of the inferred layer (data.layer_category)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,15 @@ class Key:
     symbol: str
     size: float
     line: str
+    overlay: str = ""  # an exit of the inferred layer (its category): an open marker in the category's colour
+
+    @property
+    def hollow(self) -> bool:
+        return bool(self.overlay)
+
+    @property
+    def marker_symbol(self) -> str:
+        return f"{self.symbol}-open" if self.hollow else self.symbol
 
 
 FILL_NAMES: dict[str, str] = {SEED_FILL: "seed / victim / exploiter", LABELLED_FILL: "labelled",
@@ -54,23 +67,34 @@ for _cat in style.EXIT_CATEGORIES:
 FILL_ORDER = {fill: i for i, fill in enumerate(FILL_NAMES)}
 
 
-def _fill_name(fill: str) -> str:
+def _fill_name(fill: str, overlay: str = "") -> str:
+    if overlay:  # the inferred layer: named by its category, and said not to count
+        return f"inferred exit: {overlay} (overlay, not counted)"
     return FILL_NAMES.get(fill, fill)
+
+
+def hollow_marker(fill: str, size: float) -> dict[str, Any]:
+    """The overlay's marker: an open ring in the category colour (plotly strokes open symbols with ``color``)."""
+    return {"symbol": "circle-open", "size": size, "color": fill, "line": {"color": fill, "width": 3}}
 
 
 def draw_legend(fig: go.Figure, annotations: list[dict[str, Any]], keys: Mapping[str, Key], nodes: pd.DataFrame,
             styles: set[tuple[str, str]], y: float) -> float:
     """Draw one entry per colour, symbol and line style used; returns the y below the legend."""
     entries: list[tuple[str, dict[str, Any]]] = []
-    for fill in sorted({k.fill for k in keys.values()}, key=lambda f: FILL_ORDER.get(f, len(FILL_ORDER))):
-        entries.append((_fill_name(fill), {"marker": {"symbol": "circle", "size": 13, "color": fill,
-                                                      "line": {"color": "#333333", "width": 1}}}))
+    for fill, overlay in sorted({(k.fill, k.overlay) for k in keys.values()},
+                                key=lambda fo: (fo[1] != "", FILL_ORDER.get(fo[0], len(FILL_ORDER)), fo[1])):
+        marker = hollow_marker(fill, 13) if overlay else {"symbol": "circle", "size": 13, "color": fill,
+                                                          "line": {"color": "#333333", "width": 1}}
+        entries.append((_fill_name(fill, overlay), {"marker": marker}))
     for chain in sorted(set(nodes.chain)):
         entries.append((f"{chain}", {"marker": {"symbol": SYMBOLS.get(str(chain), "circle"), "size": 12,
                                                          "color": PLAIN_FILL, "line": {"color": "#333333", "width": 1}}}))
-    dash_names = {"solid": "E1–E2", "dash": "E3–E4 heuristic", "dot": "E5 assessed"}
+    dash_names = {"solid": "E1–E2", "dash": "E3–E4 heuristic", "dot": "E5 assessed",
+                  OVERLAY_DASH: "inferred layer, not counted"}
     for colour, dash in sorted(styles, key=lambda cd: (cd[0] == EDGE_BLUE, list(dash_names).index(cd[1]))):
-        what = "cross-chain link" if colour == EDGE_BLUE else "transfer"
+        what = "cross-chain link" if colour == EDGE_BLUE else "flow into an inferred exit" \
+            if dash == OVERLAY_DASH else "transfer"
         entries.append((f"{what}, {dash_names[dash]}", {"line": {"color": style.rgba(colour, 0.7), "dash": dash,
                                                                  "width": 3}}))
     x = 0.0

@@ -13,7 +13,9 @@ from tracer.figures.data import (
     ZERO,
     Doc,
     address_labels,
-    exit_category,
+    endpoint_value,
+    layer_category,
+    origin_scales,
     records,
     transfers,
     valuation,
@@ -26,6 +28,7 @@ MAX_ROWS = 6  # addresses drawn per hop layer (A4 height)
 _CHAIN_ORDER = {"ethereum": 0, "bitcoin": 1, "tron": 2}
 NODE_COLUMNS = ["key", "chain", "address", "layer", "slot", "role", "category", "label", "value_in"]
 EDGE_COLUMNS = ["source", "target", "kind", "service", "value", "transfers", "evidence", "proceeds"]
+EXIT_COLUMNS = ["category", "counted", "addresses", "value"]
 
 
 def _key(chain: str, address: str) -> str:
@@ -130,7 +133,7 @@ def graph_tables(doc: Doc, top: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, p
     drawn as one labelled group per row with its incoming edges (:func:`group_edges`). Network fees are left
     out (they are in the summary as unaccounted).
     """
-    nodes, drawn, rest, _edges = _tables(doc, top)
+    nodes, drawn, rest, _edges, _placed = _tables(doc, top)
     return nodes, drawn, rest
 
 
@@ -142,15 +145,45 @@ def group_edges(doc: Doc, top: int = 25) -> pd.DataFrame:
     return _tables(doc, top)[3]
 
 
-def _tables(doc: Doc, top: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def exit_totals(doc: Doc, top: int = 25) -> pd.DataFrame:
+    """The exits the flow graph draws (as nodes or in '+N' groups), summed per category from their endpoints.
+
+    Columns: category, counted, addresses, value (the case's scale). Proven exits (``counted``) hold exactly the
+    export's proven endpoints, valued like summary.csv; the inferred overlay (``inferred exchange``, ...) is listed
+    apart and never counted. Network-fee sinks are not drawn (summary.csv has them as unaccounted); an exit the
+    graph does not place anywhere is listed as ``not drawn`` so that nothing can vanish.
+    """
+    placed = _tables(doc, top)[4]
+    v, scales = valuation(doc), origin_scales(doc)
+    sums: dict[tuple[str, bool], list[Any]] = defaultdict(lambda: [set(), ZERO])
+    for e in doc["endpoints"]:
+        if e.get("reason") == "fees":
+            continue
+        key = _key(e["chain"], e["address"])
+        counted = not e.get("inferred")
+        category = layer_category(e) if key in placed else "not drawn"
+        s = sums[(category, counted)]
+        s[0].add(key)
+        s[1] += endpoint_value(e, v, scales)
+    rows = [{"category": c, "counted": counted, "addresses": len(x[0]), "value": x[1].quantize(CENT)}
+            for (c, counted), x in sorted(sums.items(), key=lambda kv: (not kv[0][1], -kv[1][1], kv[0][0]))]
+    return pd.DataFrame(rows, columns=EXIT_COLUMNS)
+
+
+def _exit_rank(endpoint: Mapping[str, Any]) -> tuple[bool, bool]:
+    """Which endpoint names an address's exit: a real one before the gas it paid, a proven one before the overlay."""
+    return endpoint.get("reason") == "fees", bool(endpoint.get("inferred"))
+
+
+def _tables(doc: Doc, top: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, set[str]]:
     edges = flow_edges(doc)
     labels = address_labels(doc)
     depth = {_key(a["chain"], a["address"]): int(a["depth"]) for a in doc["addresses"]}
     role = {_key(a["chain"], a["address"]): str(a["role"]) for a in doc["addresses"]}
     exits: dict[str, Mapping[str, Any]] = {}
-    for e in doc["endpoints"]:  # an address's real exit wins over the gas it paid (reason fees)
+    for e in doc["endpoints"]:
         k = _key(e["chain"], e["address"])
-        if k not in exits or exits[k].get("reason") == "fees":
+        if k not in exits or _exit_rank(e) < _exit_rank(exits[k]):
             exits[k] = e
     # Pure fee sinks are left out; a wallet that paid gas but also moves funds (the exploiter) stays.
     fees = [k for k, e in exits.items() if e.get("reason") == "fees" and role.get(k, "endpoint") == "endpoint"]
@@ -185,7 +218,7 @@ def _tables(doc: Doc, top: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
         endpoint = exits.get(key)
         if endpoint is not None and endpoint.get("reason") == "fees":
             endpoint = None  # the gas a wallet paid does not make it an exit
-        category = exit_category(endpoint) if endpoint else (str(found[0]["category"]) if found else "")
+        category = layer_category(endpoint) if endpoint else (str(found[0]["category"]) if found else "")
         service = (endpoint or {}).get("service") or (found[0]["label"] if found else "") or paying.get(key, "")
         rows.append({"key": key, "chain": chain, "address": address, "layer": layer[key], "slot": 0,
                      "role": role.get(key, "intermediate"), "category": category, "label": str(service or ""),
@@ -196,7 +229,7 @@ def _tables(doc: Doc, top: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
         r["slot"] = slots[r["layer"]]
         slots[r["layer"]] += 1
     return (pd.DataFrame(rows, columns=NODE_COLUMNS), drawn.reset_index(drop=True), grouped,
-            edges_into_groups(rest, set(keys), member, flow_group))
+            edges_into_groups(rest, set(keys), member, flow_group), set(keys) | set(member))
 
 
 def _choose(flows: pd.DataFrame, top: int, depth: Mapping[str, int]) -> pd.Series:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from tracer.figures.data import ZERO, exit_category, records
+from tracer.figures.data import INFERRED_CATEGORY, ZERO, layer_category, records
 
 CENT = Decimal("0.01")
 MAX_GROUPS = 4  # groups of undrawn flows per hop layer
@@ -33,7 +33,8 @@ def group_rest(rest: pd.DataFrame, layer: Mapping[str, int], depth: Mapping[str,
         src_layer = layer.get(str(r.source), depth.get(str(r.source), 0))
         where = max(layer.get(target, depth.get(target, 0)), src_layer + 1)
         exit_ = exits.get(target)
-        category = exit_category(exit_) if exit_ and exit_.get("reason") != "fees" else "intermediate"
+        # an inferred exit is grouped apart ('inferred exchange'): the overlay never joins a proven exit's group
+        category = layer_category(exit_) if exit_ and exit_.get("reason") != "fees" else "intermediate"
         placed.append((where, category, target))
         a = agg[(where, category)]
         a[0] += 1
@@ -43,8 +44,8 @@ def group_rest(rest: pd.DataFrame, layer: Mapping[str, int], depth: Mapping[str,
     renamed: dict[tuple[int, str], str] = {}
     for lay in sorted({k[0] for k in agg}):
         groups = sorted(((k[1], v) for k, v in agg.items() if k[0] == lay), key=lambda kv: (-kv[1][2], kv[0]))
-        for i, (category, v) in enumerate(groups):
-            name = category if i < MAX_GROUPS - 1 or len(groups) == MAX_GROUPS else "intermediate"
+        for category, v in groups:
+            name = _group_name(category, [c for c, _v in groups])
             renamed[(lay, category)] = group_id(lay, name)
             m = merged.setdefault((lay, name), [0, set(), ZERO])
             m[0] += v[0]
@@ -58,6 +59,22 @@ def group_rest(rest: pd.DataFrame, layer: Mapping[str, int], depth: Mapping[str,
                   "value": v[2].quantize(CENT)} for k, v in sorted(merged.items())]
     table = pd.DataFrame(rest_rows, columns=["group", "layer", "category", "flows", "addresses", "value"])
     return table, member, flow_group
+
+
+def _group_name(category: str, layer_categories: list[str]) -> str:
+    """The group a layer's category joins: its own while the layer has room, else 'intermediate' ('other').
+
+    The inferred layer never shares a group with proven flows: with too many categories its exits join one
+    overlay group (``inferred other``) and the proven ones share the remaining places.
+    """
+    if len(layer_categories) <= MAX_GROUPS:
+        return category
+    overlay = [c for c in layer_categories if c.startswith(INFERRED_CATEGORY)]
+    if category in overlay:
+        return category if len(overlay) == 1 else f"{INFERRED_CATEGORY}other"
+    proven = [c for c in layer_categories if c not in overlay]
+    room = MAX_GROUPS - (1 if overlay else 0)
+    return category if len(proven) <= room or proven.index(category) < room - 1 else "intermediate"
 
 
 def edges_into_groups(rest: pd.DataFrame, drawn: set[str], member: Mapping[str, str],

@@ -75,6 +75,7 @@ def build_figures(doc: Mapping[str, Any], top_flows: int = 25) -> list[Figure]:
     daily, holders, events = series.daily_routes(doc), series.holding_wallets(doc), series.events_table(doc)
     nodes, edges, rest = graph.graph_tables(doc, top=top_flows)
     into_groups = graph.group_edges(doc, top=top_flows)
+    exits = graph.exit_totals(doc, top=top_flows)
     hover = {f"{a['chain']}:{a['address']}": "; ".join(str(lb["label"]) for lb in a.get("labels") or [])
              for a in doc["addresses"]}
     table = data.summary_table(doc)
@@ -86,10 +87,11 @@ def build_figures(doc: Mapping[str, Any], top_flows: int = 25) -> list[Figure]:
                                           stolen_text=stolen_text(doc)),
                {"timeline_daily": daily, "timeline_wallets": holders, "timeline_events": events}),
         Figure("flowgraph", build_flowgraph(nodes, edges, rest, case=case, as_of=as_of, hover_labels=hover,
-                                          valuation=v, group_edges=into_groups),
+                                          valuation=v, group_edges=into_groups, exits=exits),
                {"flowgraph_nodes": nodes, "flowgraph_edges": edges, "flowgraph_rest": rest,
-                "flowgraph_group_edges": into_groups}),
-        Figure("summary", build_summary(table, case=case, as_of=as_of, valuation=v), {"summary": table}),
+                "flowgraph_group_edges": into_groups, "flowgraph_exits": exits}),
+        Figure("summary", build_summary(table, case=case, as_of=as_of, valuation=v,
+                                             inferred_classes=data.inferred_evidence(doc)), {"summary": table}),
     ]
     for fig in figures:
         # Fixed trace uids: plotly.js would otherwise draw random ones into the SVG class names.

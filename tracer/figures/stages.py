@@ -139,7 +139,7 @@ def flows_table(doc: Doc) -> pd.DataFrame:
 
     Columns: category, chain, swap, venue, evidence, value_exit (the endpoint's own value), value (scaled so all
     rows sum to the stolen value); both on the case's scale (:func:`tracer.figures.data.valuation`). Endpoints stopped by a trace limit are routed to the 'unaccounted' exit along their real path;
-    unaccounted value with no endpoint (pending) runs through 'unaccounted' nodes in every column; inferred (E5)
+    unaccounted value with no endpoint (pending) runs through 'unaccounted' nodes in every column; inferred (E4/E5)
     continuations are left out -- the exit before them already holds that value.
     """
     tracer = _Tracer(doc)

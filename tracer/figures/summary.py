@@ -7,6 +7,7 @@ cell is wrapped to its column first, so the figure's height is known and no row 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,8 +24,19 @@ RIGHT = (False, False, False, False, True, True, True, True)
 CHAR_PX = 7.6  # average glyph width of DejaVu Sans at MIN_FONT_PX (digits are wider than letters)
 LINE_PX = 17
 PAD_PX = 6
-SECTION_NOTE = ("Inferred (E5) continuations: where value already counted above may have gone next; "
-                "hypotheses, not counted in the total")
+
+
+def inferred_named(classes: Sequence[str]) -> str:
+    """``inferred (E4, E5)``: the word with the evidence classes of the case's inferred links, when known."""
+    return f"inferred ({', '.join(classes)})" if classes else "inferred"
+
+
+def section_note(classes: Sequence[str]) -> str:
+    """The note above the inferred rows, naming the evidence classes actually behind them (never a constant: an
+    instant-exchange match is E4, a mixer link E4 or E5; :func:`tracer.figures.data.inferred_evidence`)."""
+    named = inferred_named(classes)
+    return (f"{named[:1].upper()}{named[1:]} continuations: where value already counted above may have "
+            "gone next; hypotheses, not counted in the total")
 
 
 @dataclass(frozen=True)
@@ -61,15 +73,19 @@ def _fit(text: str, column: int) -> list[str]:
     return style.wrap(text, width=max(4, int((COLUMN_PX[column] - 2 * PAD_PX) / CHAR_PX)))
 
 
-def table_rows(table: pd.DataFrame, headers: tuple[str, ...] = HEADERS) -> list[Row]:
-    """Every row of :func:`tracer.figures.data.summary_table` as drawn rows (+ the header and a section note)."""
+def table_rows(table: pd.DataFrame, headers: tuple[str, ...] = HEADERS,
+               inferred_classes: Sequence[str] = ()) -> list[Row]:
+    """Every row of :func:`tracer.figures.data.summary_table` as drawn rows (+ the header and a section note).
+
+    ``inferred_classes``: evidence classes of the case's inferred links, named in the note above the inferred rows.
+    """
     rows = [Row(tuple(_fit(h, i) for i, h in enumerate(headers)), "#DDDDDD", bold=True)]
     noted = False
     for r in records(table):
         category = str(r.category)
         inferred = category.startswith("inferred ")
         if inferred and not noted:
-            rows.append(Row((style.wrap(SECTION_NOTE, width=int(sum(COLUMN_PX) / CHAR_PX) - 2),), "#FFFFFF",
+            rows.append(Row((style.wrap(section_note(inferred_classes), width=int(sum(COLUMN_PX) / CHAR_PX) - 2),), "#FFFFFF",
                             span=True))
             noted = True
         name = category.removeprefix("inferred ")
@@ -86,9 +102,13 @@ def table_rows(table: pd.DataFrame, headers: tuple[str, ...] = HEADERS) -> list[
     return rows
 
 
-def build_summary(table: pd.DataFrame, *, case: str, as_of: datetime, valuation: Valuation) -> go.Figure:
-    """The table of :func:`tracer.figures.data.summary_table`, all rows, with category colour swatches."""
-    rows = table_rows(table, tuple(valuation.label if h == "Value" else h for h in HEADERS))
+def build_summary(table: pd.DataFrame, *, case: str, as_of: datetime, valuation: Valuation,
+                  inferred_classes: Sequence[str] = ()) -> go.Figure:
+    """The table of :func:`tracer.figures.data.summary_table`, all rows, with category colour swatches.
+
+    ``inferred_classes`` (:func:`tracer.figures.data.inferred_evidence`) names the inferred rows' evidence.
+    """
+    rows = table_rows(table, tuple(valuation.label if h == "Value" else h for h in HEADERS), inferred_classes)
     width = sum(COLUMN_PX)
     shapes: list[dict[str, Any]] = []
     texts: list[dict[str, Any]] = []
@@ -122,7 +142,7 @@ def build_summary(table: pd.DataFrame, *, case: str, as_of: datetime, valuation:
     inferred = sum(1 for c in table.category if str(c).startswith("inferred"))
     cap = style.caption(case, value, as_of, *style.wrap(
         f"All {len(table)} rows of summary.csv: {counted} exits that sum to the total, the total, and {inferred} "
-        "inferred (E5) rows that are not counted. Amounts in whole coins at the exit; the inferred rows name the "
+        f"{inferred_named(inferred_classes)} rows that are not counted. Amounts in whole coins at the exit; the inferred rows name the "
         "address (full in summary.csv).", indent="  "))
     bottom_px = 40 + 18 * (cap.count("<br>") + 1)
     layout = style.base_layout(f"Where the funds are — {style.esc(case)}", cap, height=55 + y + bottom_px,
