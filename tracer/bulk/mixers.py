@@ -55,10 +55,11 @@ def make_event(kind: str, pool: Pool, tx: str, block: object, timestamp: object,
     number, when = int(str(block)), datetime.fromtimestamp(int(str(timestamp)), tz=UTC)
     if kind == "deposits":
         return PoolDeposit(tx, number, when, pool, sender, gas_price)
-    recipient = str(to).lower()
-    relayer = sender if sender and sender != recipient else None
-    return PoolWithdrawal(tx, number, when, pool, recipient, relayer, int(str(fee if fee is not None else 0)),
-                          gas_price)
+    recipient, paid = str(to).lower(), int(str(fee if fee is not None else 0))
+    # a relayer is whoever is paid the fee (as the trace's pool_events reads it): a withdrawal whose sender pays its
+    # own gas to a fresh recipient, fee 0, is self-relayed -- and exactly the one H2's gas price can link
+    relayer = sender if sender and sender != recipient and paid > 0 else None
+    return PoolWithdrawal(tx, number, when, pool, recipient, relayer, paid, gas_price)
 
 
 def _senders(etl: Path | None, hashes: set[str]) -> dict[str, tuple[str, int | None]]:
