@@ -23,8 +23,8 @@ from tracer.bulk.mixers import event_file, link_pool, link_rows, make_event, sen
 from tracer.bulk.spark import read_table, spark_session
 from tracer.model import Chain
 
-EventTuple = tuple[str, str, str, str | None, str | None, str | None, str | None, str | None, Any]
-"""(kind, pool, tx, block, timestamp, to, fee, sender, gas price) as collected from the joined DataFrame."""
+EventTuple = tuple[str, str, str, str | None, str | None, str | None, str | None, str | None, Any, bool | None]
+"""(kind, pool, tx, block, timestamp, to, fee, sender, gas price, joined) as collected from the joined DataFrame."""
 
 COLUMNS = tuple(zip(LINK_COLUMNS, ("string", "string", "string", "long", "long", "string", "string", "long", "long",
                                    "string", "string", "string", "string", "double", "string", "string"), strict=True))
@@ -69,23 +69,23 @@ def _events(spark: Any, folder: Path, chain: Chain, etl: Path | None) -> tuple[A
         F.col("timestamp").alias("ts"), "to", "fee")
     txs = read_table(spark, etl, "transactions") if etl is not None else None
     if txs is None:
-        return events.select("*", F.lit(None).cast("string").alias("sender"),
-                             F.lit(None).cast("string").alias("gas")), skipped
+        return events.select("*", F.lit(None).cast("string").alias("sender"), F.lit(None).cast("string").alias("gas"),
+                             F.lit(None).cast("boolean").alias("joined")), skipped
     senders = txs.select(F.lower("hash").alias("tx"), F.col("from_address").alias("sender"),
-                         F.col("gas_price").alias("gas")).dropDuplicates(["tx"])
+                         F.col("gas_price").alias("gas"), F.lit(True).alias("joined")).dropDuplicates(["tx"])
     return events.join(senders, "tx", "left").select("kind", "pool", "tx", "block", "ts", "to", "fee",
-                                                     F.lower("sender").alias("sender"), "gas"), skipped
+                                                     F.lower("sender").alias("sender"), "gas", "joined"), skipped
 
 
 def _history(chain: Chain, events: list[EventTuple]) -> tuple[list[PoolDeposit], list[PoolWithdrawal]]:
     """The linkers' values of the collected events, in the canonical order (runs in every task)."""
     deposits: list[PoolDeposit] = []
     withdrawals: list[PoolWithdrawal] = []
-    for kind, pool_address, tx, block, ts, to, fee, sender, gas in events:
+    for kind, pool_address, tx, block, ts, to, fee, sender, gas, joined in events:
         pool = pool_of(chain, pool_address)
         assert pool is not None  # the driver only kept files of known pools
-        joined = sender_of(sender, gas) if sender is not None else (None, None)
-        event = make_event(kind, pool, tx, block, ts, to, fee, *joined)
+        found = sender_of(sender, gas) if joined else (None, None)  # as the in-process join: matched rows only
+        event = make_event(kind, pool, tx, block, ts, to, fee, *found)
         if isinstance(event, PoolDeposit):
             deposits.append(event)
         else:
