@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from db.session import open_database
 from tests.e2e.harness import export, running_sandbox, settings_for, trace
 from tests.shared_data import SHARED_DATA
-from tracer.bulk.mixer_store import store_links
+from tracer.bulk.mixer_store import StoredMixerLinks, store_links
 from tracer.bulk.mixers import load_events, run_mixers
 from tracer.cli.app import app
 from tracer.model import Chain
@@ -77,6 +77,9 @@ def test_trace_follows_a_stored_link_its_own_heuristics_cannot_find(tmp_path: Pa
         store_links(open_database(settings.database_url), Chain.ETHEREUM, rows)
         store, wiring, _ = trace(sandbox, settings)
         doc = export(store, wiring)
+    # the links reach the demixing as a wired service, not through the label index
+    assert isinstance(wiring.services.mixer_links, StoredMixerLinks) and wiring.services.mixer_links.size == len(rows)
+    assert not hasattr(wiring.labels, "known_pool_links")
     followed = {(lk["from_tx"], lk["to_tx"]) for lk in doc["links"] if lk["kind"] == "mixer"
                 and lk["facts"].get("source") == "tracer bulk mixers (full pool history)"}
     tainted_deposits = {t["tx_hash"] for t in doc["transfers"]}
