@@ -32,8 +32,10 @@ def test_real_pool_events_every_withdrawal_gets_at_most_one_time_candidate(tmp_p
     assert summary["by_rule"] == {"mixers.tornado.fifo_time": summary["links"]} and 5_000 < summary["links"] <= 12_584
     import duckdb
 
-    rows = duckdb.sql(f"SELECT withdrawal_tx, count(*) n, max(confidence) c, min(evidence_class) e FROM "
-                      f"read_parquet('{tmp_path}/out/mixer_links/*.parquet') GROUP BY 1").fetchall()
+    rel = duckdb.sql(f"SELECT withdrawal_tx, count(*) n, max(confidence) c, min(evidence_class) e FROM "
+                     f"read_parquet('{tmp_path}/out/mixer_links/*.parquet') GROUP BY 1")
+    assert rel is not None
+    rows = rel.fetchall()
     assert max(r[1] for r in rows) == 1 and {r[3] for r in rows} == {"E5"}
     with open_database(env["TRACER_DATABASE_URL"]).connect() as conn:
         from sqlalchemy import text
