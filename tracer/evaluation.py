@@ -266,7 +266,9 @@ def _link_scores(doc: Mapping[str, Any], truth: Mapping[str, Any]) -> tuple[
             found[kind].add(_tx(lk["to_tx"]) if kind in ("mixer", "coinjoin") else f"{_tx(lk['from_tx'])}>{_tx(lk['to_tx'])}")
         if lk.get("evidence") == "E4":
             names = [str(lk.get("rule") or kind)]
-            names += [f"mixer.{h}" for h in str((lk.get("facts") or {}).get("heuristics") or "").split(",") if h]
+            # each linker under the name the export's rules use (a single-linker link is counted once)
+            voted = [f"mixers.tornado.{h}" for h in str((lk.get("facts") or {}).get("heuristics") or "").split(",") if h]
+            names += [n for n in voted if n not in names]
             for name in names:
                 heuristic[name][0] += ok
                 heuristic[name][1] += 1

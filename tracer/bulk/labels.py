@@ -1,5 +1,4 @@
-"""A label index that also applies labels through imported whole-chain clusters (``tracer clusters import``),
-and hands the trace the pool links of ``tracer bulk mixers`` (``known_pool_links``).
+"""A label index that also applies labels through imported whole-chain clusters (``tracer clusters import``).
 
 A label on any member of an imported cluster applies to every member, scaled like the trace's own clusters
 (``cluster_factor``) and by the weakest merge on the path, with the source naming the cluster, the labelled member
@@ -12,8 +11,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from heuristics.mixers.tornado import PoolDeposit, PoolLink
-from tracer.bulk.mixer_store import StoredMixerLinks
 from tracer.bulk.store import BulkClusterTable
 from tracer.labels.index import LabelIndex
 from tracer.model import Chain, Label
@@ -24,11 +21,9 @@ MAX_LISTED_MERGES = 8
 class BulkClusterIndex(LabelIndex):
     """:class:`LabelIndex` plus labels inherited through imported clusters."""
 
-    def __init__(self, labels: Iterable[Label], clusters: BulkClusterTable, mixer_links: StoredMixerLinks | None = None,
-                 **kwargs: float) -> None:
+    def __init__(self, labels: Iterable[Label], clusters: BulkClusterTable, **kwargs: float) -> None:
         super().__init__(labels, **kwargs)
         self.bulk = clusters
-        self.mixer_links = mixer_links
         self._inherited: dict[tuple[Chain, str], list[Label]] = {}
 
     def labels_of(self, chain: Chain, address: str) -> list[Label]:
@@ -41,10 +36,6 @@ class BulkClusterIndex(LabelIndex):
             self._inherited[key] = self._through_bulk(chain, address)
         extra = self._inherited[key]
         return sorted(found + extra, key=lambda lab: -lab.confidence) if extra else found
-
-    def known_pool_links(self, deposits: Iterable[PoolDeposit]) -> list[PoolLink]:
-        """Links of ``tracer bulk mixers`` for these pool deposits (the trace's demixing adds them to its own)."""
-        return self.mixer_links.links_for(deposits) if self.mixer_links is not None else []
 
     def _through_bulk(self, chain: Chain, address: str) -> list[Label]:
         cluster = self.bulk.cluster_of(chain, address)

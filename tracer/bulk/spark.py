@@ -38,7 +38,7 @@ def spark_session(master: str = "local[2]", app: str = "tracer-bulk", partitions
     return session
 
 
-def _table(spark: Any, root: Path, name: str) -> Any | None:
+def read_table(spark: Any, root: Path, name: str) -> Any | None:
     for ext, reader in (("parquet", "parquet"), ("csv", "csv"), ("json", "json"), ("jsonl", "json")):
         folder, single = root / name, root / f"{name}.{ext}"
         paths = [str(p) for p in folder.rglob(f"*.{ext}")] if folder.is_dir() else []
@@ -55,12 +55,12 @@ def _sides(spark: Any, root: Path) -> tuple[Any, Any, Any]:
     from pyspark.sql import functions as F
     from pyspark.sql.types import ArrayType
 
-    txs = _table(spark, root, "transactions")
+    txs = read_table(spark, root, "transactions")
     if txs is None:
         raise FileNotFoundError(f"no transactions table under {root}")
     out = []
     for side in ("inputs", "outputs"):
-        df = _table(spark, root, side)
+        df = read_table(spark, root, side)
         if df is None:
             df = txs.select(F.col("hash").alias("transaction_hash"), F.explode(side).alias("x")).select(
                 "transaction_hash", "x.index", "x.addresses", "x.value")

@@ -58,25 +58,37 @@ def mixers(
     chain: str = typer.Option("ethereum", "--chain", help="Chain of the pools."),
     transactions: Path | None = typer.Option(None, "--transactions", help="ethereum-etl export (transactions) for "
                                              "depositors, gas prices and relayers."),
+    engine: str = typer.Option("local", "--engine", help="local (in process) or spark (one pool per task)."),
+    master: str = typer.Option("local[*]", "--master", help="Spark master: local[*], spark://host:7077, yarn, k8s://…"),
     store: bool = typer.Option(True, "--store/--no-store", help="Load the links into the case store for traces."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Link every withdrawal of the pools to candidate deposits (heuristic, confidence); traces then use them."""
+    if engine not in ("local", "spark"):
+        fatal("--engine must be local or spark", 2)
 
     def body() -> None:
-        from collections import Counter
-
-        from tracer.bulk.mixers import link_rows, run_mixers
+        from tracer.bulk.mixer_table import summarize, write_links, write_summary
         from tracer.model import Chain
 
-        result = run_mixers(input_dir, Chain(chain), transactions)
-        rows = link_rows(Chain(chain), result.links)
-        by_heuristics = Counter(str(r["heuristics"]) for r in rows)
-        summary = {"pools": result.pools, "deposits": result.deposits, "withdrawals": result.withdrawals,
-                   "links": len(rows), "by_heuristics": dict(sorted(by_heuristics.items())),
-                   "skipped_files": list(result.skipped_files)}
+        if engine == "spark":
+            try:
+                from tracer.bulk.spark_mixers import mixers_spark
+            except ImportError:
+                fatal("the spark engine needs the [spark] extra: pip install 'laundering-tracer[spark]'", 2)
+            ran = mixers_spark(input_dir, Chain(chain), transactions, out=out, master=master)
+            rows, counts, skipped = ran.rows, (ran.pools, ran.deposits, ran.withdrawals), ran.skipped_files
+        else:
+            from tracer.bulk.mixers import link_rows, run_mixers
+
+            result = run_mixers(input_dir, Chain(chain), transactions)
+            rows, counts = link_rows(Chain(chain), result.links), (result.pools, result.deposits, result.withdrawals)
+            skipped = result.skipped_files
+            if out is not None:
+                write_links(out, rows)
+        summary = summarize(engine, *counts, rows, skipped)
         if out is not None:
-            _write_links(out, rows, summary)
+            write_summary(out, summary)
         if store:
             from db.session import open_database
             from tracer.bulk.mixer_store import store_links
@@ -84,30 +96,12 @@ def mixers(
 
             store_links(open_database(STATE.get_settings().database_url), Chain(chain), rows)
         if as_json:
-            stdout.print_json(data=summary)
+            stdout.print_json(data=summary.to_json())
         else:
-            stdout.print(f"{result.pools} pools, {result.deposits} deposits, {result.withdrawals} withdrawals: "
-                         f"{len(rows)} candidate links {dict(by_heuristics)}")
+            stdout.print(f"{summary.pools} pools, {summary.deposits} deposits, {summary.withdrawals} withdrawals: "
+                         f"{summary.links} candidate links {summary.by_rule}; sha256 {summary.digest}")
 
     run(body)
-
-
-def _write_links(out: Path, rows: list[dict[str, object]], summary: dict[str, object]) -> None:
-    import json
-    import shutil
-
-    import duckdb
-    import pandas as pd
-
-    folder = out / "mixer_links"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    frame = pd.DataFrame(rows)
-    con = duckdb.connect()
-    con.register("links", frame)
-    con.execute(f"COPY links TO '{folder / 'part-0.parquet'}' (FORMAT parquet)")
-    con.close()
-    (out / "summary.json").write_text(json.dumps(summary, sort_keys=True) + "\n", encoding="utf-8")
 
 
 @sandbox_app.command("export-etl")

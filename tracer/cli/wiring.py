@@ -156,7 +156,7 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
         labels = [lab for lab in labels if lab.source not in left_out]
         versions = {k: v for k, v in versions.items() if k not in left_out}
     # labels inherited through imported whole-chain clusters, and stored pool links (tracer bulk)
-    index = BulkClusterIndex(labels, BulkClusterTable(store.engine), StoredMixerLinks(store.engine))
+    index = BulkClusterIndex(labels, BulkClusterTable(store.engine))
     index.add_all(protocol_labels())
     bridge = MidgardResolver(mclient)
     counted = tuple(clients)
@@ -164,6 +164,7 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
                              coinjoin=detect_coinjoin, wallets=index.addresses_in,
                              confirmations=settings.confirmations,
                              label_versions=MappingProxyType(versions),
-                             requests=lambda: sum(c.stats.requests for c in counted))
+                             requests=lambda: sum(c.stats.requests for c in counted),
+                             mixer_links=StoredMixerLinks(store.engine))
     return Wiring(store, services, bridge, index, prices, counted)
 

@@ -73,9 +73,9 @@ def demix_pool(ctx: TraceContext, node: Address, hop: int, incoming: Sequence[Co
 
     links = link_withdrawals(wanted, deposits, withdrawals,
                              TornadoCallbacks(interacted=interacted, is_service=is_service))
-    known = getattr(ctx.labels, "known_pool_links", None)  # `tracer bulk mixers` links over the whole pool history
+    known = ctx.services.mixer_links  # `tracer bulk mixers` links over the whole pool history
     if known is not None:
-        strongest = {(lk.deposit.tx_hash, lk.withdrawal.tx_hash): lk for lk in known(wanted)}
+        strongest = {(lk.deposit.tx_hash, lk.withdrawal.tx_hash): lk for lk in known.links_for(wanted)}
         for lk in links:
             key = (lk.deposit.tx_hash, lk.withdrawal.tx_hash)
             if key not in strongest or lk.confidence >= strongest[key].confidence:

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from chains.base import ChainAdapter
 from db.records import Contribution, Expansion, NodeState
+from heuristics.mixers.tornado import PoolDeposit, PoolLink
 from tracer.model import Address, BridgeAction, Category, Chain, ChainTx, Endpoint, Label, LabelLookup, Link
 
 CoinJoinDetector = Callable[[ChainTx], object | None]
@@ -70,6 +71,14 @@ class PriceLookup(Protocol):
         ...
 
 
+class MixerLinkSource(Protocol):
+    """Pool links found ahead of the trace over a pool's whole history (``tracer bulk mixers``, in the store)."""
+
+    def links_for(self, deposits: Iterable[PoolDeposit]) -> list[PoolLink]:
+        """Known links whose deposit is one of ``deposits`` (built on the caller's deposit values)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ProgressEvent:
     """Reported to the progress callback after every node (the CLI draws it with rich)."""
@@ -102,3 +111,4 @@ class TraceServices:
     confirmations: int = 12
     label_versions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     requests: Callable[[], int] = _no_requests  # HTTP requests made so far (for progress and reports)
+    mixer_links: MixerLinkSource | None = None  # whole-history pool links the demixing adds to its own
