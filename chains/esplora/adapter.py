@@ -15,13 +15,16 @@ from chains.addresses import canonical_address
 from chains.base import Capability, UtxoAdapter, transfer_sort_key
 from chains.esplora.client import EsploraClient
 from chains.esplora.parse import esplora_outspends_to_domain, esplora_tx_to_chaintx, is_confirmed
+from chains.esplora.types import EsploraTx
 from chains.memo import Memo
-from tracer.errors import BadResponse
+from tracer.errors import AddressTooLarge, ApiRejected, BadResponse, InvalidAddress
 from tracer.model import Chain, ChainTx, Direction, OutputSpend, Transfer
 
 TX_MEMO_LIMIT = 20_000
 """Transactions remembered (least recently used dropped first): a few KB each, tens of MB at most."""
 OUTSPENDS_MEMO_LIMIT = 2_000
+PAGE_MEMO_LIMIT = 2_000
+"""Newest address pages read ahead of the address's own expansion (bridge payouts)."""
 
 
 class EsploraAdapter(UtxoAdapter):
@@ -38,6 +41,7 @@ class EsploraAdapter(UtxoAdapter):
         self.client = client
         self._txs: Memo[str, ChainTx] = Memo(memo_limit)
         self._outspends: Memo[tuple[str, int], tuple[OutputSpend, ...]] = Memo(OUTSPENDS_MEMO_LIMIT)
+        self._pages: Memo[tuple[str, int], list[EsploraTx]] = Memo(PAGE_MEMO_LIMIT)
 
     def _remember(self, tx: ChainTx, final_block: int | None) -> None:
         """Keep ``tx`` when it is buried below the final block (a reorg above it could still change it)."""
@@ -51,7 +55,9 @@ class EsploraAdapter(UtxoAdapter):
         """Confirmed transactions touching ``address`` in the block window, ascending (block, txid)."""
         address = canonical_address(Chain.BITCOIN, address)
         seen: dict[str, ChainTx] = {}
-        for raw in self.client.iter_address_txs(address, stop_below=since_block, final_block=final_block):
+        first = self._pages.get((address, final_block)) if final_block is not None else None
+        for raw in self.client.iter_address_txs(address, stop_below=since_block, final_block=final_block,
+                                                first_page=first):
             tx = esplora_tx_to_chaintx(raw)
             self._remember(tx, final_block)
             if since_block is not None and tx.block_number < since_block:
@@ -97,6 +103,31 @@ class EsploraAdapter(UtxoAdapter):
         tx = esplora_tx_to_chaintx(raw)
         self._remember(tx, final_block)
         return tx
+
+    def transaction_paying(self, tx_hash: str, address: str, *, final_block: int | None = None) -> ChainTx | None:
+        """``tx_hash``, which pays ``address``: read from the newest page of ``address`` when it is there.
+
+        A bridge's payout is followed next into its recipient, whose history starts with that same page: with a
+        final block the page is kept for that read, so the payout costs no request of its own. When the page does
+        not hold it (a busy recipient), ``/tx/:id`` as :meth:`transaction`.
+        """
+        txid = _txid(tx_hash)
+        if final_block is None or self._txs.get(txid) is not None:
+            return self.transaction(txid, final_block=final_block)
+        try:
+            address = canonical_address(Chain.BITCOIN, address)
+            page = self._pages.get((address, final_block))
+            if page is None:
+                page = self.client.address_txs_page(address)
+                self._pages.put((address, final_block), page)
+        except (AddressTooLarge, ApiRejected, InvalidAddress):  # no page to read ahead: the tx alone
+            return self.transaction(txid, final_block=final_block)
+        for raw in page:
+            if raw.get("txid") == txid and is_confirmed(raw):
+                tx = esplora_tx_to_chaintx(raw)
+                self._remember(tx, final_block)
+                return tx
+        return self.transaction(txid, final_block=final_block)
 
     def outspends(self, tx_hash: str, *, final_block: int | None = None) -> list[OutputSpend]:
         """Spend status of every output of ``tx_hash`` by index ([] when the tx is unknown).

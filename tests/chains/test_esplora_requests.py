@@ -75,3 +75,34 @@ def test_the_memo_is_bounded(esplora: TinyEsplora) -> None:
     assert esplora.counts["/tx/:id"] == 0  # the last one seen is kept
     assert es.transaction(SPEND.txid, final_block=FINAL) is not None
     assert esplora.counts["/tx/:id"] == 1  # the older one was dropped: asked for
+
+
+def test_a_payout_is_read_from_the_page_its_recipient_is_expanded_from(esplora: TinyEsplora) -> None:
+    es = adapter(esplora)
+    payout = es.transaction_paying(SPEND.txid, BOB, final_block=FINAL)  # a bridge pays BOB in SPEND
+    assert payout is not None and payout.tx_hash == SPEND.txid
+    assert esplora.counts == {"/address/:a/txs/chain": 1}  # BOB's newest page, no /tx/:id
+    history = list(es.transactions_of(BOB, until_block=FINAL, final_block=FINAL))  # BOB's expansion, next
+    assert [t.tx_hash for t in history] == [SPEND.txid] and history[0] == payout
+    assert esplora.counts == {"/address/:a/txs/chain": 1}  # the same page, not asked again
+    assert es.transaction(SPEND.txid, final_block=FINAL) == payout and esplora.counts["/tx/:id"] == 0
+
+
+def test_a_payout_not_on_the_newest_page_is_fetched_alone() -> None:
+    busy = address("busy")
+    old = Tx(txid("old payout"), 100, ((txid("bridge vault"), 0, CAROL, 80_000),), ((busy, 70_000),))
+    newer = [Tx(txid(f"deposit{n}"), 101 + n % 8, ((txid(f"user{n}"), 0, ALICE, 5_000),), ((busy, 4_000),))
+             for n in range(30)]
+    server = TinyEsplora([old, *newer], tip=120)
+    try:
+        es = adapter(server)
+        assert es.transaction_paying(old.txid, busy, final_block=FINAL) is not None
+        assert server.counts == {"/address/:a/txs/chain": 1, "/tx/:id": 1}
+        assert es.transaction_paying(old.txid, busy, final_block=FINAL) is not None  # remembered since
+        assert es.transaction_paying(txid("deposit3"), busy, final_block=FINAL) is not None  # on the kept page
+        assert server.counts == {"/address/:a/txs/chain": 1, "/tx/:id": 1}
+        # a live question (no final block): the tx alone, nothing kept
+        assert adapter(server).transaction_paying(old.txid, busy) is not None
+        assert server.counts == {"/address/:a/txs/chain": 1, "/tx/:id": 2}
+    finally:
+        server.stop()

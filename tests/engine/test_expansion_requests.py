@@ -1,5 +1,6 @@
-"""Post-mix following reads only the spends that can re-link (issue 16), over a real Esplora on loopback HTTP.
+"""Expansions ask Esplora only what they need (issue 16), over a real Esplora on loopback HTTP.
 
+Post-mix following reads only the spends that can re-link.
 A round of 5 wallets and 10 equal outputs: one later transaction consolidates three of them (the launderer's
 post-mix coins), three others are spent alone, four stay unspent. Only the consolidation can re-link (CIOH needs
 two of the round's coins), so it is the only spend fetched; the links and contributions are what reading every
@@ -17,6 +18,7 @@ from chains.esplora.adapter import EsploraAdapter
 from chains.esplora.client import EsploraClient
 from db.records import Expansion
 from tests.chains.tiny_esplora import TinyEsplora, Tx, address, txid
+from tracer.engine.bridges import _payout_transfer
 from tracer.engine.context import TraceContext
 from tracer.engine.ports import TraceServices
 from tracer.engine.postmix import follow_round
@@ -65,3 +67,16 @@ def test_only_spends_of_two_or_more_round_outputs_are_fetched(esplora: TinyEsplo
     other = Address(Chain.BITCOIN, WALLETS[1])
     follow_round(ctx, other, 3, round_tx, {"BTC": (COIN, COIN)}, 1.0, Expansion(other))
     assert esplora.counts["/tx/:id/outspends"] == 1 and esplora.counts["/tx/:id"] == 2
+
+
+def test_a_bridge_payout_costs_no_request_of_its_own(esplora: TinyEsplora) -> None:
+    """The payout is read from its recipient's newest page, which that recipient's expansion reads next."""
+    adapter = EsploraAdapter(EsploraClient(requests.Session(), esplora.url, rate=0))
+    ctx = TraceContext(1, CaseParameters(), TraceServices({Chain.BITCOIN: adapter}, LabelIndex([])),
+                       final_blocks={Chain.BITCOIN: FINAL})
+    recipient = address("exit")
+    payout = _payout_transfer(ctx, Chain.BITCOIN, CONSOLIDATION.txid, recipient)
+    assert payout is not None and payout.to_address == recipient and payout.amount == 3 * COIN - 900
+    history = list(adapter.transactions_of(recipient, until_block=FINAL, final_block=FINAL))
+    assert [t.tx_hash for t in history] == [CONSOLIDATION.txid]
+    assert esplora.counts == {"/address/:a/txs/chain": 1}  # before: one /tx/:id and the page
