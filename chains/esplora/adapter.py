@@ -17,7 +17,7 @@ from chains.esplora.client import EsploraClient
 from chains.esplora.parse import esplora_outspends_to_domain, esplora_tx_to_chaintx, is_confirmed
 from chains.esplora.types import EsploraTx
 from chains.memo import Memo
-from tracer.errors import AddressTooLarge, ApiRejected, BadResponse, InvalidAddress
+from tracer.errors import BadResponse, ChainError, InvalidAddress
 from tracer.model import Chain, ChainTx, Direction, OutputSpend, Transfer
 
 TX_MEMO_LIMIT = 20_000
@@ -120,8 +120,8 @@ class EsploraAdapter(UtxoAdapter):
             if page is None:
                 page = self.client.address_txs_page(address)
                 self._pages.put((address, final_block), page)
-        except (AddressTooLarge, ApiRejected, InvalidAddress):  # no page to read ahead: the tx alone
-            return self.transaction(txid, final_block=final_block)
+        except (ChainError, InvalidAddress):  # no readable page (too large, refused, garbage): the tx alone,
+            return self.transaction(txid, final_block=final_block)  # as before; the expansion meets the page
         for raw in page:
             if raw.get("txid") == txid and is_confirmed(raw):
                 tx = esplora_tx_to_chaintx(raw)

@@ -106,3 +106,13 @@ def test_a_payout_not_on_the_newest_page_is_fetched_alone() -> None:
         assert server.counts == {"/address/:a/txs/chain": 1, "/tx/:id": 2}
     finally:
         server.stop()
+
+
+def test_a_payout_to_an_address_too_large_to_list_is_fetched_alone() -> None:
+    server = TinyEsplora([FUND, SPEND], tip=120, too_large=frozenset({BOB}))
+    try:
+        payout = adapter(server).transaction_paying(SPEND.txid, BOB, final_block=FINAL)
+        assert payout is not None and payout.tx_hash == SPEND.txid
+        assert server.counts == {"/address/:a/txs/chain": 1, "/tx/:id": 1}
+    finally:
+        server.stop()

@@ -66,9 +66,10 @@ class Tx:
 class TinyEsplora:
     """Serves ``txs`` at tip ``tip``; ``counts`` holds requests per route (``/tx/:id``, ``/address/:a/txs/chain``)."""
 
-    def __init__(self, txs: list[Tx], tip: int) -> None:
+    def __init__(self, txs: list[Tx], tip: int, too_large: frozenset[str] = frozenset()) -> None:
         self.txs = {t.txid: t for t in txs}
         self.tip = tip
+        self.too_large = too_large  # addresses answered like electrs' history cap (HTTP 400)
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._server = LoopbackServer(self.answer, name="tiny-esplora")
@@ -97,6 +98,8 @@ class TinyEsplora:
             return HttpReply.json(tx.json() if len(parts) == 2 else self._outspends(tx))
         if parts[:1] == ["address"] and parts[2:4] == ["txs", "chain"]:
             self._count("/address/:a/txs/chain" + ("/:last" if len(parts) == 5 else ""))
+            if parts[1] in self.too_large:
+                return HttpReply(400, b"Too many history entries", "text/plain")
             history = sorted((t for t in self.txs.values() if parts[1] in {o[0] for o in t.outs}
                               | {i[2] for i in t.ins}), key=lambda t: (-t.block, t.txid))
             ids = [t.txid for t in history]
