@@ -116,3 +116,8 @@ class UtxoAdapter(ChainAdapter):
         final_block: int | None = None,
     ) -> Iterator[ChainTx]:
         """Confirmed transactions touching ``address``, ascending by block."""
+
+    def transaction_paying(self, tx_hash: str, address: str, *, final_block: int | None = None) -> ChainTx | None:
+        """:meth:`transaction` of a tx known to pay ``address`` (a source may read it from that address's
+        history, which the trace reads next anyway)."""
+        return self.transaction(tx_hash, final_block=final_block)

@@ -1,12 +1,13 @@
 """Trace a family of sandbox worlds and print, per metric, the mean and the worst seed (issue 13).
 
     .venv/bin/python scripts/bench_worlds.py --seeds 50 [--variants all|none|vocab,waves,...] [--scale small]
-                                             [--first 0] [--json out.json]
+                                             [--first 0] [--json out.json] [--endpoints]
 
 Each world (seed, variants) is generated, served by the in-process sandbox server on 127.0.0.1, traced from its
 exploiter into a fresh SQLite store with the CLI's defaults (bundled labels, instant-exchange matching, demixing)
 and scored with :func:`tracer.evaluation.score_world` -- the same code the end-to-end property tests use. The
 table shows what the engine gets wrong on worlds it was not built against; it does not change the engine.
+``--endpoints`` adds requests per seed against the floor and per API and endpoint kind, with repeated requests.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import json
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scripts.request_log import RequestLog, print_breakdown  # noqa: E402
 from tracer.cli.worlds import trace_served_world  # noqa: E402
 from tracer.config import Settings  # noqa: E402
 from tracer.evaluation import Ratio, WorldScore  # noqa: E402
@@ -128,21 +130,33 @@ def main() -> None:
     parser.add_argument("--variants", default="all", help="comma list, all, or none")
     parser.add_argument("--scale", default="small")
     parser.add_argument("--json", type=Path, default=None, help="also write the per-seed scores here")
+    parser.add_argument("--endpoints", action="store_true", help="requests per API and endpoint kind, repeats")
     args = parser.parse_args()
     variants = None if args.variants == "none" else args.variants
     scores: dict[int, WorldScore] = {}
     seconds: dict[int, float] = {}
     failures: dict[int, str] = {}
+    kinds: Counter[str] = Counter()
+    repeats: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="bench-worlds-") as tmp:
         for seed in range(args.first, args.first + args.seeds):
             try:
-                scores[seed], seconds[seed] = trace_world(seed, args.scale, variants, Path(tmp) / str(seed))
+                with RequestLog() as log:
+                    scores[seed], seconds[seed] = trace_world(seed, args.scale, variants, Path(tmp) / str(seed))
+                kinds.update(log.kinds)
+                repeats.update(log.repeats)
+                if args.endpoints:
+                    print(f"seed {seed}: requests {scores[seed].requests:,} floor {scores[seed].request_floor:,} "
+                          f"repeats {sum(log.repeats.values()):,} | "
+                          + ", ".join(f"{k} {v}" for k, v in sorted(log.kinds.items())), file=sys.stderr, flush=True)
             except Exception as exc:  # a crash on one world is a finding, not the end of the bench
                 failures[seed] = f"{type(exc).__name__}: {exc}"[:300]
             print(f"seed {seed}: " + (failures[seed] if seed in failures else
                   f"recall {scores[seed].recall_by_value:.4f} cons {scores[seed].conservation_error} "
                   f"crossings {scores[seed].crossings_linked} {seconds[seed]:.1f}s"), file=sys.stderr, flush=True)
     print_table(metrics(scores), seconds, f"scale {args.scale}, variants {args.variants}")
+    if args.endpoints:
+        print_breakdown(kinds, repeats, f"all {len(scores)} worlds")
     for seed, why in failures.items():
         print(f"seed {seed} failed: {why}")
     missing: dict[str, int] = defaultdict(int)

@@ -58,18 +58,22 @@ class EsploraClient:
             raise BadResponse(f"esplora: expected a list of txs from {path}")
         return cast(list[EsploraTx], answer.data)
 
-    def iter_address_txs(self, address: str, *, stop_below: int | None = None,
-                         final_block: int | None = None) -> Iterator[EsploraTx]:
+    def iter_address_txs(self, address: str, *, stop_below: int | None = None, final_block: int | None = None,
+                         first_page: list[EsploraTx] | None = None) -> Iterator[EsploraTx]:
         """Confirmed txs of ``address`` newest first, following the ``last_seen_txid`` chain.
 
         Stops after the first tx whose block is below ``stop_below``. A page requested after a tx
         confirmed strictly below ``final_block`` holds only older, buried txs: it is fetched as immutable.
+        ``first_page``, when given, is the newest page already read (the chain continues after its last tx).
         """
         last_seen: EsploraTx | None = None
         while True:
             immutable = (last_seen is not None and final_block is not None
                          and _height(last_seen) is not None and cast(int, _height(last_seen)) < final_block)
-            page = self.address_txs_page(address, last_seen["txid"] if last_seen else None, immutable=immutable)
+            if last_seen is None and first_page is not None:
+                page = first_page
+            else:
+                page = self.address_txs_page(address, last_seen["txid"] if last_seen else None, immutable=immutable)
             for tx in page:
                 height = _height(tx)
                 if height is None:  # mempool entries never belong to the confirmed history

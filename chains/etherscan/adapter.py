@@ -1,4 +1,10 @@
-"""EtherscanAdapter: ChainAdapter over the Etherscan V2 API (client + parse; no HTTP or JSON here)."""
+"""EtherscanAdapter: ChainAdapter over the Etherscan V2 API (client + parse; no HTTP or JSON here).
+
+No redundant request (issue 16): histories over a window closed at the final block are immutable in the archive
+(the client asks each ``txlist``/``txlistinternal``/``tokentx`` page once); a whole transaction mined at or below
+the final block is remembered here, because ``eth_getTransactionByHash`` cannot be marked immutable before it is
+answered (a bridge's inbound tx is read by the bridge resolver and again by the memo fallback).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,12 @@ from chains.addresses import canonical_address
 from chains.base import Capability, ChainAdapter, transfer_sort_key
 from chains.etherscan import parse
 from chains.etherscan.client import BALANCEMULTI_MAX, EtherscanClient
+from chains.memo import Memo
 from chains.tokens import verified_token
 from tracer.model import Chain, ChainTx, Direction, Transfer, TransferFlag, TransferKind
+
+TX_MEMO_LIMIT = 10_000
+"""Whole transactions remembered (least recently used dropped first)."""
 
 
 class EtherscanAdapter(ChainAdapter):
@@ -28,6 +38,7 @@ class EtherscanAdapter(ChainAdapter):
             raise ValueError(f"Etherscan serves EVM chains only, not {chain.value}")
         self.client = client
         self.chain = chain
+        self._txs: Memo[str, ChainTx] = Memo(TX_MEMO_LIMIT)
 
     def transfers_of(self, address: str, *, direction: Direction = Direction.BOTH, since_block: int | None = None,
                      until_block: int | None = None, final_block: int | None = None) -> Iterator[Transfer]:
@@ -53,8 +64,20 @@ class EtherscanAdapter(ChainAdapter):
             yield t
 
     def transaction(self, tx_hash: str, *, final_block: int | None = None) -> ChainTx | None:
-        """The whole tx: native value, internal transfers and receipt Transfer logs; None if unknown."""
+        """The whole tx: native value, internal transfers and receipt Transfer logs; None if unknown.
+
+        A tx already read and mined at or below ``final_block`` costs no request.
+        """
         tx_hash = tx_hash.lower()
+        known = self._txs.get(tx_hash)
+        if known is not None:
+            return known
+        tx = self._read_transaction(tx_hash, final_block)
+        if tx is not None and final_block is not None and tx.block_number <= final_block:
+            self._txs.put(tx_hash, tx)
+        return tx
+
+    def _read_transaction(self, tx_hash: str, final_block: int | None) -> ChainTx | None:
         raw = self.client.transaction(tx_hash)
         if raw is None or raw.get("blockNumber") in (None, ""):
             return None  # unknown, or still pending: nothing final to trace yet

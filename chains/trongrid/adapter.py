@@ -6,6 +6,10 @@ otherwise estimated at 3 s per block from the nearest anchor (a native item of t
 tip from ``getnowblock``). Missed slots make estimates drift slightly; ordering by time is preserved.
 ``since_block``/``until_block`` become ``min_timestamp``/``max_timestamp`` through the tip anchor, the
 lower bound widened by a margin (a real block is never later than its estimate), then filtered by block.
+
+No redundant request (issue 16): a listing whose window closes at or below the case's final block is asked once
+per adapter (the engine reads the same address for a bridge's destination, an instant-exchange match and its
+own expansion); the tip read for the case's final block is also the anchor of the windows.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Iterable, Iterator
 
 from chains.addresses import canonical_address
 from chains.base import Capability, ChainAdapter, transfer_sort_key
+from chains.memo import Memo
 from chains.trongrid.client import TronGridClient
 from chains.trongrid.parse import (
     BLACKLIST_EVENTS,
@@ -29,6 +34,9 @@ from chains.trongrid.parse import (
 )
 from tracer.model import Chain, ChainTx, Direction, Transfer
 
+LISTING_MEMO_LIMIT = 5_000
+"""Address listings remembered (least recently used dropped first)."""
+
 
 class TronGridAdapter(ChainAdapter):
     """TRX (NATIVE, sun) and TRC-20 (TOKEN) transfers of TRON addresses from TronGrid v1.
@@ -40,9 +48,10 @@ class TronGridAdapter(ChainAdapter):
     name = "trongrid"
     capabilities = frozenset({Capability.NATIVE, Capability.TOKENS, Capability.BALANCES})
 
-    def __init__(self, client: TronGridClient) -> None:
+    def __init__(self, client: TronGridClient, *, memo_limit: int = LISTING_MEMO_LIMIT) -> None:
         self.client = client
         self._tip: tuple[int, int] | None = None
+        self._listings: Memo[tuple[str, Direction, int | None, int], tuple[Transfer, ...]] = Memo(memo_limit)
 
     def _tip_anchor(self) -> tuple[int, int]:
         if self._tip is None:
@@ -65,10 +74,25 @@ class TronGridAdapter(ChainAdapter):
     ) -> Iterator[Transfer]:
         """TRX and TRC-20 transfers touching ``address`` in the block window, ascending, de-duplicated.
 
-        ``final_block`` is accepted for the protocol but not used: TronGrid lists by timestamp, and a window
-        estimated from the tip anchor is never exactly closed, so these listings are never archived as immutable.
+        TronGrid lists by timestamp, and a window estimated from the tip anchor is never exactly closed, so these
+        listings are never archived as immutable; but a window ending at or below ``final_block`` holds only
+        confirmed, buried transfers, and within this adapter's life it is asked for once.
         """
         address = canonical_address(Chain.TRON, address)
+        direction = Direction(direction)
+        if final_block is None or until_block is None or until_block > final_block:  # an open window: always ask
+            yield from self._listing(address, direction, since_block, until_block)
+            return
+        key = (address, direction, since_block, until_block)
+        found = self._listings.get(key)
+        if found is None:
+            found = tuple(self._listing(address, direction, since_block, until_block))
+            self._listings.put(key, found)
+        yield from found
+
+    def _listing(self, address: str, direction: Direction, since_block: int | None,
+                 until_block: int | None) -> Iterator[Transfer]:
+        """TRX and TRC-20 transfers of ``address`` in the window (two listings), ascending."""
         min_ts, max_ts = self._window(since_block, until_block)
         only_from, only_to = direction is Direction.OUT, direction is Direction.IN
         found: dict[str, Transfer] = {}
@@ -160,5 +184,8 @@ class TronGridAdapter(ChainAdapter):
         return out
 
     def latest_block(self) -> int:
-        """The tip block number (``/wallet/getnowblock``)."""
-        return self.client.now_block()[0]
+        """The tip block number (``/wallet/getnowblock``); the first one read also anchors the windows."""
+        tip = self.client.now_block()
+        if self._tip is None:
+            self._tip = tip  # the anchor a window would otherwise ask for right after
+        return tip[0]

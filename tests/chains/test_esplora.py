@@ -170,9 +170,14 @@ def test_buried_pages_are_served_from_the_archive(server: FixtureServer, tmp_pat
     assert again == first
     assert len(server.requests) - before == 1  # only the newest page is asked again
     assert adapter.client.http.stats.archive_hits == 1
-    tx = adapter.transaction(MEMO_TX, final_block=50020)  # block 50015 < 50020: archived as final, then served
-    assert tx is not None and adapter.transaction(MEMO_TX, final_block=50020) == tx
-    assert adapter.client.http.stats.archive_hits == 2
+    asked = len(server.requests)
+    tx = adapter.transaction(MEMO_TX, final_block=50020)  # on the page just read: no request, no archive lookup
+    assert tx is not None and len(server.requests) == asked and adapter.client.http.stats.archive_hits == 1
+    fetched = make_adapter(server.url, archive=archive).transaction(MEMO_TX, final_block=50020)
+    assert fetched == tx and len(server.requests) == asked + 1  # block 50015 < 50020: archived as final
+    fresh = make_adapter(server.url, archive=archive)
+    assert fresh.transaction(MEMO_TX, final_block=50020) == tx  # ... then served from the archive
+    assert fresh.client.http.stats.archive_hits == 1 and len(server.requests) == asked + 1
 
 
 def test_mempool_tx_is_not_a_confirmed_transaction() -> None:

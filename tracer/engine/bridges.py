@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 
+from chains.base import UtxoAdapter
 from db.records import Contribution, Expansion
 from heuristics.bridges.thorchain import BridgeHop, resolve_thorchain
 from heuristics.taint import split_proportionally
@@ -102,7 +103,9 @@ def _payout_transfer(ctx: TraceContext, chain: Chain, tx_hash: str, address: str
     """The on-chain transfer paying a leg to ``address`` (found in the outbound tx on the destination chain)."""
     try:
         adapter = ctx.adapter(chain)
-        tx = adapter.transaction(tx_hash, final_block=ctx.final_block(chain))
+        final = ctx.final_block(chain)
+        tx = (adapter.transaction_paying(tx_hash, address, final_block=final) if isinstance(adapter, UtxoAdapter)
+              else adapter.transaction(tx_hash, final_block=final))
     except ChainError as exc:
         logger.warning("cannot fetch outbound %s on %s: %s", tx_hash, chain.value, exc)
         return None

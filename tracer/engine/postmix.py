@@ -10,6 +10,7 @@ the round), so the inferred value never exceeds what the spend holds.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 from chains.base import UtxoAdapter
 from db.records import Contribution, Expansion
@@ -21,7 +22,8 @@ from tracer.model import Address, ChainTx, Evidence, Link, LinkKind, Transfer, T
 
 logger = logging.getLogger(__name__)
 
-MAX_SPENDS_READ = 100  # spending transactions fetched per round (a big round has hundreds of outputs)
+MAX_SPENDS_READ = 100  # co-spending transactions fetched per round (a big round has hundreds of outputs)
+MIN_LINKED_OUTPUTS = 2  # a spend re-links only when it takes at least two of the round's outputs (CIOH)
 MIN_CONFIDENCE = 0.3
 INFERRED = "inferred:"
 
@@ -79,9 +81,16 @@ def _continue(ctx: TraceContext, node: Address, hop: int, round_tx: ChainTx, spe
 
 
 def _spends_of(adapter: UtxoAdapter, round_tx: ChainTx, final_block: int | None) -> list[ChainTx]:
-    """The transactions spending the round's outputs (one outspends call, then each spend once)."""
-    hashes = sorted({s.tx_hash for s in adapter.outspends(round_tx.tx_hash, final_block=final_block)
-                     if s.spent and s.tx_hash})
+    """The transactions that co-spend two or more of the round's outputs (one outspends call, then each such
+    spend once).
+
+    Only those can re-link (``follow_postmix`` needs two linked coins and is given no launderer UTXOs here), and
+    the outspends answer already names the spending tx of every output: a spend taking a single output of the
+    round is never fetched (a big round has hundreds of them).
+    """
+    spent_outputs = Counter(s.tx_hash for s in adapter.outspends(round_tx.tx_hash, final_block=final_block)
+                            if s.spent and s.tx_hash)
+    hashes = sorted(h for h, outputs in spent_outputs.items() if outputs >= MIN_LINKED_OUTPUTS)
     spends = []
     for h in hashes[:MAX_SPENDS_READ]:
         tx = adapter.transaction(h, final_block=final_block)
