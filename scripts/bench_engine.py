@@ -1,6 +1,9 @@
 """Haircut taint propagation throughput: the engine's ledger replay vs a plain networkx baseline.
 
-    .venv/bin/python scripts/bench_engine.py [--transfers 1000000] [--seed 7]
+    .venv/bin/python scripts/bench_engine.py [--transfers 1000000] [--seed 7] [--dump PATH]
+
+``--dump PATH`` writes the engine's per-transfer taint as canonical text (``index taint origin`` per tainted
+transfer, in index order) and prints its sha256: the byte-compare that shows a change of the replay moved no unit.
 
 A layered laundering graph is generated in memory as plain int arrays (sender, receiver, wei amount, in time
 order): thefts split over first-layer wallets, which peel to exchange deposit addresses, split again, merge with
@@ -186,7 +189,15 @@ def _digest(taint: list[int], origin: list[int]) -> str:
     return h.hexdigest()
 
 
-def engine_propagate(g: Graph) -> Result:
+def dump_taint(path: Path, taint: list[int], origin: list[int]) -> str:
+    """Write every tainted transfer as ``index taint origin`` lines (index order); return the file's sha256."""
+    text = "".join(f"{i} {t} {o}\n" for i, (t, o) in enumerate(zip(taint, origin, strict=True)) if t or o)
+    data = text.encode()
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def engine_propagate(g: Graph, dump: Path | None = None) -> Result:
     """Replay every address's ledger with the engine's ``replay`` (haircut), in first-send order."""
     t0 = time.perf_counter()
     n = len(g.src)
@@ -225,6 +236,8 @@ def engine_propagate(g: Graph) -> Result:
     # ... plus what senders still hold after their last send (floor rounding never strands taint: the drain
     # takes the rest; counted anyway so a bug would show as a conservation error, not vanish)
     held_t, held_o = _held(g, incident, order, taint, origin)
+    if dump is not None:
+        print(f"engine per-transfer taint written to {dump}: sha256 {dump_taint(dump, taint, origin)}")
     return Result(_digest(taint, origin), sum(1 for t in taint if t), end_t + held_t, end_o + held_o,
                   t1 - t0, t2 - t1, _peak_kib())
 
@@ -330,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="taint propagation throughput: engine replay vs networkx")
     parser.add_argument("--transfers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dump", type=Path, default=None, help="write the engine's per-transfer taint here")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     g = generate(args.transfers, args.seed)
@@ -338,7 +352,11 @@ def main(argv: list[str] | None = None) -> int:
     stolen = g.stolen
     print(f"graph: {len(g.src):,} transfers, {g.nodes:,} addresses, {len(g.thefts)} thefts, "
           f"stolen {stolen // WEI:,} ETH; generated in {gen_s:.1f} s; RSS after generation {base / 1024:,.0f} MiB")
-    results = {"engine replay": in_child(engine_propagate, g), "networkx": in_child(networkx_propagate, g)}
+
+    def engine(graph: Graph) -> Result:
+        return engine_propagate(graph, args.dump)
+
+    results = {"engine replay": in_child(engine, g), "networkx": in_child(networkx_propagate, g)}
     n = len(g.src)
     print(f"{'propagation':<14} {'build s':>8} {'taint s':>8} {'total s':>8} {'transfers/s':>12} "
           f"{'taint-only/s':>13} {'peak RSS MiB':>13} {'+ over graph':>13}")
