@@ -204,8 +204,8 @@ def engine_propagate(g: Graph, dump: Path | None = None) -> Result:
     """Every sender's ledger through the engine's compiled replay (haircut), in first-send order, in one call."""
     warm_up()
     t0 = time.perf_counter()
-    src = np.asarray(g.src, np.int64)
-    dst = np.asarray(g.dst, np.int64)
+    src = np.fromiter(g.src, np.int64, len(g.src))
+    dst = np.fromiter(g.dst, np.int64, len(g.dst))
     t1 = time.perf_counter()
     result = propagate(src, dst, g.amount, {i: (g.amount[i], g.amount[i]) for i in g.thefts}, TaintModel.HAIRCUT)
     taint, origin = result.taint, result.origin

@@ -46,7 +46,13 @@ def propagate(src: np.ndarray, dst: np.ndarray, amount: Sequence[int], seeds: Ma
     slots = Slots(to_limbs(amount, limbs), taint, origin)
     ev_slot, ev_inflow, starts = sender_ledgers(np.asarray(src, np.int64), np.asarray(dst, np.int64))
     run_ledgers(slots, ev_slot, ev_inflow, starts, model)
-    return GraphTaint(from_limbs(slots.taint), from_limbs(slots.origin))
+    taints = from_limbs(slots.taint)
+    # Origin amounts usually equal the taint (one origin's own taint): convert only the rows that differ.
+    differ = np.flatnonzero((slots.origin != slots.taint).any(axis=1))
+    origins = taints.copy()
+    for i, value in zip(differ.tolist(), from_limbs(slots.origin[differ]), strict=True):
+        origins[i] = value
+    return GraphTaint(taints, origins)
 
 
 @njit(cache=True)
