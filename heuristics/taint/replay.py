@@ -79,12 +79,13 @@ def replay(events: Sequence[LedgerEvent], model: TaintModel) -> LedgerResult:
     amounts = [ev.amount if ev.inflow else max(ev.amount, 0) for ev in events]
     taints = [ev.taint if ev.inflow else 0 for ev in events]
     origins = [ev.origin_amount if ev.inflow else 0 for ev in events]
-    limbs = limbs_for(sum(amounts) + sum(taints) + sum(origins))
-    slots = Slots(to_limbs(amounts, limbs), to_limbs(taints, limbs), to_limbs(origins, limbs))
+    columns = [*amounts, *taints, *origins]  # converted in one go: a ledger is short, per-call overhead counts
+    rows = to_limbs(columns, limbs_for(sum(columns)))
+    slots = Slots(rows[:n], rows[n:2 * n], rows[2 * n:])
     inflow = np.fromiter((ev.inflow for ev in events), np.bool_, n)
     held = run_ledgers(slots, np.arange(n, dtype=np.int64), inflow, np.array([0, n], np.int64), model)
-    out_taint, out_origin = from_limbs(slots.taint), from_limbs(slots.origin)
+    values = from_limbs(np.concatenate((rows[n:], held[0])))
+    out_taint, out_origin, remaining = values[:n], values[n:2 * n], values[2 * n:]
     outflows = tuple(Outflow(ev.key, ev.amount, out_taint[i], out_origin[i])
                      for i, ev in enumerate(events) if not ev.inflow and (out_taint[i] or out_origin[i]))
-    remaining = from_limbs(held[0])
     return LedgerResult(outflows, remaining[0], remaining[1], remaining[2])
