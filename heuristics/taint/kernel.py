@@ -211,17 +211,6 @@ def div_billion(dst: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def div_small(dst: np.ndarray, m: int) -> int:
-    """``dst //= m`` for ``0 < m < 2**30``; returns the remainder."""
-    rem = 0
-    for i in range(length(dst) - 1, -1, -1):
-        cur = (rem << SHIFT) | dst[i]
-        dst[i] = cur // m
-        rem = cur - dst[i] * m
-    return rem
-
-
-@njit(cache=True)
 def floordiv(q: np.ndarray, a: np.ndarray, b: np.ndarray, v: np.ndarray, w: np.ndarray) -> bool:
     """``q = a // b`` for ``b > 0`` (Knuth's algorithm D as CPython's ``x_divrem`` does it).
 
@@ -312,7 +301,7 @@ _WIDE = 4
 
 @njit(cache=True)
 def _load(reg: np.ndarray, rows: np.ndarray, r: int) -> None:
-    """``reg = rows[r]`` (a row index, not a row view: views cost a reference count each in the hot loop)."""
+    """``reg = rows[r]``."""
     n = rows.shape[1]
     for i in range(n):
         reg[i] = rows[r, i]
