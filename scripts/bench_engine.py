@@ -13,8 +13,9 @@ receives everything before it first sends, so the graph is a DAG.
 Two propagations of the same stolen value over the same transfers, each in its own forked process (so each
 peak RSS is its own: graph arrays shared + its working set):
 
-* engine: per address, in first-send order, :func:`heuristics.taint.replay` of its ``LedgerEvent`` s
-  (the code the engine runs for every account node);
+* engine: :func:`heuristics.taint.propagate` -- every sender's ledger, in first-send order, through the compiled
+  kernel that :func:`heuristics.taint.replay` runs for every account node of a trace (Python ints in, Python ints
+  out, conversions timed; the JIT is warmed first and its time printed apart);
 * networkx: a ``DiGraph`` with per-edge ``amount``/``seq`` attributes, visited in ``topological_sort`` order,
   with an independent haircut written here.
 
