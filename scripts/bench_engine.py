@@ -1,6 +1,9 @@
 """Haircut taint propagation throughput: the engine's ledger replay vs a plain networkx baseline.
 
-    .venv/bin/python scripts/bench_engine.py [--transfers 1000000] [--seed 7]
+    .venv/bin/python scripts/bench_engine.py [--transfers 1000000] [--seed 7] [--dump PATH]
+
+``--dump PATH`` writes the engine's per-transfer taint as canonical text (``index taint origin`` per tainted
+transfer, in index order) and prints its sha256: the byte-compare that shows a change of the replay moved no unit.
 
 A layered laundering graph is generated in memory as plain int arrays (sender, receiver, wei amount, in time
 order): thefts split over first-layer wallets, which peel to exchange deposit addresses, split again, merge with
@@ -10,8 +13,9 @@ receives everything before it first sends, so the graph is a DAG.
 Two propagations of the same stolen value over the same transfers, each in its own forked process (so each
 peak RSS is its own: graph arrays shared + its working set):
 
-* engine: per address, in first-send order, :func:`heuristics.taint.replay` of its ``LedgerEvent`` s
-  (the code the engine runs for every account node);
+* engine: :func:`heuristics.taint.propagate` -- every sender's ledger, in first-send order, through the compiled
+  kernel that :func:`heuristics.taint.replay` runs for every account node of a trace (Python ints in, Python ints
+  out, conversions timed; the JIT is warmed first and its time printed apart);
 * networkx: a ``DiGraph`` with per-edge ``amount``/``seq`` attributes, visited in ``topological_sort`` order,
   with an independent haircut written here.
 
@@ -36,7 +40,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from heuristics.taint import LedgerEvent, replay  # noqa: E402
+import numpy as np  # noqa: E402
+
+from heuristics.taint import propagate  # noqa: E402
 from tracer.model import TaintModel  # noqa: E402
 
 WEI = 10**18
@@ -176,6 +182,8 @@ class Result:
     build_s: float
     propagate_s: float
     peak_rss_kib: int
+    cpu_s: float  # CPU time of build + propagation: on a loaded machine, what the work itself cost
+    jit_s: float = 0.0  # compile or cache load before the timed part (engine only)
 
 
 def _digest(taint: list[int], origin: list[int]) -> str:
@@ -186,61 +194,64 @@ def _digest(taint: list[int], origin: list[int]) -> str:
     return h.hexdigest()
 
 
-def engine_propagate(g: Graph) -> Result:
-    """Replay every address's ledger with the engine's ``replay`` (haircut), in first-send order."""
-    t0 = time.perf_counter()
-    n = len(g.src)
-    incident: list[list[int]] = [[] for _ in range(g.nodes)]  # transfer ids touching a node, in time order
-    for i in range(n):
-        incident[g.src[i]].append(i)
-        incident[g.dst[i]].append(i)
-    # Every address receives all it gets before its first send, so first-send order is topological.
-    order = list(dict.fromkeys(g.src))
+def dump_taint(path: Path, taint: list[int], origin: list[int]) -> str:
+    """Write every tainted transfer as ``index taint origin`` lines (index order); return the file's sha256."""
+    h = hashlib.sha256()
+    with path.open("wb") as fh:
+        for start in range(0, len(taint), 65536):  # in chunks: the dump must not be what sets the peak RSS
+            chunk = "".join(f"{i} {t} {o}\n" for i, t, o in zip(range(start, start + 65536), taint[start:start + 65536],
+                                                                origin[start:start + 65536], strict=False) if t or o)
+            data = chunk.encode()
+            fh.write(data)
+            h.update(data)
+    return h.hexdigest()
+
+
+def engine_propagate(g: Graph, dump: Path | None = None) -> Result:
+    """Every sender's ledger through the engine's compiled replay (haircut), in first-send order, in one call."""
+    warm_up()
+    c0, t0 = time.process_time(), time.perf_counter()
+    src = np.fromiter(g.src, np.int64, len(g.src))
+    dst = np.fromiter(g.dst, np.int64, len(g.dst))
     t1 = time.perf_counter()
-    taint = [0] * n
-    origin = [0] * n
-    for i in g.thefts:
-        taint[i] = origin[i] = g.amount[i]
-    keys = [str(i) for i in range(n)]
-    src, amount, model = g.src, g.amount, TaintModel.HAIRCUT
-    for v in order:
-        events = []
-        for i in incident[v]:
-            if src[i] == v:
-                events.append(LedgerEvent(keys[i], amount[i], inflow=False))
-            else:
-                events.append(LedgerEvent(keys[i], amount[i], inflow=True, taint=taint[i], origin_amount=origin[i]))
-        res = replay(events, model)
-        for out in res.outflows:
-            i = int(out.key)
-            taint[i] = out.taint
-            origin[i] = out.origin_amount
-    t2 = time.perf_counter()
-    sent = set(order)
+    result = propagate(src, dst, g.amount, {i: (g.amount[i], g.amount[i]) for i in g.thefts}, TaintModel.HAIRCUT)
+    taint, origin = result.taint, result.origin
+    t2, cpu = time.perf_counter(), time.process_time() - c0
+    if dump is not None:
+        print(f"engine per-transfer taint written to {dump}: sha256 {dump_taint(dump, taint, origin)}")
+    # Conservation (not timed): what reached addresses that never send stays there (sinks, unspent wallets), plus
+    # what senders still hold after their last send (floor rounding never strands taint: the drain takes the
+    # rest; counted anyway so a bug would show as a conservation error, not vanish).
+    sent = set(g.src)
+    thefts = set(g.thefts)
     end_t = end_o = 0
-    for i in range(n):  # what reached addresses that never send stays there (sinks, unspent wallets)
-        if g.dst[i] not in sent:
+    for i, (a, b) in enumerate(zip(g.src, g.dst, strict=True)):
+        if b not in sent:
             end_t += taint[i]
             end_o += origin[i]
-    # ... plus what senders still hold after their last send (floor rounding never strands taint: the drain
-    # takes the rest; counted anyway so a bug would show as a conservation error, not vanish)
-    held_t, held_o = _held(g, incident, order, taint, origin)
-    return Result(_digest(taint, origin), sum(1 for t in taint if t), end_t + held_t, end_o + held_o,
-                  t1 - t0, t2 - t1, _peak_kib())
+        # The sender's ledger lists i as an outflow (the victim never held the theft: it is born with it); the
+        # receiver's, if it sends too, as an inflow -- or as a second outflow when it is the sender itself.
+        if i not in thefts:
+            end_t -= taint[i]
+            end_o -= origin[i]
+        if b in sent and not (b == a and i in thefts):
+            sign = -1 if b == a else 1
+            end_t += sign * taint[i]
+            end_o += sign * origin[i]
+    return Result(_digest(taint, origin), sum(1 for t in taint if t), end_t, end_o,
+                  t1 - t0, t2 - t1, _peak_kib(), cpu, warm_up())
 
 
-def _held(g: Graph, incident: list[list[int]], order: list[int], taint: list[int],
-          origin: list[int]) -> tuple[int, int]:
-    thefts = set(g.thefts)
-    t = o = 0
-    for v in order:
-        for i in incident[v]:
-            if i in thefts and g.src[i] == v:
-                continue  # the victim never held taint: it is born with the theft transfer
-            sign = -1 if g.src[i] == v else 1
-            t += sign * taint[i]
-            o += sign * origin[i]
-    return t, o
+_WARM: list[float] = []  # seconds the JIT took (compile, or load from its on-disk cache) in this process
+
+
+def warm_up() -> float:
+    """Compile (or load from cache) the kernel on a tiny graph so the timing below is the replay alone."""
+    if not _WARM:
+        t0 = time.perf_counter()
+        propagate(np.array([0, 1], np.int64), np.array([1, 2], np.int64), [5, 3], {0: (5, 5)}, TaintModel.HAIRCUT)
+        _WARM.append(time.perf_counter() - t0)
+    return _WARM[0]
 
 
 # --------------------------------------------------------------------------------------------- networkx
@@ -248,7 +259,7 @@ def networkx_propagate(g: Graph) -> Result:
     """The same haircut over a networkx DiGraph in topological order (independent arithmetic)."""
     import networkx as nx
 
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     n = len(g.src)
     graph = nx.DiGraph()
     graph.add_edges_from((g.src[i], g.dst[i], {"amount": g.amount[i], "seq": i}) for i in range(n))
@@ -260,6 +271,7 @@ def networkx_propagate(g: Graph) -> Result:
         ins = [(d["seq"], d, True) for _, _, d in graph.in_edges(v, data=True)]
         outs = [(d["seq"], d, False) for _, _, d in graph.out_edges(v, data=True)]
         balance = held = orig = 0
+        pool = paid_pool = paid = 0  # held × 1e18 and what left of it: the carried sub-unit remainder (§1.3)
         for seq, d, inflow in sorted(ins + outs, key=lambda e: e[0]):
             a = d["amount"]
             if inflow:
@@ -267,17 +279,22 @@ def networkx_propagate(g: Graph) -> Result:
                     d["taint"] = d["origin"] = a
                 balance += a
                 held += d.get("taint", 0)
+                pool += d.get("taint", 0) * 10**18
                 orig += d.get("origin", 0)
                 continue
             balance = max(balance, a)  # history we do not have is clean money that was there
-            tau = held if a >= balance else a * held // balance
+            share = pool if a >= balance else a * pool // balance
+            pool -= share
+            paid_pool += share
+            tau = paid_pool // 10**18 - paid
+            paid += tau
             o_out = (orig if tau >= held else orig * tau // held) if tau > 0 else 0
             d["taint"], d["origin"] = tau, o_out
             held -= tau
             orig -= o_out
             balance -= a
         graph.nodes[v]["held"] = (held, orig)
-    t2 = time.perf_counter()
+    t2, cpu = time.perf_counter(), time.process_time() - c0
     taint = [0] * n
     origin = [0] * n
     for _, _, d in graph.edges(data=True):
@@ -285,7 +302,8 @@ def networkx_propagate(g: Graph) -> Result:
         origin[d["seq"]] = d.get("origin", 0)
     end_t = sum(h[0] for _, h in graph.nodes(data="held"))
     end_o = sum(h[1] for _, h in graph.nodes(data="held"))
-    return Result(_digest(taint, origin), sum(1 for t in taint if t), end_t, end_o, t1 - t0, t2 - t1, _peak_kib())
+    return Result(_digest(taint, origin), sum(1 for t in taint if t), end_t, end_o, t1 - t0, t2 - t1, _peak_kib(),
+                  cpu)
 
 
 # ------------------------------------------------------------------------------------------------- runner
@@ -330,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="taint propagation throughput: engine replay vs networkx")
     parser.add_argument("--transfers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dump", type=Path, default=None, help="write the engine's per-transfer taint here")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     g = generate(args.transfers, args.seed)
@@ -338,15 +357,22 @@ def main(argv: list[str] | None = None) -> int:
     stolen = g.stolen
     print(f"graph: {len(g.src):,} transfers, {g.nodes:,} addresses, {len(g.thefts)} thefts, "
           f"stolen {stolen // WEI:,} ETH; generated in {gen_s:.1f} s; RSS after generation {base / 1024:,.0f} MiB")
-    results = {"engine replay": in_child(engine_propagate, g), "networkx": in_child(networkx_propagate, g)}
+
+    def engine(graph: Graph) -> Result:
+        return engine_propagate(graph, args.dump)
+
+    results = {"engine replay": in_child(engine, g), "networkx": in_child(networkx_propagate, g)}
     n = len(g.src)
-    print(f"{'propagation':<14} {'build s':>8} {'taint s':>8} {'total s':>8} {'transfers/s':>12} "
-          f"{'taint-only/s':>13} {'peak RSS MiB':>13} {'+ over graph':>13}")
+    print(f"{'propagation':<14} {'JIT s':>6} {'build s':>8} {'taint s':>8} {'total s':>8} {'transfers/s':>12} "
+          f"{'taint-only/s':>13} {'CPU s':>6} {'per CPU s':>10} {'peak RSS MiB':>13} {'+ over graph':>13}")
     for name, res in results.items():
         total = res.build_s + res.propagate_s
-        print(f"{name:<14} {res.build_s:>8.2f} {res.propagate_s:>8.2f} {total:>8.2f} {n / total:>12,.0f} "
-              f"{n / res.propagate_s:>13,.0f} {res.peak_rss_kib / 1024:>13,.0f} "
-              f"{(res.peak_rss_kib - base) / 1024:>13,.0f}")
+        print(f"{name:<14} {res.jit_s:>6.2f} {res.build_s:>8.2f} {res.propagate_s:>8.2f} {total:>8.2f} "
+              f"{n / total:>12,.0f} {n / res.propagate_s:>13,.0f} {res.cpu_s:>6.2f} {n / res.cpu_s:>10,.0f} "
+              f"{res.peak_rss_kib / 1024:>13,.0f} {(res.peak_rss_kib - base) / 1024:>13,.0f}")
+    print("transfers/s = transfers / total s, wall clock (JIT excluded: compiled, or loaded from numba's on-disk "
+          "cache, before the clock starts); per CPU s = transfers / CPU time of the same part; peak RSS = ru_maxrss "
+          f"of the forked child, graph included; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     eng, nxr = results["engine replay"], results["networkx"]
     same = eng.digest == nxr.digest
     conserved = all(r.endpoint_taint == stolen and r.endpoint_origin == stolen for r in results.values())

@@ -15,15 +15,22 @@ Account form of methodology §1.3 (docs/methodology.md). Events are replayed in 
 Origin amounts leave in proportion to the taint that leaves (``O · τ / T``, floor; drain takes the rest), so the
 origin-unit total is conserved exactly whatever the model: Σ out + remaining == Σ in.
 
+The rules run in one compiled implementation, :mod:`heuristics.taint.kernel`, on exact multi-limb integers;
+this module is its one-ledger entry point (the engine's), :func:`heuristics.taint.propagate` its many-ledger one.
+
 Sources: BlockSci ``getHaircutTainted`` / ``getPoisonTainted`` (citp/BlockSci ``src/heuristics/taint.cpp``);
 randomoracle.io, "The myth of tainted blockchain addresses, part II" (the Alice/Bob/Carol example).
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from heuristics.taint.ledgers import Slots, run_ledgers
+from heuristics.taint.limbs import from_limbs, limbs_for, to_limbs
 from tracer.model import TaintModel
 
 
@@ -62,81 +69,23 @@ HAIRCUT_SCALE = 10**18
 """Sub-unit precision of the haircut pool: taint is held in 1e-18 of a base unit between outflows."""
 
 
-class _HaircutPool:
-    """Pool-ratio haircut in exact integers with a carried sub-unit remainder."""
+def replay(events: Sequence[LedgerEvent], model: TaintModel) -> LedgerResult:
+    """Replay ``events`` (already in chain order) under ``model``: one ledger through the compiled kernel.
 
-    def __init__(self) -> None:
-        self.scaled = 0  # taint in the pool × HAIRCUT_SCALE
-        self.out_scaled = 0  # Σ shares paid out × HAIRCUT_SCALE
-        self.paid = 0  # Σ integer taint paid out == out_scaled // HAIRCUT_SCALE
-
-    def credit(self, taint: int) -> None:
-        self.scaled += taint * HAIRCUT_SCALE
-
-    def take(self, amount: int, balance: int) -> int:
-        """The integer taint leaving with ``amount`` of ``balance`` (all of it on a drain)."""
-        share = self.scaled if amount >= balance else self.scaled * amount // balance
-        self.scaled -= share
-        self.out_scaled += share
-        paid = self.out_scaled // HAIRCUT_SCALE - self.paid
-        self.paid += paid
-        return paid
-
-
-def replay(events: list[LedgerEvent], model: TaintModel) -> LedgerResult:
-    """Replay ``events`` (already in chain order) under ``model``."""
-    balance = 0
-    taint = 0  # integer taint held
-    origin = 0
-    pool = _HaircutPool()  # haircut, and poison's pool drain
-    lots: deque[list[int]] = deque()  # FIFO lots: [amount, taint] (taint == amount or 0 per lot part)
-    out: list[Outflow] = []
-    for ev in events:
-        if ev.inflow:
-            balance += ev.amount
-            taint += ev.taint
-            origin += ev.origin_amount
-            pool.credit(ev.taint)
-            if model is TaintModel.FIFO:
-                if ev.taint:
-                    lots.append([ev.taint, ev.taint])
-                if ev.amount - ev.taint > 0:
-                    lots.append([ev.amount - ev.taint, 0])
-            continue
-        amount = ev.amount
-        if amount <= 0:
-            continue
-        # Missing history (beacon withdrawals, coinbase) can make the replayed balance too small: never let it
-        # go negative -- treat the shortfall as clean money that was there.
-        if amount > balance:
-            if model is TaintModel.FIFO:
-                lots.appendleft([amount - balance, 0])
-            balance = amount
-        if model is TaintModel.FIFO:
-            spent = min(_consume(lots, amount), taint)
-        else:
-            spent = pool.take(amount, balance) if taint > 0 else 0
-        o_out = (origin if spent >= taint else origin * spent // taint) if spent > 0 and taint > 0 else 0
-        tau = amount if model is TaintModel.POISON and taint > 0 else spent
-        taint -= spent
-        origin -= o_out
-        balance -= amount
-        if tau > 0 or o_out > 0:
-            out.append(Outflow(ev.key, amount, tau, o_out))
-    return LedgerResult(tuple(out), taint, origin, balance)
-
-
-def _consume(lots: deque[list[int]], amount: int) -> int:
-    """Pop ``amount`` from the head of the lot queue; return the tainted part taken."""
-    tainted = 0
-    while amount > 0 and lots:
-        lot = lots[0]
-        take = min(amount, lot[0])
-        if lot[1]:
-            tainted += take
-            lot[1] -= take
-        lot[0] -= take
-        amount -= take
-        if lot[0] == 0:
-            lots.popleft()
-    return tainted
+    Outflows of zero or negative amount move nothing and are skipped; an inflow with a negative amount, taint or
+    origin amount is no ledger and raises ``ValueError``.
+    """
+    n = len(events)
+    amounts = [ev.amount if ev.inflow else max(ev.amount, 0) for ev in events]
+    taints = [ev.taint if ev.inflow else 0 for ev in events]
+    origins = [ev.origin_amount if ev.inflow else 0 for ev in events]
+    columns = [*amounts, *taints, *origins]  # converted in one go: a ledger is short, per-call overhead counts
+    rows = to_limbs(columns, limbs_for(sum(columns)))
+    slots = Slots(rows[:n], rows[n:2 * n], rows[2 * n:])
+    inflow = np.fromiter((ev.inflow for ev in events), np.bool_, n)
+    held = run_ledgers(slots, np.arange(n, dtype=np.int64), inflow, np.array([0, n], np.int64), model)
+    values = from_limbs(np.concatenate((rows[n:], held[0])))
+    out_taint, out_origin, remaining = values[:n], values[n:2 * n], values[2 * n:]
+    outflows = tuple(Outflow(ev.key, ev.amount, out_taint[i], out_origin[i])
+                     for i, ev in enumerate(events) if not ev.inflow and (out_taint[i] or out_origin[i]))
+    return LedgerResult(outflows, remaining[0], remaining[1], remaining[2])
