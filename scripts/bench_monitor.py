@@ -62,7 +62,7 @@ def main() -> None:
         assert case is not None
         holders = {(e.chain, e.address) for e in store.trace_repository().endpoints(case.id)
                    if e.status is EndpointStatus.UNSPENT}
-        rows = [{"case_id": case.id, "chain": c.value, "address": a, "added_at": now_utc(), "origin": "case",
+        rows: list[dict[str, object]] = [{"case_id": case.id, "chain": c.value, "address": a, "added_at": now_utc(), "origin": "case",
                  "active": True} for c, a in sorted(holders)]
         per_chain: dict[Chain, int] = {c: sum(1 for h in holders if h[0] is c) for c in SHARES}
         for chain, share in SHARES.items():

@@ -27,7 +27,7 @@ from tracer.sandbox.world import BlockClock, EvmTx, Token, TokenTransfer, Trc20T
 
 USDT_ETH = "0xdac17f958d2ee523a2206206994597c13d831ec7"
 CLOCKS = {"ethereum": BlockClock(0, 1_700_000_000, 12), "tron": BlockClock(0, 1_700_000_000, 3)}
-TIPS = {"ethereum": (100, 200), "tron": (100, 200)}  # phase 1, phase 2; 12 confirmations -> safe 88, 188
+TIPS: dict[str, tuple[int, ...]] = {"ethereum": (100, 200), "tron": (100, 200)}  # phase 1, phase 2; 12 confirmations -> safe 88, 188
 
 
 def _tron(name: str) -> str:
