@@ -2,8 +2,8 @@
 
 The monitor's cheap pre-check on TRON: a TRC-20 transfer paid with staked energy and free bandwidth leaves the TRX
 balance unchanged, so the TRX balance alone cannot tell that a wallet moved; the TRC-20 balances can, and
-``latest_opration_time`` (java-tron's spelling) changes whenever the account signs a transaction, even one whose
-amounts happen to cancel out. Envelope (docs/public-apis.md §1.3): ``{"data": [{...}], "success": true,
+``latest_opration_time`` (java-tron's spelling) moves whenever the account's bandwidth or energy pays for a
+transaction (java-tron's Bandwidth/EnergyProcessor), even one whose amounts happen to cancel out. Envelope (docs/public-apis.md §1.3): ``{"data": [{...}], "success": true,
 "meta": {...}}``; an account never activated answers ``data: []``. In the account object ``balance`` is in sun
 (absent when zero, as java-tron omits zero fields) and ``trc20`` is a list of ``{contract: amount-string}``.
 """

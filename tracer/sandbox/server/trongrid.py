@@ -228,7 +228,7 @@ def account(view: View, addr: str) -> Response:
     account: dict[str, Any] = {"address": tron_to_hex(addr), "balance": max(0, trx), "create_time": first,
                                "trc20": [{c: str(max(0, v))} for c, v in tokens.items()]}
     signed = [_ms(view, t.block) for t in txs if t.owner == addr]
-    if signed:  # java-tron stamps the owner of every tx it pays bandwidth for (spelling as served)
+    if signed:  # java-tron stamps the account whose bandwidth or energy paid for a tx (spelling as served)
         account["latest_opration_time"] = max(signed)
     return json_response({"data": [account], "success": True,
                           "meta": {"at": _ms(view, view.tip(TRON)), "page_size": 1}})
