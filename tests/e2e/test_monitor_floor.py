@@ -115,11 +115,13 @@ def test_erc20_transfer_from_by_a_spender_alerts_in_the_next_cycle(tmp_path: Pat
                   evm_genesis=((owner, 10**18), (spender, 10**18)),
                   token_genesis=((USDT_ETH, owner, 1_000_000_000),))
     with monitoring(world, tmp_path, Chain.ETHEREUM) as (server, store, wiring, monitor):
-        store.add_watch(WatchEntry(Chain.ETHEREUM, owner, None, "manual watch"))
+        bystander = _evm("bystander")
+        for address in (owner, bystander):
+            store.add_watch(WatchEntry(Chain.ETHEREUM, address, None, "manual watch"))
         monitor.run_once()
         before = _endpoints(server)
         steady = monitor.run_once()
-        assert steady.requests == 3 and steady.new_alerts == []  # tip, balancemulti, one Transfer-log page
+        assert steady.requests == 3 and steady.new_alerts == []  # tip, balancemulti (2 wallets), one log page
         assert _endpoints(server) - before == Counter({"etherscan:proxy/eth_blockNumber": 1,
                                                        "etherscan:account/balancemulti": 1,
                                                        "etherscan:logs/getLogs": 1})
@@ -132,3 +134,6 @@ def test_erc20_transfer_from_by_a_spender_alerts_in_the_next_cycle(tmp_path: Pat
         assert [(a.address, a.tx_hash, a.kind, a.amount) for a in moved.new_alerts] == [
             (owner, pull.hash, "token_out", 400_000_000)]
         assert thief in moved.new_alerts[0].message
+        # the quiet wallet's cursor follows the chain, so the next scan starts at 189, not at its first look (89)
+        quiet = store.get_cursor(Chain.ETHEREUM, bystander)
+        assert quiet is not None and (quiet.last_block, quiet.last_balance) == (188, 0)

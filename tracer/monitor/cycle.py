@@ -122,7 +122,8 @@ class Monitor:
                     report: CycleReport, moved_by_case: dict[int, list[tuple[Chain, str]]]) -> None:
         safe = max(0, tip - self.confirmations)
         addresses = sorted({e.address for e in entries})
-        cursors = {a: self.store.get_cursor(chain, a) for a in addresses}
+        stored = self.store.cursors(chain, addresses)
+        cursors = {a: stored.get(a) for a in addresses}
         balances: dict[str, int] = {}
         if isinstance(adapter, BalanceStates):
             balances = adapter.balance_states(addresses)
@@ -132,6 +133,7 @@ class Monitor:
         cases_of: dict[str, list[int | None]] = defaultdict(list)
         for e in entries:
             cases_of[e.address].append(e.case_id)
+        quiet: list[str] = []
         for address in addresses:
             cursor = cursors[address]
             if cursor is None:
@@ -143,6 +145,7 @@ class Monitor:
                 baseline = cursor.last_block
                 if (balances and cursor.last_balance is not None and balances.get(address) == cursor.last_balance
                         and senders.get(address, -1) <= baseline):
+                    quiet.append(address)
                     continue  # nothing moved: no history request
             report.checked += 1
             outgoing = _outgoing(adapter, address, baseline + 1, tip)
@@ -167,6 +170,10 @@ class Monitor:
                     self._cursors_after[case_id].append(update)
             else:
                 self.store.set_cursor(*update)
+        if isinstance(adapter, TokenSenders):
+            # The token scan starts at the oldest cursor: quiet wallets' cursors move up with the chain, or the
+            # scanned window (and its cost) would grow every cycle.
+            self.store.advance_cursors(chain, quiet, safe)
 
     @staticmethod
     def _token_senders(adapter: ChainAdapter, cursors: Mapping[str, MonitorCursor | None],
