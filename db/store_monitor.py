@@ -81,6 +81,26 @@ class MonitorStoreMixin(StoreBase):
             s.execute(stmt, [{"chain": chain.value, "address": address, "last_block": last_block,
                               "last_balance": last_balance, "updated_at": now_utc()}])
 
+    def cursors(self, chain: Chain, addresses: Iterable[str]) -> dict[str, MonitorCursor]:
+        """The existing cursors of ``addresses`` on ``chain``, by address (one query per chunk, not per address)."""
+        out: dict[str, MonitorCursor] = {}
+        with self.reading() as s:
+            for batch in chunks(sorted(set(addresses))):
+                for r in s.scalars(select(MonitorCursorRow).where(MonitorCursorRow.chain == chain.value,
+                                                                  MonitorCursorRow.address.in_(batch))):
+                    out[r.address] = MonitorCursor(chain=chain, address=r.address, last_block=r.last_block,
+                                                   last_balance=r.last_balance, updated_at=utc(r.updated_at))
+        return out
+
+    def advance_cursors(self, chain: Chain, addresses: Iterable[str], last_block: int) -> None:
+        """Move existing cursors forward to ``last_block``, balances kept (a pre-check found nothing moved)."""
+        with self.session() as s:
+            for batch in chunks(sorted(set(addresses))):
+                s.execute(update(MonitorCursorRow)
+                          .where(MonitorCursorRow.chain == chain.value, MonitorCursorRow.address.in_(batch),
+                                 MonitorCursorRow.last_block < last_block)
+                          .values(last_block=last_block, updated_at=now_utc()))
+
     # -- alerts ------------------------------------------------------------------------------------
 
     def add_alert(self, alert: Alert, case_id: int | None = None) -> bool:

@@ -8,12 +8,12 @@ answered (a bridge's inbound tx is read by the bridge resolver and again by the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, datetime
 
 from chains.addresses import canonical_address
 from chains.base import Capability, ChainAdapter, transfer_sort_key
-from chains.etherscan import parse
+from chains.etherscan import parse, transfer_scan
 from chains.etherscan.client import BALANCEMULTI_MAX, EtherscanClient
 from chains.memo import Memo
 from chains.tokens import verified_token
@@ -148,6 +148,11 @@ class EtherscanAdapter(ChainAdapter):
         for i in range(0, len(canon), BALANCEMULTI_MAX):
             out.update(parse.parse_balances(self.client.balancemulti(canon[i:i + BALANCEMULTI_MAX]), self.chain))
         return out
+
+    def token_senders(self, addresses: Collection[str], since_block: int, until_block: int) -> dict[str, int]:
+        """Watched address -> last block in the window where it sent a token (one chain-wide Transfer scan,
+        chains/etherscan/transfer_scan.py): catches transferFrom pulls that cost the owner no gas."""
+        return transfer_scan.token_senders(self.client, self.chain, addresses, since_block, until_block)
 
     def token_balance(self, contract: str, address: str) -> int:
         """Raw balance of one ERC-20 token."""

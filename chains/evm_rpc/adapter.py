@@ -7,7 +7,7 @@ query entirely at or below ``final_block`` is immutable and answered from the ar
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from chains.addresses import canonical_address
 from chains.base import Capability, ChainAdapter, transfer_sort_key
 from chains.etherscan.parse import TRANSFER_TOPIC, logs_to_token_transfers, to_int
+from chains.evm_rpc import transfer_scan
 from chains.evm_rpc.client import EvmRpcClient, RangeTooLarge
 from chains.evm_rpc.history import TraceMethod, TraceSupport
 from chains.evm_rpc.parse import block_tx_to_transfer, call_frames_to_transfers, trace_to_transfer
@@ -241,6 +242,11 @@ class EvmRpcAdapter(ChainAdapter):
                         out.append(trace_to_transfer(trace, self.chain, when, occurrence) or t)
                 return out
         return self._call_traced(tx_hash, block, when, final)
+
+    def token_senders(self, addresses: Collection[str], since_block: int, until_block: int) -> dict[str, int]:
+        """Watched address -> last block in the window where it sent a token: Transfer logs with the watchlist as
+        an OR-list in topic1, 1,000 wallets per call (chains/evm_rpc/transfer_scan.py)."""
+        return transfer_scan.token_senders(self, addresses, since_block, until_block)
 
     def latest_block(self) -> int:
         """The chain tip."""

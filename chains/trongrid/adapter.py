@@ -183,6 +183,15 @@ class TronGridAdapter(ChainAdapter):
             out[address] = int((account or {}).get("balance", 0))
         return out
 
+    def balance_states(self, addresses: Iterable[str]) -> dict[str, int]:
+        """Per address a fingerprint of its TRX and TRC-20 balances and last signed tx, one ``/v1/accounts/{a}``
+        request each: two equal reads mean the wallet moved nothing in between (chains/trongrid/accounts.py)."""
+        out: dict[str, int] = {}
+        for raw in addresses:
+            address = canonical_address(Chain.TRON, raw)
+            out[address] = self.client.account_state(address).fingerprint()
+        return out
+
     def latest_block(self) -> int:
         """The tip block number (``/wallet/getnowblock``); the first one read also anchors the windows."""
         tip = self.client.now_block()

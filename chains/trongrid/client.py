@@ -22,7 +22,8 @@ from chains import wire
 from chains.base import ResponseArchive
 from chains.esplora.finality import conditional_get
 from chains.http import HttpAnswer, HttpClient, Retry, RetryPolicy
-from chains.trongrid import parse
+from chains.trongrid import accounts, parse
+from chains.trongrid.accounts import AccountState
 from chains.trongrid.types import Trc20Item, TronEvent, TronInfo, TronTransaction
 from tracer.errors import ApiRejected, BadResponse, InvalidAnswer
 
@@ -135,6 +136,18 @@ class TronGridClient:
         answer = self.http.get(f"/v1/accounts/{address}", check=check)
         data = answer.data.get("data")
         return cast(dict[str, Any], data[0]) if data else None
+
+    def account_state(self, address: str) -> AccountState:
+        """``/v1/accounts/{a}`` as an :class:`AccountState` (TRX, TRC-20 balances, last signed tx time); one request.
+
+        Every account object is validated inside the HTTP funnel, so a malformed answer is asked once more.
+        """
+        def check(answer: HttpAnswer) -> None:
+            self._check(answer)
+            for item in wire.rows(answer.data.get("data"), f"trongrid account {address}"):
+                accounts.validate_account(item)
+
+        return accounts.state_of(self.http.get(f"/v1/accounts/{address}", check=check).data.get("data"))
 
     # -- single transactions and the tip ------------------------------------------------------------
     def transaction_events(self, txid: str, *, final_block: int | None = None) -> list[TronEvent]:

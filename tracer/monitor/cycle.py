@@ -1,8 +1,11 @@
 """One monitoring cycle: find watched wallets that moved, alert, extend their cases, grow the watchlist.
 
-Cheap first: on EVM chains balances are read 20 addresses per ``balancemulti`` call and only wallets whose
-balance changed get a history request (any outgoing tx pays gas, so it changes the native balance). Other
-chains read history since the cursor. Only movements at or below ``tip - confirmations`` alert, so a reorganised
+Cheap first: on EVM chains balances are read 20 addresses per ``balancemulti`` call, and one chain-wide scan of
+token ``Transfer`` logs per block window names the wallets whose tokens were pulled by a spender (``transferFrom``
+costs the owner no gas, so its balance does not move); on TRON one ``/v1/accounts/{a}`` per wallet gives TRX and
+TRC-20 balances (a TRC-20 transfer paid with staked energy leaves TRX unchanged); on Bitcoin any spend changes the
+balance. Only wallets whose balances changed, or that sent a token, get a history request. Other chains read
+history since the cursor. Only movements at or below ``tip - confirmations`` alert, so a reorganised
 block never yields a wrong alert; a wallet with newer (unconfirmed) activity keeps its old balance so it is looked
 at again next cycle. Alerts are idempotent by (chain, address, tx, kind): after a kill -9 the next cycle redoes
 the work and stores nothing twice. The cursor moves only after the wallet's alerts are stored.
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from chains.base import Capability, ChainAdapter, UtxoAdapter
 from db.locks import case_lock
-from db.records import WatchEntry
+from db.records import MonitorCursor, WatchEntry
 from db.store import Store
 from tracer.engine.classify import classify
 from tracer.engine.ports import TraceServices
@@ -26,15 +29,17 @@ from tracer.engine.utxo import output_transfer
 from tracer.errors import ChainError
 from tracer.model import Alert, Category, Chain, Direction, LabelLookup, Severity, Transfer
 from tracer.monitor.notify import WebhookSink
+from tracer.monitor.probes import BalanceStates, TokenSenders
 from tracer.units import units
 
 logger = logging.getLogger(__name__)
 
 BALANCE_PRECHECK_CHAINS = frozenset({Chain.ETHEREUM, Chain.BSC, Chain.ARBITRUM, Chain.BASE, Chain.POLYGON,
                                      Chain.OPTIMISM, Chain.AVALANCHE, Chain.BITCOIN})
-"""Chains where every outgoing movement changes the native balance (gas, or the spent output). Not TRON: a TRC-20
-transfer paid with staked energy and free bandwidth leaves the TRX balance unchanged. Caveat on EVM chains: a
-token pulled by a third party through an earlier approval (transferFrom) costs the owner no gas either."""
+"""Chains where every outgoing movement the owner signs changes the native balance (gas, or the spent output). Not
+TRON: a TRC-20 transfer paid with staked energy and free bandwidth leaves the TRX balance unchanged (its adapter
+gives :class:`BalanceStates` instead). On EVM chains a token pulled by a third party through an earlier approval
+(transferFrom) costs the owner no gas: adapters with :class:`TokenSenders` catch it."""
 
 HIGH_SEVERITY = frozenset({Category.EXCHANGE, Category.DEPOSIT, Category.OTC, Category.BRIDGE, Category.MIXER,
                            Category.COINJOIN, Category.INSTANT_EXCHANGE})
@@ -117,14 +122,20 @@ class Monitor:
                     report: CycleReport, moved_by_case: dict[int, list[tuple[Chain, str]]]) -> None:
         safe = max(0, tip - self.confirmations)
         addresses = sorted({e.address for e in entries})
+        stored = self.store.cursors(chain, addresses)
+        cursors = {a: stored.get(a) for a in addresses}
         balances: dict[str, int] = {}
-        if Capability.BALANCES in adapter.capabilities and chain in BALANCE_PRECHECK_CHAINS:
+        if isinstance(adapter, BalanceStates):
+            balances = adapter.balance_states(addresses)
+        elif Capability.BALANCES in adapter.capabilities and chain in BALANCE_PRECHECK_CHAINS:
             balances = adapter.balances(addresses)
+        senders = self._token_senders(adapter, cursors, tip) if balances else {}
         cases_of: dict[str, list[int | None]] = defaultdict(list)
         for e in entries:
             cases_of[e.address].append(e.case_id)
+        quiet: list[str] = []
         for address in addresses:
-            cursor = self.store.get_cursor(chain, address)
+            cursor = cursors[address]
             if cursor is None:
                 baseline = self._baseline(chain, cases_of[address], safe)
                 if baseline >= safe:  # first look at a manual watch: start from now, nothing to read yet
@@ -132,7 +143,9 @@ class Monitor:
                     continue
             else:
                 baseline = cursor.last_block
-                if balances and cursor.last_balance is not None and balances.get(address) == cursor.last_balance:
+                if (balances and cursor.last_balance is not None and balances.get(address) == cursor.last_balance
+                        and senders.get(address, -1) <= baseline):
+                    quiet.append(address)
                     continue  # nothing moved: no history request
             report.checked += 1
             outgoing = _outgoing(adapter, address, baseline + 1, tip)
@@ -157,6 +170,23 @@ class Monitor:
                     self._cursors_after[case_id].append(update)
             else:
                 self.store.set_cursor(*update)
+        if isinstance(adapter, TokenSenders):
+            # The token scan starts at the oldest cursor: quiet wallets' cursors move up with the chain, or the
+            # scanned window (and its cost) would grow every cycle.
+            self.store.advance_cursors(chain, quiet, safe)
+
+    @staticmethod
+    def _token_senders(adapter: ChainAdapter, cursors: Mapping[str, MonitorCursor | None],
+                       tip: int) -> dict[str, int]:
+        """Wallets that sent a token since their cursor, for those the balance pre-check could skip: one scan from
+        the oldest such cursor to the tip (a send above ``safe`` is found again next cycle, as the cursor stays
+        at ``safe``)."""
+        if not isinstance(adapter, TokenSenders):
+            return {}
+        skippable = {a: c.last_block for a, c in cursors.items() if c is not None and c.last_balance is not None}
+        if not skippable or min(skippable.values()) >= tip:
+            return {}
+        return adapter.token_senders(sorted(skippable), min(skippable.values()) + 1, tip)
 
     def _baseline(self, chain: Chain, case_ids: Sequence[int | None], safe: int) -> int:
         """Where a never-polled wallet starts: its case's traced tip (so later moves alert), else now."""

@@ -225,10 +225,13 @@ def account(view: View, addr: str) -> Response:
         tokens[tr.contract] = tokens.get(tr.contract, 0) + (tr.value if tr.to == addr else 0) - (
             tr.value if tr.from_ == addr else 0)
     first = min([_ms(view, t.block) for t in txs] + [_ms(view, t.block) for t, _ in moves])
-    return json_response({"data": [{
-        "address": tron_to_hex(addr), "balance": max(0, trx), "create_time": first,
-        "trc20": [{c: str(max(0, v))} for c, v in tokens.items()],
-    }], "success": True, "meta": {"at": _ms(view, view.tip(TRON)), "page_size": 1}})
+    account: dict[str, Any] = {"address": tron_to_hex(addr), "balance": max(0, trx), "create_time": first,
+                               "trc20": [{c: str(max(0, v))} for c, v in tokens.items()]}
+    signed = [_ms(view, t.block) for t in txs if t.owner == addr]
+    if signed:  # java-tron stamps the account whose bandwidth or energy paid for a tx (spelling as served)
+        account["latest_opration_time"] = max(signed)
+    return json_response({"data": [account], "success": True,
+                          "meta": {"at": _ms(view, view.tip(TRON)), "page_size": 1}})
 
 
 def transaction_info(view: View, txid: str) -> Response:
