@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from db.records import Contribution, Expansion
-from heuristics.instant import consistent_quote_payout, unique_payout
+from heuristics.instant import MatchTerms, consistent_quote_payout, unique_payout
 from tracer.engine.context import TraceContext
 from tracer.errors import ChainError
 from tracer.model import Address, Asset, Category, Evidence, Link, LinkKind, Transfer
@@ -54,11 +54,11 @@ def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence
         by_deposit[c.transfer.id].append(c)
     deposits = _deposits(ctx, node, exp) or [cs[0].transfer for cs in by_deposit.values()]
     taken: set[str] = set()
+    terms = MatchTerms(_rates(ctx), fee_band=FEE_BAND, service=service)
     for parts in sorted(by_deposit.values(), key=lambda cs: (cs[0].transfer.timestamp, cs[0].transfer.id)):
         deposit = parts[0].transfer
         free = [p for p in payouts if p.id not in taken]
-        best = unique_payout(deposit, free, deposits, rates=_rates(ctx), service=service, fee_band=FEE_BAND) \
-            or consistent_quote_payout(deposit, free, deposits, rates=_rates(ctx), service=service, fee_band=FEE_BAND)
+        best = unique_payout(deposit, free, deposits, terms) or consistent_quote_payout(deposit, free, deposits, terms)
         if best is None or best.confidence < MIN_MATCH_CONFIDENCE:
             continue
         payout = best.payout
