@@ -99,6 +99,7 @@ def to_exchange_deposit(ctx: Ctx, src: str, ts: int, others: int = 1) -> str:
         e.tx(ts - 2 * DAY + k * HOUR, ctx.ids.evm(), dep, ctx.rng.randint(1, 40) * WEI // 10, gas_price=ctx.gas_price())
     price = ctx.gas_price()
     sweep_at = ts + (3 * DAY if behaviour == 1 else 40 * 60)
+    ctx.truth.deposit_swept(ETHEREUM, dep, sweep_at)
     hot = ctx.actors["exchange_eth"]
     if behaviour == 2:  # swept in two parts
         half = e.balance[dep] // 2
