@@ -9,6 +9,7 @@ from tracer.sandbox.generator.tron import InstantOrder
 from tracer.sandbox.generator.variants import is_twin
 from tracer.sandbox.world import ETHEREUM
 
+
 def usdt(wei: int) -> int:
     """The service's payout at one quote: 2,640 USDT per ETH less 0.5 %."""
     return wei * 2_640 * 10**6 // 10**18 * 995 // 1_000
