@@ -101,31 +101,37 @@ def match_instant_payouts(
     return matches
 
 
-def unique_payout(
-    deposit: Transfer,
-    payouts: Sequence[Transfer],
-    deposits: Sequence[Transfer],
-    *,
-    rates: Callable[[Transfer, Asset], Decimal | None],
-    fee_band: tuple[float, float] = DEFAULT_FEE_BAND,
-    window: timedelta = DEFAULT_WINDOW,
-    service: str | None = None,
-) -> InstantPayoutMatch | None:
+@dataclass(frozen=True, slots=True)
+class MatchTerms:
+    """How one service's orders are matched: ``rates(deposit, payout_asset)`` gives whole payout units per whole
+    deposited unit; payouts count within ``window`` after a deposit and ``fee_band`` of its value."""
+
+    rates: Callable[[Transfer, Asset], Decimal | None]
+    fee_band: tuple[float, float] = DEFAULT_FEE_BAND
+    window: timedelta = DEFAULT_WINDOW
+    service: str | None = None
+
+    def candidates(self, deposit: Transfer, payouts: Sequence[Transfer], rate_of: Transfer | None = None
+                   ) -> list[InstantPayoutMatch]:
+        """:func:`match_instant_payouts` under these terms, priced at ``rate_of``'s rates (default: the deposit's)."""
+        reference = deposit if rate_of is None else rate_of
+        return match_instant_payouts(deposit, payouts, rates=lambda asset: self.rates(reference, asset),
+                                     fee_band=self.fee_band, window=self.window, service=self.service)
+
+
+def unique_payout(deposit: Transfer, payouts: Sequence[Transfer], deposits: Sequence[Transfer],
+                  terms: MatchTerms) -> InstantPayoutMatch | None:
     """The payout of ``deposit`` when the match is unique both ways, else None.
 
     Amount and time alone cannot tell two customers' near-equal orders apart, so a link needs: exactly one payout
     fits ``deposit`` (fee band, window), and no other deposit in ``deposits`` (every customer's deposit into the
-    service) fits that payout. ``rates(deposit, payout_asset)``: whole payout units per whole deposited unit.
+    service) fits that payout.
     """
-    def fits(d: Transfer, pool: Sequence[Transfer]) -> list[InstantPayoutMatch]:
-        return match_instant_payouts(d, pool, rates=lambda asset: rates(d, asset), fee_band=fee_band,
-                                     window=window, service=service)
-
-    matches = fits(deposit, payouts)
+    matches = terms.candidates(deposit, payouts)
     if len(matches) != 1:
         return None
     payout = matches[0].payout
-    if any(d.id != deposit.id and fits(d, [payout]) for d in deposits):
+    if any(d.id != deposit.id and terms.candidates(d, [payout]) for d in deposits):
         return None
     return matches[0]
 
@@ -134,16 +140,8 @@ QUOTE_TOLERANCE = Fraction(1, 1_000)  # two orders priced at one quote imply fee
 MIN_QUOTE_SUPPORT = 2  # other customers' settled orders that must share the quote
 
 
-def consistent_quote_payout(
-    deposit: Transfer,
-    payouts: Sequence[Transfer],
-    deposits: Sequence[Transfer],
-    *,
-    rates: Callable[[Transfer, Asset], Decimal | None],
-    fee_band: tuple[float, float] = DEFAULT_FEE_BAND,
-    window: timedelta = DEFAULT_WINDOW,
-    service: str | None = None,
-) -> InstantPayoutMatch | None:
+def consistent_quote_payout(deposit: Transfer, payouts: Sequence[Transfer], deposits: Sequence[Transfer],
+                            terms: MatchTerms) -> InstantPayoutMatch | None:
     """Tell near-equal orders apart by the quote: a service prices orders minutes apart at one rate, so the true
     settlements of the window's deposits imply the same fee. A payout of ``deposit`` is returned (E4
     "instant.consistent_quote") when it is the only candidate whose implied fee is shared, within
@@ -153,11 +151,10 @@ def consistent_quote_payout(
     def fits(d: Transfer) -> list[InstantPayoutMatch]:
         # one reference rate for the whole window (our deposit's day): orders either side of midnight were
         # priced at one market, not at two daily closes
-        return match_instant_payouts(d, payouts, rates=lambda asset: rates(deposit, asset), fee_band=fee_band,
-                                     window=window, service=service)
+        return terms.candidates(d, payouts, rate_of=deposit)
 
     ours = fits(deposit)
-    near = [d for d in deposits if d.id != deposit.id and abs(d.timestamp - deposit.timestamp) <= window]
+    near = [d for d in deposits if d.id != deposit.id and abs(d.timestamp - deposit.timestamp) <= terms.window]
     pairs = [(d.id, m) for d in [deposit, *near] for m in (ours if d.id == deposit.id else fits(d))]
     chosen: list[InstantPayoutMatch] = []
     for mine in ours:

@@ -91,6 +91,10 @@ def metrics(scores: dict[int, WorldScore]) -> list[Metric]:
     out.append(Metric("phantom stolen origins (base units)",
                       {s: float(sum(w.phantom.values())) for s, w in scores.items()}, False))
     out.append(Metric("crossings linked", {s: w.crossings_linked.value for s, w in scores.items()}, True))
+    out.append(Metric("ambiguous crossings (twins, not linkable)",
+                      {s: float(w.ambiguous_crossings.total) for s, w in scores.items()}, False))
+    out.append(Metric("ambiguous crossings reported unresolved",
+                      {s: w.ambiguous_crossings.value for s, w in scores.items()}, True))
     for kind in sorted({k for w in scores.values() for k in w.link_recall}):
         out.append(Metric(f"link recall {kind}", {s: w.link_recall[kind].value for s, w in scores.items()
                                                   if kind in w.link_recall and w.link_recall[kind].total}, True))

@@ -197,6 +197,9 @@ class WorldScore:
     request_floor: int
     noise_expanded: tuple[str, ...]
     busy_expanded: tuple[str, ...]
+    # crossings no public data can single out (truth ``ambiguous_crossings``): reported as an instant-exchange
+    # endpoint with its payout unresolved (or linked right), of all of them; ``crossings_linked`` leaves them out
+    ambiguous_crossings: Ratio = Ratio(0, 0)
 
     @property
     def conservation_error(self) -> int:
@@ -229,13 +232,33 @@ def conservation_by_origin(doc: Mapping[str, Any], truth: Mapping[str, Any]) -> 
     return errors, phantom
 
 
+def _ambiguous(truth: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(from_tx, to_tx) of the truth's crossings that no public data singles out."""
+    return {(_tx(a["from_tx"]), _tx(a["to_tx"])) for a in truth.get("ambiguous_crossings", ())}
+
+
+def ambiguous_reported(doc: Mapping[str, Any], truth: Mapping[str, Any]) -> Ratio:
+    """Ambiguous crossings the export reports honestly: linked to the true payout, or -- with no link from the
+    deposit at all -- an instant-exchange endpoint at the deposit's recipient whose payout is ``unresolved``."""
+    links = {(_tx(lk["from_tx"]), _tx(lk["to_tx"])) for lk in doc["links"]}
+    linked_from = {f for f, _t in links}
+    recipient = {_tx(t["tx_hash"]): (t["chain"], t["to"]) for t in doc["transfers"]}
+    unresolved = {(e["chain"], e["address"]) for e in doc["endpoints"]
+                  if e["reason"] == "unresolved" and e["category"] == "instant_exchange"}
+    pairs = _ambiguous(truth)
+    hits = sum((f, t) in links or (f not in linked_from and recipient.get(f) in unresolved) for f, t in pairs)
+    return Ratio(hits, len(pairs))
+
+
 def _link_scores(doc: Mapping[str, Any], truth: Mapping[str, Any]) -> tuple[
         Ratio, tuple[str, ...], dict[str, Ratio], dict[str, Ratio], dict[str, Ratio]]:
+    ambiguous = _ambiguous(truth)
     pairs = [(p["kind"], _tx(p["from_tx"]), _tx(p["to_tx"])) for p in truth["cross_chain"]]
     links = list(doc["links"])
     linked = {(_tx(lk["from_tx"]), _tx(lk["to_tx"])) for lk in links}
-    missing = tuple(f"{kind}:{f}->{t}" for kind, f, t in pairs if (f, t) not in linked)
-    crossings = Ratio(len(pairs) - len(missing), len(pairs))
+    linkable = [(kind, f, t) for kind, f, t in pairs if (f, t) not in ambiguous]
+    missing = tuple(f"{kind}:{f}->{t}" for kind, f, t in linkable if (f, t) not in linked)
+    crossings = Ratio(len(linkable) - len(missing), len(linkable))
     noise = _noise(truth)
     launderer_dep = {_tx(p["deposit_tx"]) for p in truth["mixer_pairs"]}
     launderer_wd = {_tx(p["withdrawal_tx"]) for p in truth["mixer_pairs"]}
@@ -272,8 +295,9 @@ def _link_scores(doc: Mapping[str, Any], truth: Mapping[str, Any]) -> tuple[
             for name in names:
                 heuristic[name][0] += ok
                 heuristic[name][1] += 1
-    recall = {kind: Ratio(len({f"{f}>{t}" for f, t in true_pairs[kind]} & found["bridge" if kind == "refund" else kind]),
-                          len(true_pairs[kind])) for kind in ("bridge", "refund", "swap", "instant_exchange")}
+    recall = {kind: Ratio(len({f"{f}>{t}" for f, t in true_pairs[kind] - ambiguous}
+                              & found["bridge" if kind == "refund" else kind]),
+                          len(true_pairs[kind] - ambiguous)) for kind in ("bridge", "refund", "swap", "instant_exchange")}
     recall["mixer"] = Ratio(len(linkable_wd & found["mixer"]), len(linkable_wd))
     recall["coinjoin"] = Ratio(len(postmix & found["coinjoin"]), len(postmix))
     return (crossings, missing, {k: Ratio(*v) for k, v in precision.items()}, recall,
@@ -290,6 +314,7 @@ def score_world(doc: Mapping[str, Any], truth: Mapping[str, Any], requests: int 
     conservation, phantom = conservation_by_origin(doc, truth)
     crossings, missing, precision, recall, heuristic = _link_scores(doc, truth)
     deposits = {(c, a) for c, a in truth.get("deposit_addresses", ())}
+    observable = observable_deposits(truth, phase)
     reached = {(t["chain"], t["to"]) for t in doc["transfers"]}
     detected = {(e["chain"], e["address"]) for e in doc["endpoints"] if e["reason"] == "deposit_address"}
     noise = _noise(truth)
@@ -305,7 +330,20 @@ def score_world(doc: Mapping[str, Any], truth: Mapping[str, Any], requests: int 
         recall_by_value=base.recall_by_value, conservation=conservation, phantom=phantom,
         crossings_linked=crossings, missing_crossings=missing, link_precision=precision, link_recall=recall,
         heuristic_precision=heuristic, deposit_precision=Ratio(len(detected & deposits), len(detected)),
-        deposit_recall=Ratio(len(detected & deposits & reached), len(deposits & reached)), requests=requests,
+        deposit_recall=Ratio(len(detected & observable & reached), len(observable & reached)), requests=requests,
         request_floor=len(truth["launderer"]) + bridges, noise_expanded=tuple(noise_hits),
         busy_expanded=tuple(sorted(f"{c}:{a}" for c, a in expanded if (c, a) in busy)),
+        ambiguous_crossings=ambiguous_reported(doc, truth),
     )
+
+
+def observable_deposits(truth: Mapping[str, Any], phase: int) -> set[tuple[str, str]]:
+    """The truth's deposit addresses a behavioural detector can recognise when ``phase``'s blocks are visible:
+    those the exchange had swept by then. Before its first sweep a deposit address is, on chain, a wallet holding
+    value -- exactly what an unspent launderer wallet looks like -- and the trace reports it as unspent there.
+    (A truth without sweep records counts every deposit address.)"""
+    deposits = {(c, a) for c, a in truth.get("deposit_addresses", ())}
+    swept = truth.get("deposit_sweep_phase")
+    if not swept:
+        return deposits
+    return {(c, a) for c, a, p in swept if 0 < int(p) <= phase and (c, a) in deposits}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tracer.engine.ports import PriceLookup
-from tracer.model import Asset, Endpoint, StopReason
+from tracer.model import Asset, Category, Endpoint, StopReason
 from tracer.units import units, usd
 
 UNACCOUNTED_REASONS = frozenset({StopReason.BELOW_MIN_VALUE, StopReason.HOP_LIMIT, StopReason.ADDRESS_BUDGET,
@@ -84,7 +84,8 @@ def unaccounted(endpoints: Iterable[Endpoint], origins: Mapping[str, Origin],
     """Value that stopped for a limit (not at an exit): fees, thresholds, budgets, unresolved bridges, pending."""
     sums: dict[tuple[str, str], int] = defaultdict(int)
     for e in endpoints:
-        if e.reason in UNACCOUNTED_REASONS and e.origin in origins:
+        # an instant exchange is an exit even when its payout is unresolved (the value reached the service)
+        if e.reason in UNACCOUNTED_REASONS and e.origin in origins and e.category is not Category.INSTANT_EXCHANGE:
             sums[(e.reason.value, e.origin)] += e.origin_amount
     for origin_key, amount in (pending or {}).items():
         if origin_key in origins and amount:

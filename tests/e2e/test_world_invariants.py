@@ -19,6 +19,7 @@ from tracer.errors import ConservationViolation
 from tracer.evaluation import WorldScore
 from tracer.export import build_export
 from tracer.model import CaseParameters
+from tracer.sandbox.generator import generate_world
 from tracer.sandbox.launch import start_sandbox
 
 
@@ -83,3 +84,40 @@ def test_instant_exchange_payouts_are_found_when_the_daily_close_is_far_from_the
     score, _doc, _truth = traced_world(tmp_path, 20, "all")
     assert str(score.link_recall["instant_exchange"]) == "2/2"
     assert score.link_precision["instant_exchange"].value == 1.0
+
+
+def test_an_order_with_an_indistinguishable_twin_is_reported_unresolved_and_never_linked(tmp_path: Path) -> None:
+    # Seed 1 (shared): a stranger ordered the same amount at eXch minutes from one launderer order, and each payout
+    # came after both deposits -- nothing public tells the two payouts apart. The crossing is not "linkable": it
+    # must not be linked (time order never links), and its value stays at eXch with the payout "unresolved".
+    score, doc, truth = traced_world(tmp_path, 1, "shared")
+    twin = truth["ambiguous_crossings"][0]
+    assert score.crossings_linked.value == 1.0 and score.missing_crossings == ()
+    assert str(score.ambiguous_crossings) == "1/1"
+    assert not [lk for lk in doc["links"] if lk["from_tx"].lower() == twin["from_tx"].lower()]
+    unresolved = [e for e in doc["endpoints"] if e["reason"] == "unresolved"]
+    assert unresolved and all(e["category"] == "instant_exchange" and e["status"] == "dark"
+                              and "payout unresolved" in e["service"] for e in unresolved)
+    assert not [u for u in doc["summary"]["unaccounted"] if u["reason"] == "unresolved"]  # an exit, not lost
+    store = Store.open(f"sqlite:///{tmp_path / 'case.db'}")
+    with store.engine.begin() as conn:  # the other order's payout was traced on: without its link, refused
+        conn.execute(text("DELETE FROM links WHERE kind = 'instant_exchange'"))
+    with pytest.raises(ConservationViolation, match="crossing.* without the link"):
+        build_export(store, "world")
+    store.engine.dispose()
+
+
+def test_a_deposit_swept_via_a_consolidation_address_is_found_and_the_waves_collector_is_not(tmp_path: Path) -> None:
+    # Seed 3 (deposits, waves): one deposit address is swept into the exchange's unlabelled consolidation address,
+    # which pays the hot wallet. One level flagged the consolidation address and walked through the deposit
+    # address; the waves collector (a launderer wallet paying a deposit address) must stay a wallet.
+    score, doc, truth = traced_world(tmp_path, 3, "deposits,waves")
+    world = generate_world(3, "small", "deposits,waves")[0]
+    hub = next(a.split(":", 1)[1] for a in truth["noise"]["exchange_internal"])
+    deposits = {a for _c, a in truth["deposit_addresses"]}
+    reached = {t["to"] for t in doc["transfers"]}
+    via_hub = {tx.from_ for tx in world.evm_txs if tx.to == hub and tx.from_ in deposits & reached}
+    detected = {e["address"] for e in doc["endpoints"] if e["reason"] == "deposit_address"}
+    assert via_hub and via_hub <= detected and hub not in detected
+    assert score.deposit_precision.value == 1.0 and score.deposit_recall.value == 1.0, (
+        str(score.deposit_precision), str(score.deposit_recall))

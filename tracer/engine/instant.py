@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from db.records import Contribution, Expansion
-from heuristics.instant import consistent_quote_payout, unique_payout
+from heuristics.instant import MatchTerms, consistent_quote_payout, unique_payout
 from tracer.engine.context import TraceContext
 from tracer.errors import ChainError
-from tracer.model import Address, Asset, Category, Evidence, Link, LinkKind, Transfer
+from tracer.model import Address, Asset, Category, Evidence, Link, LinkKind, StopReason, Transfer
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence
 
     A payout is linked only when the match is unique both ways (heuristics.instant.unique_payout): the deposit
     fits exactly one payout and no other customer's deposit at ``node`` fits that payout. A service shared with
-    other users' near-equal orders minutes apart gives no link -- the proven trace ends dark at the deposit.
+    other users' near-equal orders minutes apart gives no link -- the proven trace ends dark at the deposit, and
+    when payouts that could settle it exist its endpoint says the payout is ``unresolved``.
     """
     if ctx.wallets is None:
         return
@@ -54,12 +56,13 @@ def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence
         by_deposit[c.transfer.id].append(c)
     deposits = _deposits(ctx, node, exp) or [cs[0].transfer for cs in by_deposit.values()]
     taken: set[str] = set()
+    terms = MatchTerms(_rates(ctx), fee_band=FEE_BAND, service=service)
     for parts in sorted(by_deposit.values(), key=lambda cs: (cs[0].transfer.timestamp, cs[0].transfer.id)):
         deposit = parts[0].transfer
         free = [p for p in payouts if p.id not in taken]
-        best = unique_payout(deposit, free, deposits, rates=_rates(ctx), service=service, fee_band=FEE_BAND) \
-            or consistent_quote_payout(deposit, free, deposits, rates=_rates(ctx), service=service, fee_band=FEE_BAND)
+        best = unique_payout(deposit, free, deposits, terms) or consistent_quote_payout(deposit, free, deposits, terms)
         if best is None or best.confidence < MIN_MATCH_CONFIDENCE:
+            _mark_unresolved(exp, parts, service, len(terms.candidates(deposit, free)))
             continue
         payout = best.payout
         taken.add(payout.id)
@@ -74,6 +77,22 @@ def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence
         exp.links.append(Link(LinkKind.INSTANT_EXCHANGE, service, node.chain, deposit.tx_hash, payout.chain,
                               payout.tx_hash, payout.to_address, evidence, deposit.asset.key, payout.asset.key,
                               sum(c.amount for c in parts), payout.amount))
+
+
+def _mark_unresolved(exp: Expansion, parts: Sequence[Contribution], service: str, candidates: int) -> None:
+    """The deposit's value stays at the service (status and category unchanged: it is an exit, not lost value), but
+    payouts that could settle it exist and none is singled out: its endpoints say ``unresolved``, like a bridge
+    crossing whose payout the indexer cannot name, so the export shows an open question instead of a dead end.
+    No candidate at all (payout on a chain not read, not yet paid) leaves the plain service endpoint."""
+    if not candidates:
+        return
+    text = f"{service}: payout unresolved ({candidates} candidate payout{'s' if candidates > 1 else ''})"
+    for c in parts:
+        for n, e in enumerate(exp.endpoints):
+            if (e.reason is StopReason.LABELLED_SERVICE and e.origin == c.origin and e.amount == c.amount
+                    and e.origin_amount == c.origin_amount and e.asset == c.transfer.asset):
+                exp.endpoints[n] = replace(e, reason=StopReason.UNRESOLVED, service=text)
+                break
 
 
 def _rates(ctx: TraceContext) -> Callable[[Transfer, Asset], Decimal | None]:

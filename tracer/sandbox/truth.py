@@ -44,6 +44,19 @@ class CrossChainPair:
 
 
 @dataclass(frozen=True)
+class AmbiguousCrossing:
+    """A true crossing that public data cannot single out: another customer's order into the same service is its
+    twin (same asset, the same size within the service's quote precision, each payout after both deposits), so
+    swapping the two payouts explains the chain data equally well. A perfect tracer reports the deposit as an
+    instant-exchange endpoint whose payout is unresolved; linking it would be a coin toss."""
+
+    from_tx: str
+    to_tx: str
+    twin_from_tx: str
+    twin_to_tx: str
+
+
+@dataclass(frozen=True)
 class MixerPair:
     """A launderer deposit into a pool and the withdrawal that took the same note out."""
 
@@ -102,6 +115,10 @@ class Truth:
     variants: tuple[str, ...] = ()  # opt-in twists the world was generated with
     deposit_addresses: tuple[tuple[str, str], ...] = ()  # (chain, address) of exchange deposit addresses
     label_format: str = "csv"  # how the world's label file is written (csv | tagpack | csv_wording)
+    ambiguous_crossings: tuple[AmbiguousCrossing, ...] = ()  # crossings of cross_chain no data can single out
+    # (chain, address, phase of its first sweep; 0: never swept): a deposit address is recognisable by behaviour
+    # only once it has forwarded something, so scoring a phase counts only those swept by then
+    deposit_sweep_phase: tuple[tuple[str, str, int], ...] = ()
 
     def exits_for_phase(self, phase: int) -> tuple[Exit, ...]:
         """The exits a perfect tracer sees when only ``phase``'s blocks are visible.
@@ -162,10 +179,18 @@ class TruthRecorder:
     labels: dict[tuple[str, str], LabelRow] = field(default_factory=dict)
     phase1_holdings: list[Exit] = field(default_factory=list)
     deposit_addresses: dict[tuple[str, str], None] = field(default_factory=dict)
+    deposit_sweeps: dict[tuple[str, str], int] = field(default_factory=dict)  # first sweep time per deposit address
+    ambiguous_crossings: list[AmbiguousCrossing] = field(default_factory=list)
 
     def deposit_address(self, chain: str, address: str) -> None:
         """Mark an (unlabelled) exchange deposit address."""
         self.deposit_addresses[(chain, address)] = None
+
+    def deposit_swept(self, chain: str, address: str, ts: int) -> None:
+        """The exchange swept the deposit address at ``ts`` (only the first sweep is kept)."""
+        key = (chain, address)
+        if key in self.deposit_addresses:
+            self.deposit_sweeps[key] = min(ts, self.deposit_sweeps.get(key, ts))
 
     def inflow(self, chain: str, asset: str, kind: str, amount: int) -> None:
         """Value entering the launderer set."""

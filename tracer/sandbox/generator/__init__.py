@@ -38,7 +38,7 @@ def _drain_layer1(ctx: Ctx, layer1: list[str]) -> tuple[list[Payout], list[Payou
     streamed: list[Payout] = []
     seen: dict[str, int] = {}
     thor_orders: list[tuple[int, int]] = []  # (time, wei) of the launderer's THORChain deposits
-    exch_orders: list[tuple[int, int]] = []  # ... and of its instant-exchange orders
+    exch_orders: list[tuple[int, tron.InstantOrder]] = []  # ... and its instant-exchange orders (with its balance)
     for n, addr in enumerate(layer1):
         role = ROLES[n % len(ROLES)]
         first = seen.get(role, 0) == 0
@@ -55,9 +55,10 @@ def _drain_layer1(ctx: Ctx, layer1: list[str]) -> tuple[list[Payout], list[Payou
             payouts += thorchain.swap(ctx, addr, ts + 1_800, half, price=price)
             thor_orders += [(ts, half), (ts + 1_800, half)]
         elif role == "exch":
-            exch_orders.append((ts, ctx.eth.balance[addr]))
-            dest, usdt, t_pay = tron.instant_exchange(ctx, addr, ts)
-            tron.off_ramp(ctx, dest, usdt, t_pay, seen[role] % 2)
+            balance = ctx.eth.balance[addr]
+            order = tron.instant_exchange(ctx, addr, ts)
+            exch_orders.append((balance, order))
+            tron.off_ramp(ctx, order.dest, order.usdt, order.t_pay, seen[role] % 2)
         elif role in ("tornado100", "tornado10"):
             variant = (0 if role == "tornado100" else 1) if first else 2
             tornado.launder(ctx, pool, addr, TORNADO_100 if role == "tornado100" else TORNADO_10, ts, variant)
@@ -150,6 +151,9 @@ def generate_world(seed: int = 7, scale: str = "demo", variant: str | tuple[str,
         noise=tuple((k, tuple(v)) for k, v in sorted(rec.noise.items())),
         phase1_holdings=tuple(rec.phase1_holdings), variants=tuple(sorted(chosen)),
         deposit_addresses=tuple(rec.deposit_addresses),
+        ambiguous_crossings=tuple(rec.ambiguous_crossings),
+        deposit_sweep_phase=tuple((c, a, ctx.phase_of(rec.deposit_sweeps[(c, a)]) if (c, a) in rec.deposit_sweeps
+                                   else 0) for c, a in rec.deposit_addresses),
         label_format=LABEL_FORMATS[seed % len(LABEL_FORMATS)] if ctx.has("vocab") else "csv",
     )
     return world, truth, tuple(rec.labels.values())

@@ -121,6 +121,7 @@ class Btc:
             ts = max(t for _, t in group) + 2 * HOUR
             inputs = []
             for dep, t in group:
+                ctx.truth.deposit_swept(BITCOIN, dep, ts)
                 inputs += ctx.btc.outpoints(dep)
                 for _ in range(ctx.rng.randint(1, 2)):  # other customers paying the same deposit address
                     other = ctx.btc.external(ctx.ids.p2pkh(), ctx.rng.randint(1, 90) * 10**6)

@@ -99,6 +99,7 @@ def to_exchange_deposit(ctx: Ctx, src: str, ts: int, others: int = 1) -> str:
         e.tx(ts - 2 * DAY + k * HOUR, ctx.ids.evm(), dep, ctx.rng.randint(1, 40) * WEI // 10, gas_price=ctx.gas_price())
     price = ctx.gas_price()
     sweep_at = ts + (3 * DAY if behaviour == 1 else 40 * 60)
+    ctx.truth.deposit_swept(ETHEREUM, dep, sweep_at)
     hot = ctx.actors["exchange_eth"]
     if behaviour == 2:  # swept in two parts
         half = e.balance[dep] // 2
@@ -109,10 +110,23 @@ def to_exchange_deposit(ctx: Ctx, src: str, ts: int, others: int = 1) -> str:
         if "exchange_consolidation" not in ctx.actors:
             ctx.actors["exchange_consolidation"] = hot
             ctx.truth.noise["exchange_internal"].append(f"{ETHEREUM}:{hot}")
+            other_customers_sweep_into(ctx, hot, ts)
     e.tx(sweep_at, dep, hot, e.balance[dep] - SIMPLE_GAS * price, gas_price=price)
     if behaviour == 3:
         e.tx(sweep_at + HOUR, hot, ctx.actors["exchange_eth"], e.balance[hot] - SIMPLE_GAS * price, gas_price=price)
     return dep
+
+
+def other_customers_sweep_into(ctx: Ctx, consolidation: str, before: int) -> None:
+    """An exchange's consolidation address collects the sweeps of many customers' deposit addresses (hundreds on
+    mainnet; 24-40 here, over the four days before ``before``): each deposit address gets one customer payment
+    and is swept whole into the consolidation address."""
+    e = ctx.eth
+    for _ in range(ctx.rng.randint(24, 40)):
+        t = before - ctx.rng.randint(2 * HOUR, 4 * DAY)
+        dep, price = ctx.ids.evm(), ctx.gas_price()
+        e.tx(t, ctx.ids.evm(), dep, ctx.rng.randint(1, 40) * WEI // 10, gas_price=ctx.gas_price())
+        e.tx(t + 40 * 60, dep, consolidation, e.balance[dep] - SIMPLE_GAS * price, gas_price=price)
 
 
 def pay_into_deposit(ctx: Ctx, src: str, dep: str, ts: int) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tracer.sandbox.generator.context import (
     DAY,
     ETH,
@@ -20,6 +22,19 @@ EXCH_FEE_BPS = 50
 OTC = "OTC Broker"
 
 
+@dataclass(frozen=True)
+class InstantOrder:
+    """One launderer order at eXch: the ETH deposit and the USDT-TRC20 payout that settled it."""
+
+    ts: int
+    deposit_tx: str
+    value: int  # wei deposited
+    payout_tx: str
+    t_pay: int
+    dest: str
+    usdt: int  # USDT base units paid out
+
+
 def setup(ctx: Ctx) -> None:
     """Service wallets and their labels."""
     a = ctx.actors
@@ -34,8 +49,8 @@ def setup(ctx: Ctx) -> None:
     ctx.truth.label(TRON, USDT_TRC20, "Tether: USDT (TRC-20)", "issuer", 1.0)
 
 
-def instant_exchange(ctx: Ctx, addr: str, ts: int) -> tuple[str, int, int]:
-    """Send the wallet's ETH to eXch; the service pays USDT on TRON minutes later. Returns (T addr, amount, ts)."""
+def instant_exchange(ctx: Ctx, addr: str, ts: int) -> InstantOrder:
+    """Send the wallet's ETH to eXch; the service pays USDT on TRON minutes later."""
     price = ctx.gas_price()
     value = spendable(ctx, addr, 1, SIMPLE_GAS, price)
     tx = ctx.eth.tx(ts, addr, ctx.actors["exch_eth"], value, gas_price=price)
@@ -47,7 +62,7 @@ def instant_exchange(ctx: Ctx, addr: str, ts: int) -> tuple[str, int, int]:
     pay = ctx.tron.trc20(t_pay, ctx.actors["exch_tron"], USDT_TRC20, ctx.actors["exch_tron"], dest, usdt)
     ctx.truth.inflow(TRON, USDT_TRON_KEY, "instant_exchange_payout", usdt)
     ctx.truth.cross_chain.append(CrossChainPair(ETHEREUM, tx.hash, TRON, pay.txid, "instant_exchange", "eXch"))
-    return dest, usdt, t_pay
+    return InstantOrder(ts, tx.hash, value, pay.txid, t_pay, dest, usdt)
 
 
 def _send(ctx: Ctx, ts: int, src: str, dst: str, value: int) -> str:

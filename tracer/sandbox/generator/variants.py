@@ -22,6 +22,8 @@ from tracer.sandbox.generator import abi, thorchain
 from tracer.sandbox.generator.context import DAY, HOUR, USDT_PER_ETH, USDT_TRC20, WEI, Ctx
 from tracer.sandbox.generator.ethereum import SIMPLE_GAS, pay_into_deposit, spendable
 from tracer.sandbox.generator.tornado import POOLS, Pool
+from tracer.sandbox.generator.tron import InstantOrder
+from tracer.sandbox.truth import AmbiguousCrossing
 from tracer.sandbox.world import ETHEREUM, Token
 
 VARIANTS: tuple[str, ...] = ("vocab", "shared", "waves", "crowded", "airdrop", "steth", "deposits")
@@ -66,6 +68,7 @@ def waves_drain(ctx: Ctx, addr: str, ts: int) -> None:
         e.tx(t - 3 * HOUR, ctx.ids.evm(), dep, ctx.rng.randint(1, 40) * WEI // 10, gas_price=ctx.gas_price())
         pay_into_deposit(ctx, collector, dep, t)
         sweep = ctx.gas_price()  # the exchange sweeps after each wave, like any deposit address
+        ctx.truth.deposit_swept(ETHEREUM, dep, t + 40 * 60)
         e.tx(t + 40 * 60, dep, ctx.actors["exchange_eth"], e.balance[dep] - SIMPLE_GAS * sweep, gas_price=sweep)
 
 
@@ -84,10 +87,13 @@ def crowd_pools(ctx: Ctx, pool: Pool) -> None:
     ctx.truth.noise["crowded_pools"].extend(sorted(POOLS))
 
 
-def share_services(ctx: Ctx, launderer_thor: list[tuple[int, int]], launderer_exch: list[tuple[int, int]]) -> None:
+def share_services(ctx: Ctx, launderer_thor: list[tuple[int, int]],
+                   launderer_exch: list[tuple[int, InstantOrder]]) -> None:
     """Other users' THORChain swaps and instant-exchange orders minutes from the launderer's, near-equal amounts.
 
-    ``launderer_thor``/``launderer_exch``: (time, wei) of the launderer's deposits.
+    ``launderer_thor``: (time, wei) of the launderer's THORChain deposits; ``launderer_exch``: (the wallet's
+    balance before, the order) of its eXch orders. A rival order that is a twin of ours (:func:`is_twin`) makes
+    our crossing ambiguous in the truth: no public data tells the two payouts apart.
     """
     e, a = ctx.eth, ctx.actors
     for ts, value in launderer_thor:
@@ -96,14 +102,32 @@ def share_services(ctx: Ctx, launderer_thor: list[tuple[int, int]], launderer_ex
         e.balance[user] += amount + WEI
         e.genesis[user] += amount + WEI
         thorchain.swap(ctx, user, ts + ctx.rng.randint(-900, 900), amount, launderer=False)
-    for ts, value in launderer_exch:
+    for value, ours in launderer_exch:
         for _ in range(2):
-            t = ts + ctx.rng.randint(-1_200, 1_200)
+            t = ours.ts + ctx.rng.randint(-1_200, 1_200)
             amount = value * ctx.rng.randint(97, 103) // 100
-            ctx.eth.tx(t, ctx.ids.evm(), a["exch_eth"], amount, gas_price=ctx.gas_price())
+            deposit = ctx.eth.tx(t, ctx.ids.evm(), a["exch_eth"], amount, gas_price=ctx.gas_price())
             usdt = amount * USDT_PER_ETH // WEI * 995 // 1_000
-            ctx.tron.trc20(t + ctx.rng.randint(5, 25) * 60, a["exch_tron"], USDT_TRC20, a["exch_tron"],
-                           ctx.ids.tron(), usdt)
+            t_pay = t + ctx.rng.randint(5, 25) * 60
+            dest = ctx.ids.tron()
+            pay = ctx.tron.trc20(t_pay, a["exch_tron"], USDT_TRC20, a["exch_tron"], dest, usdt)
+            rival = InstantOrder(t, deposit.hash, amount, pay.txid, t_pay, dest, usdt)
+            if is_twin(ours, rival):
+                ctx.truth.ambiguous_crossings.append(
+                    AmbiguousCrossing(ours.deposit_tx, ours.payout_tx, rival.deposit_tx, rival.payout_tx))
+
+
+QUOTE_PRECISION = 1_000  # a service's quote moves by ~0.1 % between orders minutes apart: finer is not evidence
+
+
+def is_twin(ours: InstantOrder, rival: InstantOrder) -> bool:
+    """Whether swapping the two payouts explains the chain data as well as the truth does: the deposits and the
+    payouts are equal within the quote's precision, and each payout came after both deposits (either settlement is
+    causal). Nothing else public separates them: one hot wallet pays both, to fresh addresses, minutes apart."""
+    def close(x: int, y: int) -> bool:
+        return abs(x - y) * QUOTE_PRECISION <= max(x, y)
+    return (close(ours.value, rival.value) and close(ours.usdt, rival.usdt)
+            and rival.t_pay >= ours.ts and ours.t_pay >= rival.ts)
 
 
 def airdrop(ctx: Ctx) -> list[Token]:
