@@ -304,11 +304,27 @@ def _link_scores(doc: Mapping[str, Any], truth: Mapping[str, Any]) -> tuple[
             {k: Ratio(*v) for k, v in heuristic.items()})
 
 
+# The fewest calls each public dialect needs to read one address's whole history (docs/public-apis.md): Etherscan
+# keeps normal, internal and token transfers behind three actions; TronGrid keeps TRX/TRC-10 and TRC-20 behind two
+# routes; Esplora returns a (first) page of whole transactions in one. Unknown chains: one call.
+HISTORY_CALLS = {"ethereum": 3, "tron": 2, "bitcoin": 1}
+
+
+def request_floor(truth: Mapping[str, Any]) -> int:
+    """What a tracer that knew the answer would still have to ask: the tip of each chain it reads (to pin the
+    case's final block), every launderer address's history at its dialect's minimum, and one indexer lookup per
+    bridge crossing. Addresses the tracer must read to *decide* they are not the launderer's (deposit addresses,
+    service hubs) are not in the floor, so the ratio also prices the engine's classification reads."""
+    launderers = [(chain, address) for chain, address in truth["launderer"]]
+    chains = {chain for chain, _ in launderers}
+    bridges = sum(1 for p in truth["cross_chain"] if p["kind"] == "bridge")
+    return len(chains) + sum(HISTORY_CALLS.get(chain, 1) for chain, _ in launderers) + bridges
+
+
 def score_world(doc: Mapping[str, Any], truth: Mapping[str, Any], requests: int = 0, phase: int = 1) -> WorldScore:
     """Score one traced world of the family against its truth (see :class:`WorldScore`).
 
-    ``request_floor``: one history request per launderer address plus one indexer lookup per bridge crossing --
-    what a tracer that knew the answer would still have to ask.
+    ``request_floor``: see :func:`request_floor`.
     """
     base = evaluate(doc, truth, phase)
     conservation, phantom = conservation_by_origin(doc, truth)
@@ -325,13 +341,12 @@ def score_world(doc: Mapping[str, Any], truth: Mapping[str, Any], requests: int 
     noise_hits = sorted({t["tx_hash"] for t in doc["transfers"]
                          if _tx(t["tx_hash"]) in bad_txs or t["asset"].partition("@")[2] in bad_tokens
                          or t["to"] in noise.get("poisoning_addresses", set())})
-    bridges = sum(1 for p in truth["cross_chain"] if p["kind"] == "bridge")
     return WorldScore(
         recall_by_value=base.recall_by_value, conservation=conservation, phantom=phantom,
         crossings_linked=crossings, missing_crossings=missing, link_precision=precision, link_recall=recall,
         heuristic_precision=heuristic, deposit_precision=Ratio(len(detected & deposits), len(detected)),
         deposit_recall=Ratio(len(detected & observable & reached), len(observable & reached)), requests=requests,
-        request_floor=len(truth["launderer"]) + bridges, noise_expanded=tuple(noise_hits),
+        request_floor=request_floor(truth), noise_expanded=tuple(noise_hits),
         busy_expanded=tuple(sorted(f"{c}:{a}" for c, a in expanded if (c, a) in busy)),
         ambiguous_crossings=ambiguous_reported(doc, truth),
     )
