@@ -128,29 +128,29 @@ class HistoryPrefetcher:
         return future.result()
 
     def drop(self, node: Address, final_block: int | None) -> None:
-        """Forget ``node``'s history: the loop handled the node without reading it (counted as wasted)."""
-        future = self._futures.pop((node.chain, node.value, final_block), None)
-        if future is not None:
-            future.cancel()
+        """Forget ``node``'s history: the loop handled the node without reading it (counted as wasted). The fetch
+        is not cancelled: which requests a trace makes (and archives) must not depend on how fast they went."""
+        if self._futures.pop((node.chain, node.value, final_block), None) is not None:
             self._held[node.chain] -= 1
             self.wasted += 1
 
-    def close(self, *, wait: bool = True) -> PrefetchStats:
-        """Stop the workers (queued fetches are cancelled; running ones are waited for unless ``wait`` is False, as
-        after an error) and count what was never used."""
-        for future in self._futures.values():
-            future.cancel()
+    def close(self, *, finished: bool = True) -> PrefetchStats:
+        """Stop the workers and count what was never used. After a finished loop every submitted fetch completes
+        (the same requests whatever the timing); after an error queued fetches are cancelled and running ones
+        are not waited for."""
+        if not finished:
+            for future in self._futures.values():
+                future.cancel()
         self.wasted += len(self._futures)
         self._futures.clear()
         self._held.clear()
         for pool in self._pools.values():
-            pool.shutdown(wait=wait, cancel_futures=True)
+            pool.shutdown(wait=finished, cancel_futures=not finished)
         stats = PrefetchStats(self.submitted, self.used, self.wasted)
         if stats.submitted:
             logger.info("prefetch: %d histories fetched ahead, %d used, %d wasted", stats.submitted, stats.used,
                         stats.wasted)
         return stats
-
 
 NO_PREFETCH = HistoryPrefetcher({}, {})
 """No workers: every history is read by the loop itself (also the state between runs)."""

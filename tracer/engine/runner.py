@@ -122,7 +122,7 @@ class TraceEngine:
                                                 self._accounted(), str(node), rates.now()))
             completed = True
         finally:
-            prefetched = self._prefetcher.close(wait=completed)
+            prefetched = self._prefetcher.close(finished=completed)
             self._prefetcher = NO_PREFETCH
         stats.prefetched, stats.prefetch_wasted = prefetched.submitted, prefetched.wasted
         return stats
