@@ -100,6 +100,11 @@ class HistoryPrefetcher:
         """True when ``chain`` has workers and fewer histories ahead than its depth."""
         return self._held[chain] < self._depth.get(chain, 0)
 
+    @property
+    def depth(self) -> int:
+        """Histories kept ahead over all chains at most."""
+        return sum(self._depth.values())
+
     def any_room(self) -> bool:
         """True when some chain can take another history."""
         return any(self._held[chain] < depth for chain, depth in self._depth.items())

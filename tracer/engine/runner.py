@@ -131,12 +131,13 @@ class TraceEngine:
         """Hand the next pending nodes whose history the loop will read to their API's workers.
 
         Only nodes that are past every stop that does not need the history (labels, hop limit, re-expansion cap,
-        minimum value, the address budget) are fetched ahead: a node skipped here is remembered with its (hop,
-        priority) and looked at again only when more taint reached it.
+        minimum value) are fetched ahead: a node skipped here is remembered with its (hop, priority) and looked at
+        again only when more taint reached it. Near the address budget nothing is: nodes found later may come
+        first, and a node pushed past the budget stops without reading its history.
         """
         ctx, prefetcher = self.ctx, self._prefetcher
         for index, (node, hop, priority) in enumerate(pending):
-            if done + index >= ctx.params.address_budget or not prefetcher.any_room():
+            if done + index + prefetcher.depth >= ctx.params.address_budget or not prefetcher.any_room():
                 return
             final = ctx.final_block(node.chain)
             if not prefetcher.room(node.chain) or prefetcher.holds((node.chain, node.value, final)):
