@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.base import Base
 from db.models import CaseRow
-from db.records import now_utc
+from db.records import Contribution, now_utc
 from db.store import Store
 from tests.engine.scenario import Book, LabelTable, ScenarioChain, addr
 from tracer.cli.trace import api_rates
@@ -24,7 +24,7 @@ from tracer.engine.prefetch import fetch_history
 from tracer.engine.rates import ApiRates
 from tracer.engine.runner import RunStats, TraceEngine
 from tracer.errors import AddressTooLarge, ConfigError
-from tracer.model import Address, CaseParameters, Category, Chain, Direction, Seed, Transfer
+from tracer.model import Address, CaseParameters, Category, Chain, Direction, Endpoint, Seed, Transfer
 
 E = 10**18
 LABELS = {"binance": ("Binance", Category.EXCHANGE), "kraken": ("Kraken", Category.EXCHANGE)}
@@ -47,7 +47,7 @@ def _book() -> Book:
     return b
 
 
-def _trace(tmp: Path, workers: int, **params: object) -> tuple[list[object], list[object], RunStats]:
+def _trace(tmp: Path, workers: int, **params: object) -> tuple[list[Endpoint], list[Contribution], RunStats]:
     engine = create_engine(f"sqlite:///{tmp / f'case-{workers}.db'}")
     Base.metadata.create_all(engine)
     with Session(engine) as s, s.begin():
