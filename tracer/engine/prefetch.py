@@ -26,7 +26,7 @@ from tracer.model import Address, Chain, ChainTx, Transfer
 
 logger = logging.getLogger(__name__)
 
-DEPTH_PER_WORKER = 8
+DEPTH_PER_WORKER = 16
 """Histories kept fetched (or in flight) ahead of the loop per worker of a chain: enough that an API never idles
 while the loop works on another chain's nodes, few enough that little is lost when a trace stops early."""
 
