@@ -25,6 +25,10 @@ Behaviour (docs/public-apis.md, docs/architecture.md §5):
   strips ``Authorization``, not ``TRON-PRO-API-KEY`` nor an ``apikey`` parameter);
 * urllib3 and requests loggers are capped at WARNING and every record they emit passes a filter masking the
   secrets this module has seen (their DEBUG lines print whole URLs, ``apikey=`` included);
+* thread-safe: one client serves the expansion loop and the prefetch workers of its API at once. The rate
+  limiter hands out send slots under a lock, the counters add under a lock, the ``requests.Session`` is only
+  used to send GETs (its urllib3 pool is thread-safe; no cookies are kept) and the archive writes through a
+  connection per thread (db.archive);
 * every exchange is written once to the :class:`~chains.base.ResponseArchive` with secrets stripped from the
   request key; a request marked ``immutable`` (data that cannot change any more) is answered from the
   archive when present, making no request at all.
@@ -39,7 +43,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -191,11 +195,20 @@ def request_key(method: str, url: str, params: Mapping[str, Any], secret_params:
 
 @dataclass
 class RequestStats:
-    """Counters a benchmark or progress bar can read."""
+    """Counters a benchmark or progress bar can read. Several threads share one client (the prefetch workers of
+    tracer.engine.prefetch and the expansion loop), so the client counts through :meth:`add`, under a lock."""
 
     requests: int = 0
     archive_hits: int = 0
     retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, *, requests: int = 0, archive_hits: int = 0, retries: int = 0) -> None:
+        """Add to the counters atomically (``x += 1`` on an attribute is a read and a write: two threads lose one)."""
+        with self._lock:
+            self.requests += requests
+            self.archive_hits += archive_hits
+            self.retries += retries
 
 
 class HttpClient:
@@ -253,7 +266,7 @@ class HttpClient:
             if cached is not None:
                 answer = _answer(cached.status, cached.body, expect_json, from_archive=True)
                 if answer is not None:
-                    self.stats.archive_hits += 1
+                    self.stats.add(archive_hits=1)
                     if check is not None:
                         check(answer)
                     return answer
@@ -264,9 +277,9 @@ class HttpClient:
         connect_failures = 0
         for attempt in range(self.retry.max_attempts):
             if attempt:
-                self.stats.retries += 1
+                self.stats.add(retries=1)
             self.limiter.wait()
-            self.stats.requests += 1
+            self.stats.add(requests=1)
             logger.debug("%s %s (attempt %d)", self.name, key, attempt + 1)
             try:
                 raw = self._fetch(url, params, key, cap)

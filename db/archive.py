@@ -7,11 +7,16 @@ why ``HttpClient`` writing a response first as mutable then as immutable costs o
 Built on a :class:`db.store.Store`, the archive writes through ``Store.session()`` and therefore joins an
 open ``Store.atomic()`` block -- on SQLite a second connection writing while that block holds the write
 lock would wait for itself. Built on a bare Engine it uses its own short transactions.
+
+Thread-safe: several HTTP clients' prefetch threads write at once (tracer.engine.prefetch). Each call takes a
+session of its own -- a pooled connection per thread; SQLite serialises the writers (BEGIN IMMEDIATE, busy
+timeout) -- and the counters add under a lock.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -44,6 +49,11 @@ class SqlResponseArchive:
     def __init__(self, target: Engine | StoreBase) -> None:
         self._store = target if isinstance(target, StoreBase) else StoreBase(target)
         self.stats = ArchiveStats()
+        self._stats_lock = threading.Lock()
+
+    def _count(self, name: str, n: int = 1) -> None:
+        with self._stats_lock:
+            setattr(self.stats, name, getattr(self.stats, name) + n)
 
     def put(self, response: ArchivedResponse, *, immutable: bool) -> None:
         """Store one exchange (deduplicated on key + body hash).
@@ -51,7 +61,7 @@ class SqlResponseArchive:
         May raise: ValueError when the request key looks like it carries a secret (it is not stored).
         """
         check_key(response.request_key)
-        self.stats.puts += 1
+        self._count("puts")
         with self._store.session() as s:
             row = s.scalars(
                 select(ApiResponseRow)
@@ -59,15 +69,15 @@ class SqlResponseArchive:
                 .limit(1)
             ).first()
             if row is not None:
-                self.stats.deduplicated += 1
+                self._count("deduplicated")
                 if immutable and not row.immutable:
                     row.immutable = True
                 return
             s.add(ApiResponseRow(request_key=response.request_key, status=response.status,
                                  content_type=response.content_type, body=response.body, sha256=response.sha256,
                                  fetched_at=datetime.fromtimestamp(response.fetched_at, UTC), immutable=immutable))
-            self.stats.stored += 1
-            self.stats.bytes_stored += len(response.body)
+            self._count("stored")
+            self._count("bytes_stored", len(response.body))
 
     def get_immutable(self, request_key: str) -> ArchivedResponse | None:
         """The newest immutable response stored for this key, or None."""
@@ -79,9 +89,9 @@ class SqlResponseArchive:
                 .limit(1)
             ).first()
             if row is None:
-                self.stats.misses += 1
+                self._count("misses")
                 return None
-            self.stats.hits += 1
+            self._count("hits")
             return ArchivedResponse(request_key=row.request_key, status=row.status, body=bytes(row.body),
                                     sha256=row.sha256, fetched_at=utc(row.fetched_at).timestamp(),
                                     content_type=row.content_type)

@@ -50,6 +50,13 @@ class Settings:
     midgard_rate: float = 1.0
     coingecko_rate: float = 0.5
     http_timeout: float = 20.0
+    # Threads per API fetching address histories ahead of the expansion loop (tracer.engine.prefetch), each under
+    # that API's own rate limit; 0 reads every history in the loop itself. One per API is enough when a request
+    # takes less than the rate's interval; more overlap slow answers (Esplora and a node take several at once).
+    workers_etherscan: int = 1
+    workers_esplora: int = 2
+    workers_trongrid: int = 1
+    workers_rpc: int = 2
     confirmations: int = 12  # blocks below the tip treated as final (archive, monitor)
     webhook_url: str | None = None
     rpc_urls: Mapping[str, str] = field(default_factory=dict)  # chain -> JSON-RPC URL (TRACER_RPC_URL_<CHAIN>)
@@ -151,6 +158,8 @@ def _coerce(values: dict[str, object], known: Mapping[str, object]) -> dict[str,
 POSITIVE = ("etherscan_rate", "esplora_rate", "trongrid_rate", "midgard_rate", "coingecko_rate", "http_timeout")
 MAX_TIMEOUT_SECONDS = 3600.0
 MAX_CONFIRMATIONS = 100_000
+WORKER_SETTINGS = ("workers_etherscan", "workers_esplora", "workers_trongrid", "workers_rpc")
+MAX_WORKERS = 16
 HTTP_URLS = ("etherscan_url", "esplora_url", "trongrid_url", "midgard_url", "coingecko_url")
 
 
@@ -163,6 +172,10 @@ def check_values(values: Mapping[str, object]) -> None:
         value = values.get(name)
         if isinstance(value, float) and value <= 0:
             raise ConfigError(f"{name} (TRACER_{name.upper()}) must be greater than 0, got {value:g}")
+    for name in WORKER_SETTINGS:
+        workers = values.get(name)
+        if isinstance(workers, int) and not 0 <= workers <= MAX_WORKERS:
+            raise ConfigError(f"{name} (TRACER_{name.upper()}) must be between 0 and {MAX_WORKERS}, got {workers}")
     timeout = values.get("http_timeout")
     if isinstance(timeout, float) and timeout > MAX_TIMEOUT_SECONDS:
         raise ConfigError(f"http_timeout (TRACER_HTTP_TIMEOUT) must be at most {MAX_TIMEOUT_SECONDS:g} s")

@@ -93,7 +93,7 @@ class EvmRpcClient:
         if immutable is not False and self.archive is not None:
             cached = self.archive.get_immutable(key)
             if cached is not None:
-                self.stats.archive_hits += 1
+                self.stats.add(archive_hits=1)
                 return json.loads(cached.body)["result"]
         result = self._send(method, params)
         final = immutable(result) if callable(immutable) else immutable
@@ -109,7 +109,7 @@ class EvmRpcClient:
                          immutable=immutable)
 
     def _send(self, method: str, params: Sequence[Any]) -> Any:
-        self.stats.requests += 1
+        self.stats.add(requests=1)
         try:
             response = self.provider.make_request(RPCEndpoint(method), list(params))
         except requests.HTTPError as exc:

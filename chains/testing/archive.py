@@ -3,6 +3,8 @@ product one)."""
 
 from __future__ import annotations
 
+import threading
+
 from chains.base import ArchivedResponse
 
 
@@ -11,11 +13,13 @@ class MemoryArchive:
 
     def __init__(self) -> None:
         self.rows: dict[str, tuple[ArchivedResponse, bool]] = {}
+        self._lock = threading.Lock()  # a read-then-write per put; clients may share it across threads
 
     def put(self, response: ArchivedResponse, *, immutable: bool) -> None:
         """Store one exchange (an immutable row is never downgraded)."""
-        kept = self.rows.get(response.request_key)
-        self.rows[response.request_key] = (response, immutable or bool(kept and kept[1]))
+        with self._lock:
+            kept = self.rows.get(response.request_key)
+            self.rows[response.request_key] = (response, immutable or bool(kept and kept[1]))
 
     def get_immutable(self, request_key: str) -> ArchivedResponse | None:
         """The stored immutable answer, or None."""

@@ -31,6 +31,8 @@ def serve(
     faults: float = typer.Option(0.0, "--faults", help="Fraction of requests answered with a fault (0..1)."),
     fault_seed: int = typer.Option(0, "--fault-seed", help="Seed of the fault sequence."),
     stall: float = typer.Option(30.0, "--stall", help="Seconds a 'stall' fault holds the answer back."),
+    rate: float = typer.Option(0.0, "--rate", help="Requests per second each chain API allows (0: unlimited); more "
+                               "are answered the way that API refuses them (429, Etherscan NOTOK)."),
     phase: int = typer.Option(1, "--phase", help="Start in phase 1 or 2 (phase 2 reveals later blocks)."),
     truth: Path | None = typer.Option(None, "--truth", help="Where to write truth.json."),
     labels: Path | None = typer.Option(None, "--labels", help="Where to write the label file."),
@@ -46,6 +48,8 @@ def serve(
         fatal("--faults must be between 0 and 1", 2)
     if phase not in (1, 2):
         fatal("--phase must be 1 or 2", 2)
+    if rate < 0:
+        fatal("--rate must be 0 (unlimited) or more", 2)
     try:
         parse_variants(variant)
     except ValueError as exc:
@@ -58,7 +62,7 @@ def serve(
     def body() -> None:
         sb = start_sandbox(seed, scale, phase=phase, port=port, truth_path=truth, labels_path=labels,
                            faults=FaultPlan(faults, seed=fault_seed, stall_seconds=stall) if faults else None,
-                           variant=variant or None)
+                           variant=variant or None, rate_limits=_rate_limits(rate))
         sb.server.hostile = hostile_plan
         for name, url in sb.env().items():
             stdout.print(f"export {name}={url}", soft_wrap=True)
@@ -82,3 +86,9 @@ def serve(
             stdout.print("# sandbox stopped")
 
     run(body)
+
+
+def _rate_limits(rate: float) -> dict[str, float] | None:
+    """Every chain API limited to ``rate`` requests/s (None: the server's generous default). CoinGecko is not:
+    the world's prices are read once, at start."""
+    return dict.fromkeys(("etherscan", "esplora", "trongrid", "midgard"), rate) if rate > 0 else None

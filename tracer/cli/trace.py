@@ -91,6 +91,11 @@ def trace_command(
     run(body)
 
 
+def api_rates(ev: ProgressEvent) -> str:
+    """`` · esplora 1.9/s etherscan 2.9/s``: each API's request rate this run (empty before the first request)."""
+    return (" · " + " ".join(f"{api} {rate:.1f}/s" for api, rate in ev.rates)) if ev.rates else ""
+
+
 def run_with_progress(wiring: Wiring, case: str, seeds: list[Seed], params: CaseParameters) -> TraceOutcome:
     """Run the case with a rich progress display; Ctrl-C and quota stops leave a resumable case."""
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
@@ -100,7 +105,7 @@ def run_with_progress(wiring: Wiring, case: str, seeds: list[Seed], params: Case
         def on_progress(ev: ProgressEvent) -> None:
             bar.update(task, completed=ev.nodes_done, total=ev.nodes_done + ev.frontier,
                        info=f"addresses {ev.nodes_done} · frontier {ev.frontier} · requests {ev.requests} · "
-                            f"accounted {ev.accounted:.1%}")
+                            f"accounted {ev.accounted:.1%}" + api_rates(ev))
 
         try:
             return run_case(wiring.store, wiring.services, case, seeds, params, progress=on_progress)

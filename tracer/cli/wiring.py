@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import requests
+from requests.adapters import HTTPAdapter
+from sqlalchemy.pool import StaticPool
 
 from chains.base import ChainAdapter
 from chains.esplora.adapter import EsploraAdapter
@@ -76,6 +78,8 @@ def build_session() -> requests.Session:
     """One HTTP session for every client (connection reuse; tests mount transports on it)."""
     session = requests.Session()
     session.headers["User-Agent"] = f"laundering-tracer/{__version__}"
+    for scheme in ("http://", "https://"):  # every API's prefetch workers and the loop share the pool per host
+        session.mount(scheme, HTTPAdapter(pool_connections=16, pool_maxsize=32))
     return session
 
 
@@ -120,6 +124,27 @@ ADAPTER_FACTORIES: Mapping[Chain, AdapterFactory] = MappingProxyType({
 """The one table of which source serves which chain (a chain missing here has no adapter)."""
 
 
+def _fetch_workers(factory: AdapterFactory, settings: Settings, store: Store) -> int:
+    """Prefetch threads for one chain's API (tracer.engine.prefetch). None on an in-memory SQLite store: its one
+    shared connection cannot take the archive writes of several threads."""
+    if isinstance(store.engine.pool, StaticPool):
+        return 0
+    workers: dict[AdapterFactory, int] = {_esplora: settings.workers_esplora, _trongrid: settings.workers_trongrid,
+                                          _evm_rpc: settings.workers_rpc}
+    return workers.get(factory, settings.workers_etherscan if factory is _etherscan else 0)
+
+
+def _counts_by_api(clients: tuple[HttpClient | EvmRpcClient, ...]) -> Callable[[], Mapping[str, int]]:
+    """Requests made so far per API name (clients of one API on several chains are added up)."""
+    def counts() -> Mapping[str, int]:
+        out: dict[str, int] = {}
+        for c in clients:
+            name = c.name if isinstance(c, HttpClient) else "rpc"
+            out[name] = out.get(name, 0) + c.stats.requests
+        return out
+    return counts
+
+
 def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CHAINS,
           session: requests.Session | None = None, *, bundled_labels: bool = True) -> Wiring:
     """Wire adapters for ``chains`` with the archive, the Midgard resolver, prices and the active labels.
@@ -131,6 +156,7 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     archive = SqlResponseArchive(store.engine)
     adapters: dict[Chain, ChainAdapter] = {}
     clients: list[HttpClient | EvmRpcClient] = []
+    workers: dict[Chain, int] = {}
     for chain in dict.fromkeys(chains):
         if (etl_path := parse_source(settings.chain_sources.get(chain.value, ""))) is not None:
             adapters[chain] = etl_adapter(chain, etl_path)  # bulk files (chains/etl): no HTTP client
@@ -139,6 +165,7 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
         if factory is not None:
             adapters[chain], client = factory(chain, settings, session, archive)
             clients.append(client)
+            workers[chain] = _fetch_workers(factory, settings, store)
     mclient = MidgardClient(session, settings.midgard_url, rate=settings.midgard_rate, archive=archive,
                             timeout=settings.http_timeout)
     clients.append(mclient.http)
@@ -165,6 +192,7 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
                              confirmations=settings.confirmations,
                              label_versions=MappingProxyType(versions),
                              requests=lambda: sum(c.stats.requests for c in counted),
-                             mixer_links=StoredMixerLinks(store.engine))
+                             mixer_links=StoredMixerLinks(store.engine),
+                             request_counts=_counts_by_api(counted), fetch_workers=MappingProxyType(workers))
     return Wiring(store, services, bridge, index, prices, counted)
 

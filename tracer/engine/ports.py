@@ -88,10 +88,15 @@ class ProgressEvent:
     requests: int
     accounted: float  # share of stolen value (origin units, all origins weighted equally by share) at endpoints
     current: str
+    rates: tuple[tuple[str, float], ...] = ()  # (API, requests per second since the run started), by API name
 
 
 def _no_requests() -> int:
     return 0
+
+
+def _no_counts() -> Mapping[str, int]:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -112,3 +117,7 @@ class TraceServices:
     label_versions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     requests: Callable[[], int] = _no_requests  # HTTP requests made so far (for progress and reports)
     mixer_links: MixerLinkSource | None = None  # whole-history pool links the demixing adds to its own
+    request_counts: Callable[[], Mapping[str, int]] = _no_counts  # the same, per API name (progress shows rates)
+    fetch_workers: Mapping[Chain, int] = field(default_factory=lambda: MappingProxyType({}))
+    """Per chain, the threads fetching histories ahead of the expansion loop (tracer.engine.prefetch); none: the
+    loop reads each history itself."""

@@ -25,10 +25,12 @@ from tracer.engine.deposit import detect_deposit
 from tracer.engine.instant import match_instant
 from tracer.engine.mixers import demix_pool
 from tracer.engine.ports import ProgressEvent, TraceRepository
+from tracer.engine.prefetch import NO_PREFETCH, FetchedHistory, HistoryPrefetcher, fetch_history
+from tracer.engine.rates import ApiRates
 from tracer.engine.seeding import seed_contributions, stolen_assets, stolen_inflows
 from tracer.engine.utxo import expand_utxo
 from tracer.errors import AddressTooLarge, InvalidAnswer
-from tracer.model import Address, Category, ChainTx, Endpoint, EndpointStatus, Seed, StopReason, Transfer
+from tracer.model import Address, Category, Endpoint, EndpointStatus, Seed, StopReason, Transfer
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ class RunStats:
     nodes_expanded: int = 0
     pending_left: int = 0
     budget_hit: bool = False
+    prefetched: int = 0  # histories fetched ahead by the API workers
+    prefetch_wasted: int = 0  # of those, never read (the node stopped for another reason)
 
 
 class TraceEngine:
@@ -55,6 +59,8 @@ class TraceEngine:
         self.repo = repo
         self.progress = progress
         self.clusters = ClusterTracker(ctx.labels)
+        self._prefetcher = NO_PREFETCH
+        self._not_read: dict[Address, tuple[int, float]] = {}  # nodes the prefetcher skipped, at (hop, priority)
 
     def seed(self, seeds: Sequence[Seed], since: Mapping[str, int | datetime | None]) -> dict[str, int]:
         """Record the stolen inflows of every seed; returns origin -> stolen amount. Idempotent."""
@@ -76,32 +82,93 @@ class TraceEngine:
         return dict(stolen)
 
     def run(self) -> RunStats:
-        """Expand pending nodes until none is left or the address budget is spent."""
+        """Expand pending nodes until none is left or the address budget is spent.
+
+        The loop is sequential and deterministic; only the histories it is about to read are fetched ahead, per
+        API, by :class:`~tracer.engine.prefetch.HistoryPrefetcher` (none when no chain has workers).
+        """
         stats = RunStats()
         done = 0
         self.clusters.add(self.repo.links(self.ctx.case_id))  # resume: clusters found by earlier runs
-        while True:
-            pending = self.repo.pending_nodes(self.ctx.case_id)
-            if not pending:
-                break
-            node, hop, _priority = pending[0]
-            state = self.repo.node(self.ctx.case_id, node)
-            incoming = self.repo.incoming(self.ctx.case_id, node)
-            expansions = state.expansions if state else 0
-            if done >= self.ctx.params.address_budget:
-                stats.budget_hit = True
-                exp = self._stop(node, hop, incoming, None, StopReason.ADDRESS_BUDGET)
-            elif expansions >= MAX_EXPANSIONS_PER_NODE:  # not the budget: this node keeps receiving taint
-                exp = self._stop(node, hop, incoming, None, StopReason.KEEPS_RECEIVING)
-            else:
-                exp = self.expand(node, hop, incoming)
-            self._commit(node, hop, exp)
-            self.clusters.add(exp.links)
-            done += 1
-            stats.nodes_expanded += 1
-            if self.progress is not None:
-                self.progress(ProgressEvent(done, len(pending) - 1, self.ctx.services.requests(), self._accounted(), str(node)))
+        self._prefetcher = HistoryPrefetcher(self.ctx.services.adapters, self.ctx.services.fetch_workers)
+        self._not_read = {}
+        rates = ApiRates(self.ctx.services.request_counts)
+        completed = False
+        try:
+            while True:
+                pending = self.repo.pending_nodes(self.ctx.case_id)
+                if not pending:
+                    break
+                if self._prefetcher.active:
+                    self._prefetch(pending, done)
+                node, hop, _priority = pending[0]
+                state = self.repo.node(self.ctx.case_id, node)
+                incoming = self.repo.incoming(self.ctx.case_id, node)
+                expansions = state.expansions if state else 0
+                if done >= self.ctx.params.address_budget:
+                    stats.budget_hit = True
+                    exp = self._stop(node, hop, incoming, None, StopReason.ADDRESS_BUDGET)
+                elif expansions >= MAX_EXPANSIONS_PER_NODE:  # not the budget: this node keeps receiving taint
+                    exp = self._stop(node, hop, incoming, None, StopReason.KEEPS_RECEIVING)
+                else:
+                    exp = self.expand(node, hop, incoming)
+                self._prefetcher.drop(node, self.ctx.final_block(node.chain))  # fetched ahead, then not read
+                self._commit(node, hop, exp)
+                self.clusters.add(exp.links)
+                done += 1
+                stats.nodes_expanded += 1
+                if self.progress is not None:
+                    self.progress(ProgressEvent(done, len(pending) - 1, self.ctx.services.requests(),
+                                                self._accounted(), str(node), rates.now()))
+            completed = True
+        finally:
+            prefetched = self._prefetcher.close(finished=completed)
+            self._prefetcher = NO_PREFETCH
+        stats.prefetched, stats.prefetch_wasted = prefetched.submitted, prefetched.wasted
         return stats
+
+    def _prefetch(self, pending: Sequence[tuple[Address, int, float]], done: int) -> None:
+        """Hand the next pending nodes whose history the loop will read to their API's workers.
+
+        Only nodes that are past every stop that does not need the history (labels, hop limit, re-expansion cap,
+        minimum value) are fetched ahead: a node skipped here is remembered with its (hop, priority) and looked at
+        again only when more taint reached it. Near the address budget nothing is: nodes found later may come
+        first, and a node pushed past the budget stops without reading its history.
+        """
+        ctx, prefetcher = self.ctx, self._prefetcher
+        for index, (node, hop, priority) in enumerate(pending):
+            if done + index + prefetcher.depth >= ctx.params.address_budget or not prefetcher.any_room():
+                return
+            final = ctx.final_block(node.chain)
+            if not prefetcher.room(node.chain) or prefetcher.holds((node.chain, node.value, final)):
+                continue
+            if self._not_read.get(node) == (hop, priority):
+                continue
+            if self._reads_history(node, hop):
+                prefetcher.submit(node, final, None if str(node) in ctx.seeds else ctx.params.busy_threshold)
+            else:
+                self._not_read[node] = (hop, priority)
+
+    def _reads_history(self, node: Address, hop: int) -> bool:
+        """Whether :meth:`expand` would read ``node``'s history now (the checks it makes before reading)."""
+        ctx = self.ctx
+        state = self.repo.node(ctx.case_id, node)
+        if state is not None and state.expansions >= MAX_EXPANSIONS_PER_NODE:
+            return False
+        if str(node) in ctx.seeds:
+            return True
+        if classify(ctx.labels, node.chain, node.value) is not None or hop > ctx.params.max_hops:
+            return False
+        return not _below_min(ctx, self.repo.incoming(ctx.case_id, node))
+
+    def _history(self, node: Address, is_seed: bool) -> FetchedHistory:
+        """``node``'s history: fetched ahead by the prefetcher, or read now."""
+        final = self.ctx.final_block(node.chain)
+        fetched = self._prefetcher.take(node, final)
+        if fetched is None:
+            limit = None if is_seed else self.ctx.params.busy_threshold
+            fetched = fetch_history(self.ctx.adapter(node.chain), node.value, final, limit)
+        return fetched
 
     # -- one node ----------------------------------------------------------------------------------------------
     def expand(self, node: Address, hop: int, incoming: Sequence[Contribution]) -> Expansion:
@@ -123,30 +190,28 @@ class TraceEngine:
                 return self._stop(node, hop, incoming, None, StopReason.HOP_LIMIT)
             if _below_min(ctx, incoming):
                 return self._stop(node, hop, incoming, None, StopReason.BELOW_MIN_VALUE)
-        adapter = ctx.adapter(node.chain)
-        final = ctx.final_block(node.chain)
-        limit = ctx.params.busy_threshold
-        try:
-            if isinstance(adapter, UtxoAdapter):
-                txs: list[ChainTx] = []
-                for tx in adapter.transactions_of(node.value, until_block=final, final_block=final):
-                    txs.append(tx)
-                    if len(txs) > limit and not is_seed:
-                        return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
+        fetched = self._history(node, is_seed)
+        if isinstance(fetched.error, AddressTooLarge):
+            return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
+        if isinstance(fetched.error, InvalidAnswer):  # asked twice, invalid twice: nothing of it is stored as value
+            return self._stop(node, hop, incoming, None, StopReason.UNREADABLE, detail=str(fetched.error))
+        if fetched.error is not None:
+            raise fetched.error
+        if fetched.busy:
+            return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
+        if isinstance(ctx.adapter(node.chain), UtxoAdapter):
+            try:  # what the UTXO expansion itself reads may be too large or invalid as well
+                txs = list(fetched.utxo_txs)
                 if not is_seed:
                     deposit = detect_deposit(ctx, node, utxo_txs=txs)
                     if deposit is not None:
                         return self._stop(node, hop, incoming, deposit, StopReason.DEPOSIT_ADDRESS)
                 return expand_utxo(ctx, node, hop, incoming, txs, _confidence(incoming), ctx.services.coinjoin)
-            history: list[Transfer] = []
-            for t in adapter.transfers_of(node.value, until_block=final, final_block=final):
-                history.append(t)
-                if len(history) > limit and not is_seed:
-                    return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
-        except AddressTooLarge:
-            return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
-        except InvalidAnswer as exc:  # asked twice, invalid twice: nothing of it is stored as value
-            return self._stop(node, hop, incoming, None, StopReason.UNREADABLE, detail=str(exc))
+            except AddressTooLarge:
+                return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
+            except InvalidAnswer as exc:
+                return self._stop(node, hop, incoming, None, StopReason.UNREADABLE, detail=str(exc))
+        history = list(fetched.transfers)
         if not is_seed and _busy_labelled(ctx, node, history):
             return self._stop(node, hop, incoming, None, StopReason.BUSY_ADDRESS)
         if not is_seed:

@@ -17,10 +17,15 @@ class FaultPlan:
     kinds: tuple[str, ...] = KINDS
     seed: int = 0
     stall_seconds: float = 5.0  # longer than the client timeout in tests
+    delay: tuple[float, float] = (0.0, 0.0)
+    """Every answer (faulted or not) is held back a seeded draw from [low, high] seconds: random latency, so a
+    client working several requests at once sees them complete in a different order each seed."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fraction <= 1.0:
             raise ValueError("fraction must be in [0, 1]")
+        if not 0.0 <= self.delay[0] <= self.delay[1]:
+            raise ValueError("delay must be (low, high) with 0 <= low <= high")
         unknown = set(self.kinds) - set(KINDS)
         if unknown or not self.kinds:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; choose from {KINDS}")
@@ -32,6 +37,7 @@ class FaultInjector:
 
     plan: FaultPlan = field(default_factory=FaultPlan)
     _n: int = 0
+    _delays: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     injected: dict[str, int] = field(default_factory=dict)
 
@@ -40,6 +46,7 @@ class FaultInjector:
         with self._lock:
             self.plan = plan
             self._n = 0
+            self._delays = 0
 
     def next(self) -> str | None:
         """The fault for the next request, or None."""
@@ -56,3 +63,13 @@ class FaultInjector:
         with self._lock:
             self.injected[kind] = self.injected.get(kind, 0) + 1
         return kind
+
+    def delay(self) -> float:
+        """Seconds to hold the next answer back (0 unless the plan has a delay range)."""
+        with self._lock:
+            n = self._delays
+            self._delays += 1
+            low, high = self.plan.delay
+        if high <= 0:
+            return 0.0
+        return random.Random(f"{self.plan.seed}:delay:{n}").uniform(low, high)

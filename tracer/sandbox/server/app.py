@@ -32,6 +32,7 @@ RATE_LIMITED: dict[str, Callable[[], Response]] = {
     "etherscan": etherscan.rate_limited, "esplora": esplora.rate_limited, "trongrid": trongrid.rate_limited,
     "midgard": midgard.rate_limited, "coingecko": coingecko.rate_limited,
 }
+TIMELINE_SIZE = 100_000  # recent API requests kept with their (start, end) times
 HTML_ERROR = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
               b"</h1></center><hr><center>cloudflare</center></body></html>")
 
@@ -54,6 +55,7 @@ class SandboxServer:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
         self._windows: dict[tuple[str, str], deque[float]] = {}
+        self._timeline: deque[tuple[str, float, float]] = deque(maxlen=TIMELINE_SIZE)
         self._loopback: LoopbackServer | None = None
         self.hostile: hostile.HostilePlan | None = None  # `--hostile`: answers rewritten by sandbox.server.hostile
         world.index  # noqa: B018 -- build the indexes before the first request, not during it
@@ -120,6 +122,12 @@ class SandboxServer:
         return {"total": sum(per_dialect.values()), "dialects": dict(per_dialect), "endpoints": counts,
                 "faults": dict(self.faults.injected), "hostile": self.hostile.stats() if self.hostile else {}}
 
+    def timeline(self) -> list[tuple[str, float, float]]:
+        """(dialect, arrival, answer due) of the recent API requests, ``time.monotonic`` seconds, arrival order:
+        which requests of different APIs were in flight at once (tests of the prefetch workers)."""
+        with self._lock:
+            return list(self._timeline)
+
     def _count(self, key: str) -> None:
         with self._lock:
             self._counts[key] += 1
@@ -170,14 +178,16 @@ class SandboxServer:
         return resp, fault
 
     def answer(self, request: HttpRequest) -> HttpReply:
-        """The loopback app: dispatch, then put the planned fault on the wire."""
+        """The loopback app: dispatch, then put the planned fault and delay on the wire."""
+        arrived = time.monotonic()
         try:
             resp, fault = self.dispatch(request.method, request.target, dict(request.headers), request.body,
                                         request.client, request.host)
         except Exception:  # a handler bug must not kill the connection silently
             log.exception("sandbox handler failed for %s", request.target)
             resp, fault = json_response({"error": "internal error"}, 500), None
-        delay = 0.0
+        control = request.target.startswith("/__sandbox/")
+        delay = 0.0 if control else self.faults.delay()
         if fault == "stall":
             delay = self.faults.plan.stall_seconds
         elif fault == "429":
@@ -188,6 +198,9 @@ class SandboxServer:
             resp = Response(502, HTML_ERROR, "text/html")
         elif fault == "truncated":
             resp = Response(200, resp.body[: max(1, len(resp.body) // 2)], resp.content_type)
+        if not control:
+            with self._lock:
+                self._timeline.append((request.target.strip("/").split("/", 1)[0], arrived, time.monotonic() + delay))
         if isinstance(resp, hostile.Streamed) and resp.writer is not None:  # trickled or endless body
             streamed, write = resp, resp.writer
             return HttpReply(resp.status, resp.body, resp.content_type, resp.headers, delay,
