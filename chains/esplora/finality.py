@@ -42,7 +42,7 @@ def conditional_get(
                 data = None
             if data is not None or not expect_json:
                 answer = HttpAnswer(status=cached.status, text=text, data=data, from_archive=True)
-                http.stats.archive_hits += 1
+                http.stats.add(archive_hits=1)
                 if check is not None:
                     check(answer)
                 return answer
