@@ -16,6 +16,7 @@ from chains.etherscan import EtherscanAdapter, EtherscanClient
 from chains.http import RetryPolicy
 from chains.testing import FixtureServer, Responder
 from tracer.model import Chain
+from tracer.sandbox.launch import RunningSandbox, start_sandbox
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ETHERSCAN_FIXTURES = FIXTURES / "etherscan"
@@ -129,3 +130,12 @@ def server(shared_server: FixtureServer) -> Iterator[FixtureServer]:
     shared_server.requests.clear()
     yield shared_server
     assert shared_server.missing == []
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[RunningSandbox]:
+    """The demo world served over loopback in its final phase (every dialect), one per test module."""
+    sb = start_sandbox(seed=7, scale="demo")
+    sb.server.set_phase(sb.world.phases)
+    yield sb
+    sb.stop()

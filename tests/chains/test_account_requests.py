@@ -4,9 +4,7 @@ counters, over real loopback HTTP and without an archive (nothing answered from 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
-import pytest
 import requests
 
 from chains.etherscan import EtherscanAdapter, EtherscanClient
@@ -14,17 +12,9 @@ from chains.http import RetryPolicy
 from chains.trongrid.adapter import TronGridAdapter
 from chains.trongrid.client import TronGridClient
 from tracer.model import Chain, Direction
-from tracer.sandbox.launch import RunningSandbox, start_sandbox
+from tracer.sandbox.launch import RunningSandbox
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.0)
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
-    sb = start_sandbox(seed=7, scale="demo")
-    sb.server.set_phase(sb.world.phases)
-    yield sb
-    sb.stop()
 
 
 def counts(sb: RunningSandbox) -> Counter[str]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
-import pytest
 import requests
 
 from chains.esplora.adapter import EsploraAdapter
@@ -13,15 +11,7 @@ from chains.esplora.client import EsploraClient
 from chains.http import RetryPolicy
 from tracer.errors import AddressTooLarge
 from tracer.model import Direction
-from tracer.sandbox.launch import RunningSandbox, start_sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
-    sb = start_sandbox(seed=7, scale="demo")
-    sb.server.set_phase(sb.world.phases)
-    yield sb
-    sb.stop()
+from tracer.sandbox.launch import RunningSandbox
 
 
 def adapter(sb: RunningSandbox) -> EsploraAdapter:

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import requests
 
 from chains.http import RetryPolicy
 from chains.midgard.client import MidgardClient
 from chains.midgard.parse import asset_chain
 from chains.midgard.resolver import MidgardResolver
-from tracer.sandbox.launch import RunningSandbox, start_sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
-    sb = start_sandbox(seed=7, scale="demo")
-    sb.server.set_phase(sb.world.phases)
-    yield sb
-    sb.stop()
+from tracer.sandbox.launch import RunningSandbox
 
 
 def test_actions_resolve_from_inbound_and_outbound(sandbox: RunningSandbox) -> None:

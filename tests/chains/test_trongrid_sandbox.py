@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
-import pytest
 import requests
 
 from chains.http import RetryPolicy
 from chains.trongrid.adapter import TronGridAdapter
 from chains.trongrid.client import TronGridClient
 from tracer.model import TransferKind
-from tracer.sandbox.launch import RunningSandbox, start_sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
-    sb = start_sandbox(seed=7, scale="demo")
-    sb.server.set_phase(sb.world.phases)
-    yield sb
-    sb.stop()
+from tracer.sandbox.launch import RunningSandbox
 
 
 def adapter(sb: RunningSandbox) -> TronGridAdapter:
