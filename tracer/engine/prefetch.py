@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 from chains.base import ChainAdapter, UtxoAdapter
 from tracer.model import Address, Chain, ChainTx, Transfer
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 DEPTH_PER_WORKER = 16
 """Histories kept fetched (or in flight) ahead of the loop per worker of a chain: enough that an API never idles
 while the loop works on another chain's nodes, few enough that little is lost when a trace stops early."""
+
+Item = TypeVar("Item", ChainTx, Transfer)
 
 HistoryKey = tuple[Chain, str, int | None]
 """(chain, address, final block): everything a history depends on."""
@@ -49,20 +52,24 @@ def fetch_history(adapter: ChainAdapter, address: str, final_block: int | None, 
     """Read ``address``'s history up to ``final_block`` the way expansion does; ``limit`` None reads all (seeds)."""
     try:
         if isinstance(adapter, UtxoAdapter):
-            txs: list[ChainTx] = []
-            for tx in adapter.transactions_of(address, until_block=final_block, final_block=final_block):
-                txs.append(tx)
-                if limit is not None and len(txs) > limit:
-                    return FetchedHistory(utxo_txs=tuple(txs), busy=True)
-            return FetchedHistory(utxo_txs=tuple(txs))
-        history: list[Transfer] = []
-        for t in adapter.transfers_of(address, until_block=final_block, final_block=final_block):
-            history.append(t)
-            if limit is not None and len(history) > limit:
-                return FetchedHistory(transfers=tuple(history), busy=True)
-        return FetchedHistory(transfers=tuple(history))
+            txs, busy = _collect(adapter.transactions_of(address, until_block=final_block, final_block=final_block),
+                                 limit)
+            return FetchedHistory(utxo_txs=txs, busy=busy)
+        transfers, busy = _collect(adapter.transfers_of(address, until_block=final_block, final_block=final_block),
+                                   limit)
+        return FetchedHistory(transfers=transfers, busy=busy)
     except Exception as exc:  # noqa: BLE001 - handed to the loop, which raises it where the inline read would have
         return FetchedHistory(error=exc)
+
+
+def _collect(items: Iterable[Item], limit: int | None) -> tuple[tuple[Item, ...], bool]:
+    """The items up to ``limit + 1`` (the pages a busy address costs) and whether there were more than ``limit``."""
+    got: list[Item] = []
+    for item in items:
+        got.append(item)
+        if limit is not None and len(got) > limit:
+            return tuple(got), True
+    return tuple(got), False
 
 
 @dataclass(frozen=True)
