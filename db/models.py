@@ -157,6 +157,7 @@ class LinkRow(Base):
     to_chain: Mapped[str] = mapped_column(String(20))
     to_tx: Mapped[str] = mapped_column(String(130), default="")
     to_address: Mapped[str] = mapped_column(String(128), default="")
+    from_address: Mapped[str] = mapped_column(String(128), default="", server_default="")
     from_asset: Mapped[str | None] = mapped_column(String(200), default=None)
     to_asset: Mapped[str | None] = mapped_column(String(200), default=None)
     amount_in: Mapped[int | None] = mapped_column(BigAmount, default=None)

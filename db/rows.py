@@ -76,7 +76,8 @@ def link_values(case_id: int, link: Link) -> dict[str, object]:
     """Column values of a :class:`LinkRow`."""
     return {"case_id": case_id, "kind": link.kind.value, "service": link.service,
             "from_chain": link.from_chain.value, "from_tx": link.from_tx, "to_chain": link.to_chain.value,
-            "to_tx": link.to_tx or "", "to_address": link.to_address or "", "from_asset": link.from_asset,
+            "to_tx": link.to_tx or "", "to_address": link.to_address or "",
+            "from_address": link.from_address or "", "from_asset": link.from_asset,
             "to_asset": link.to_asset, "amount_in": link.amount_in, "amount_out": link.amount_out,
             **evidence_values(link.evidence)}
 
@@ -86,4 +87,4 @@ def row_to_link(row: LinkRow) -> Link:
     return Link(LinkKind(row.kind), row.service, Chain(row.from_chain), row.from_tx, Chain(row.to_chain),
                 row.to_tx or None, row.to_address or None,
                 row_evidence(row.evidence_class, row.rule, row.confidence, row.facts_json),
-                row.from_asset, row.to_asset, row.amount_in, row.amount_out)
+                row.from_asset, row.to_asset, row.amount_in, row.amount_out, row.from_address or None)

@@ -236,12 +236,19 @@ def _commingled(contributions: list[Contribution]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["node"], r["asset"]))
 
 
+def _base_units(amount: int | None) -> str | None:
+    """A link amount as a decimal string of base units (wei, sat, sun): lossless beyond 2**53."""
+    return None if amount is None else str(amount)
+
+
 def _link(link: Any) -> dict[str, Any]:
     return {"kind": link.kind.value, "service": link.service, "from_chain": link.from_chain.value,
             "from_tx": link.from_tx, "to_chain": link.to_chain.value, "to_tx": link.to_tx,
             "to_address": link.to_address, "evidence": link.evidence.evidence_class.value,
             "confidence": link.evidence.confidence, "rule": link.evidence.rule,
-            "from_asset": link.from_asset, "to_asset": link.to_asset,
+            "from_address": link.from_address, "from_asset": link.from_asset, "to_asset": link.to_asset,
+            "amount_in": _base_units(link.amount_in), "amount_out": _base_units(link.amount_out),
+            "inferred": link.inferred,
             "facts": {k: v for k, v in sorted(link.evidence.facts.items()) if k != "node"}}
 
 

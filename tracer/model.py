@@ -315,6 +315,10 @@ class EvidenceClass(str, Enum):
     E5 = "E5"  # analyst assertion / speculative demixing
 
 
+INFERRED_EVIDENCE = frozenset({EvidenceClass.E4, EvidenceClass.E5})
+"""Evidence classes whose continuations form the inferred layer (docs/methodology.md §1.4)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """Why an edge or finding holds: class, rule, confidence 0..1 and the facts behind it."""
@@ -356,6 +360,12 @@ class Link:
     to_asset: str | None = None
     amount_in: int | None = None
     amount_out: int | None = None
+    from_address: str | None = None  # who paid in (the launderer's address, or the pool/round for a demix)
+
+    @property
+    def inferred(self) -> bool:
+        """A continuation the engine infers (E4/E5): its value is the inferred layer, never added to totals."""
+        return self.evidence.evidence_class in INFERRED_EVIDENCE
 
 
 class EndpointStatus(str, Enum):

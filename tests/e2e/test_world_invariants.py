@@ -6,6 +6,7 @@ into a fresh SQLite store with the CLI's defaults and checks the engine's answer
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +122,24 @@ def test_a_deposit_swept_via_a_consolidation_address_is_found_and_the_waves_coll
     assert via_hub and via_hub <= detected and hub not in detected
     assert score.deposit_precision.value == 1.0 and score.deposit_recall.value == 1.0, (
         str(score.deposit_precision), str(score.deposit_recall))
+
+
+def test_every_link_row_names_both_ends_both_amounts_and_its_layer(tmp_path: Path) -> None:
+    """Issue 13 item 2: a crossing's row carries both addresses, both assets, amounts in and out (lossless base
+    units) and the inferred flag; a THORChain payout's amount out is the Bitcoin transfer the trace followed."""
+    _score, doc, _truth = traced_world(tmp_path, 3, "all")
+    reached = {(t["chain"], t["to"]) for t in doc["transfers"]}
+    payouts = {(t["tx_hash"], t["to"]): t for t in doc["transfers"]}
+    continuations = [lk for lk in doc["links"] if lk["kind"] in ("bridge", "instant_exchange", "mixer", "swap")]
+    assert {lk["kind"] for lk in continuations} >= {"bridge", "instant_exchange", "mixer", "swap"}
+    for lk in continuations:
+        assert lk["from_address"] and (lk["from_chain"], lk["from_address"]) in reached, lk
+        assert lk["from_asset"] and lk["to_asset"], lk
+        assert lk["amount_in"].isdigit() and lk["amount_out"].isdigit() and int(lk["amount_out"]) > 0, lk
+        assert lk["inferred"] is (lk["evidence"] in ("E4", "E5")), lk
+    bridges = [lk for lk in continuations if lk["kind"] == "bridge" and lk["to_asset"] == "BTC"]
+    assert bridges
+    for lk in bridges:
+        payout = payouts[(lk["to_tx"], lk["to_address"])]
+        assert int(lk["amount_out"]) == int(Decimal(payout["amount"]) * 10**8), lk
+    assert any(lk["inferred"] for lk in continuations) and any(not lk["inferred"] for lk in continuations)

@@ -121,7 +121,7 @@ def _replay_asset(ctx: TraceContext, node: Address, hop: int, asset: Asset, orig
             exp.contributions.append(contribution)
             exp.links.append(Link(LinkKind.SWAP, _service(ctx, t.to_address, node) or "dex", node.chain, t.tx_hash,
                                   node.chain, back.tx_hash, node.value, evidence, asset.key, back.asset.key,
-                                  t.amount, back.amount))
+                                  t.amount, back.amount, node.value))
             continue
         exp.contributions.append(Contribution(t, origin, out.taint, out.origin_amount, str(node), hop + 1,
                                               TRANSFER_EVIDENCE, confidence, abs(alt.get(out.key, 0) - out.taint)))

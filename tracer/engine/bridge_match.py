@@ -74,7 +74,7 @@ def match_by_memo(ctx: TraceContext, node: Address, hop: int, inbound: Transfer,
                                               round(c.confidence * best.confidence, 6)))
     exp.links.append(Link(LinkKind.BRIDGE, service, inbound.chain, inbound.tx_hash, payout.chain, payout.tx_hash,
                           payout.to_address, evidence, inbound.asset.key, payout.asset.key, inbound.amount,
-                          payout.amount))
+                          payout.amount, inbound.from_address))
     return True
 
 

@@ -88,7 +88,7 @@ def _resolve(ctx: TraceContext, node: Address, inbound: Transfer, group: Sequenc
     for leg, payout in legs:
         exp.links.append(Link(LinkKind.BRIDGE, service, inbound.chain, inbound.tx_hash, payout.chain, payout.tx_hash,
                               payout.to_address, leg.evidence, inbound.asset.key, payout.asset.key, inbound.amount,
-                              payout.amount))
+                              payout.amount, inbound.from_address))
     return True
 
 

@@ -25,13 +25,14 @@ def cospend_links(node: Address, tx: ChainTx) -> list[Link]:
     when at least two change signals agree (heuristics.clustering.change; weaker, E4)."""
     cospend = common_input_owners(node.value, tx)
     links = [] if cospend is None else [
-        Link(LinkKind.CLUSTER, "cioh", node.chain, tx.tx_hash, node.chain, None, other, cospend.evidence)
+        Link(LinkKind.CLUSTER, "cioh", node.chain, tx.tx_hash, node.chain, None, other, cospend.evidence,
+             from_address=node.value)
         for other in cospend.others]
     change = detect_change(tx)
     if change is not None and change.address and change.address != node.value:
         evidence = replace(change.evidence, facts={**change.evidence.facts, "with": node.value})
         links.append(Link(LinkKind.CLUSTER, "change", node.chain, tx.tx_hash, node.chain, None, change.address,
-                          evidence))
+                          evidence, from_address=node.value))
     return links
 
 

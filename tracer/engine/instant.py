@@ -76,7 +76,7 @@ def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence
                                                   round(c.confidence * best.confidence, 6)))
         exp.links.append(Link(LinkKind.INSTANT_EXCHANGE, service, node.chain, deposit.tx_hash, payout.chain,
                               payout.tx_hash, payout.to_address, evidence, deposit.asset.key, payout.asset.key,
-                              sum(c.amount for c in parts), payout.amount))
+                              sum(c.amount for c in parts), payout.amount, deposit.from_address))
 
 
 def _mark_unresolved(exp: Expansion, parts: Sequence[Contribution], service: str, candidates: int) -> None:

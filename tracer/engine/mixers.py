@@ -103,7 +103,8 @@ def demix_pool(ctx: TraceContext, node: Address, hop: int, incoming: Sequence[Co
                                                   round(source.confidence * lk.confidence, 6)))
             exp.links.append(Link(LinkKind.MIXER, "tornado-style pool", node.chain, tx_hash, node.chain,
                                   lk.withdrawal.tx_hash, payout.to_address, evidence, source.transfer.asset.key,
-                                  payout.asset.key, source.transfer.amount, payout.amount))
+                                  payout.asset.key, source.transfer.amount, payout.amount,
+                                  source.transfer.from_address))
 
 
 def one_note_each(links: Sequence[PoolLink]) -> list[PoolLink]:

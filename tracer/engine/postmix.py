@@ -77,7 +77,7 @@ def _continue(ctx: TraceContext, node: Address, hop: int, round_tx: ChainTx, spe
                                                   round(confidence * lk.confidence, 6)))
     exp.links.append(Link(LinkKind.MIXER, "coinjoin", node.chain, round_tx.tx_hash, node.chain, spend.tx_hash,
                           outputs[0].address if outputs else None, evidence, node.chain.native.key,
-                          node.chain.native.key, own_in, taken))
+                          node.chain.native.key, own_in, taken, node.value))
 
 
 def _spends_of(adapter: UtxoAdapter, round_tx: ChainTx, final_block: int | None) -> list[ChainTx]:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from tracer.model import INFERRED_EVIDENCE, EvidenceClass
 from tracer.summary import UNACCOUNTED_REASONS as SUMMARY_UNACCOUNTED
 
 Doc = Mapping[str, Any]
@@ -304,15 +305,11 @@ def counted_endpoints(doc: Doc) -> list[Mapping[str, Any]]:
     return [e for e in doc["endpoints"] if not e.get("inferred")]
 
 
-INFERRED_EVIDENCE = ("E4", "E5")
-"""Evidence classes whose links the engine continues as the inferred layer (docs/methodology.md §1, evidence
-classes): E3 and below are proven (protocol-resolved, deterministic); instant-exchange matches are E4, mixer links
-E4 or E5."""
-
-
 def inferred_links(doc: Doc) -> list[Mapping[str, Any]]:
-    """The export's links that carry the inferred layer (evidence E4 or E5)."""
-    return [lk for lk in doc["links"] if str(lk.get("evidence")) in INFERRED_EVIDENCE]
+    """The export's links that carry the inferred layer (their ``inferred`` flag: evidence E4 or E5; an export
+    written before the flag existed is read by its evidence class)."""
+    return [lk for lk in doc["links"]
+            if lk.get("inferred", EvidenceClass(str(lk.get("evidence"))) in INFERRED_EVIDENCE)]
 
 
 def inferred_evidence(doc: Doc) -> tuple[str, ...]:
