@@ -16,6 +16,7 @@ from typing import Any
 from chains.base import Capability
 from chains.esplora.adapter import EsploraAdapter
 from chains.etl.tables import EtlTables, as_int, as_text
+from tracer.model import ChainTx
 
 TABLES = ("blocks", "transactions", "inputs", "outputs")
 ESPLORA_TYPES = {"witness_v0_keyhash": "v0_p2wpkh", "witness_v0_scripthash": "v0_p2wsh",
@@ -85,9 +86,10 @@ class BitcoinEtlReader:
                                    "block_time": as_int(h["block_timestamp"])}})
         return out
 
-    def iter_address_txs(self, address: str, *, stop_below: int | None = None,
-                         final_block: int | None = None) -> Iterator[dict[str, Any]]:
-        """Every transaction spending from or paying to ``address`` (Esplora's chain history)."""
+    def iter_address_txs(self, address: str, *, stop_below: int | None = None, final_block: int | None = None,
+                         first_page: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
+        """Every transaction spending from or paying to ``address`` (Esplora's chain history). ``first_page`` is
+        ignored: files have no pages, and the adapter never holds one for them (see ``transaction_paying``)."""
         low = stop_below or 0
         rows = self.t.rows(
             f"SELECT DISTINCT transaction_hash FROM (SELECT transaction_hash, block_number FROM inputs_text "
@@ -146,3 +148,8 @@ class EtlBitcoinAdapter(EsploraAdapter):
         # The reader answers exactly the client calls the adapter makes (duck-typed: no HTTP behind it). The
         # history methods, ``final_block`` included, are the API adapter's own.
         super().__init__(BitcoinEtlReader(self.tables))  # type: ignore[arg-type]
+
+    def transaction_paying(self, tx_hash: str, address: str, *, final_block: int | None = None) -> ChainTx | None:
+        """The transaction itself: the API adapter reads it from the recipient's newest page to save a request,
+        and files have neither pages nor requests to save."""
+        return self.transaction(tx_hash, final_block=final_block)
