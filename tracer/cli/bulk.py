@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -26,15 +28,11 @@ def cluster(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Common-input clustering with CoinJoin exclusion and the two-signal change heuristic, every merge with its tx."""
-    if engine not in ("local", "spark"):
-        fatal("--engine must be local or spark", 2)
+    _check_engine(engine)
 
     def body() -> None:
         if engine == "spark":
-            try:
-                from tracer.bulk.spark import cluster_spark
-            except ImportError:
-                fatal("the spark engine needs the [spark] extra: pip install 'laundering-tracer[spark]'", 2)
+            cluster_spark = _spark_job("tracer.bulk.spark", "cluster_spark")
             summary = cluster_spark(input_dir, out, master=master, max_cluster_size=max_cluster_size)
         else:
             from tracer.bulk.local import cluster_local
@@ -64,18 +62,14 @@ def mixers(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Link every withdrawal of the pools to candidate deposits (heuristic, confidence); traces then use them."""
-    if engine not in ("local", "spark"):
-        fatal("--engine must be local or spark", 2)
+    _check_engine(engine)
 
     def body() -> None:
         from tracer.bulk.mixer_table import summarize, write_links, write_summary
         from tracer.model import Chain
 
         if engine == "spark":
-            try:
-                from tracer.bulk.spark_mixers import mixers_spark
-            except ImportError:
-                fatal("the spark engine needs the [spark] extra: pip install 'laundering-tracer[spark]'", 2)
+            mixers_spark = _spark_job("tracer.bulk.spark_mixers", "mixers_spark")
             ran = mixers_spark(input_dir, Chain(chain), transactions, out=out, master=master)
             rows, counts, skipped = ran.rows, (ran.pools, ran.deposits, ran.withdrawals), ran.skipped_files
         else:
@@ -153,3 +147,17 @@ def clusters_import(
             stdout.print(f"imported {counts.clusters} clusters ({counts.addresses} addresses, {counts.merges} merges)")
 
     run(body)
+
+
+def _check_engine(engine: str) -> None:
+    """Refuse an engine name before any work starts (usage error, exit 2)."""
+    if engine not in ("local", "spark"):
+        fatal("--engine must be local or spark", 2)
+
+
+def _spark_job(module: str, name: str) -> Any:
+    """A Spark job function, imported only when asked for: PySpark is the optional ``[spark]`` extra."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError:
+        fatal("the spark engine needs the [spark] extra: pip install 'laundering-tracer[spark]'", 2)
