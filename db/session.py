@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import create_engine, event, inspect
@@ -94,13 +96,35 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if wal:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql(conn.get_execution_options().get("tracer_begin", "BEGIN"))
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch a file database to WAL, waiting out another connection's write lock.
+
+    Why a loop: changing the journal mode needs an exclusive lock and SQLite answers "database is locked"
+    at once, without calling the busy handler, while another connection holds a write lock (as a first
+    open that is migrating does). The mode is persistent, so only the first switch can meet that.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
 
 
 def describe_connect_error(url: URL, exc: BaseException) -> str:
