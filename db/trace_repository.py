@@ -87,6 +87,12 @@ class SqlTraceRepository:
                                                           AddressRow.address == node.value))
             return NodeState(node, row.hop, not row.done, row.expansions, role or AddressRole.INTERMEDIATE.value)
 
+    def expansion_count(self, case_id: int) -> int:
+        """Expansions committed in the case so far (re-expansions included)."""
+        with self._store.reading() as s:
+            return int(s.scalar(select(func.coalesce(func.sum(FrontierRow.expansions), 0))
+                                .where(FrontierRow.case_id == case_id)) or 0)
+
     def node_count(self, case_id: int) -> int:
         """How many nodes the case has met."""
         with self._store.reading() as s:

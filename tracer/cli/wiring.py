@@ -134,6 +134,13 @@ def _fetch_workers(factory: AdapterFactory, settings: Settings, store: Store) ->
     return workers.get(factory, settings.workers_etherscan if factory is _etherscan else 0)
 
 
+def _history_cost(factory: AdapterFactory) -> int:
+    """Requests one address history costs on the factory's API: Etherscan's txlist, txlistinternal and tokentx;
+    TronGrid's TRX and TRC-20 lists; one Esplora page (the same per-address costs as the request floor)."""
+    costs: dict[AdapterFactory, int] = {_etherscan: 3, _trongrid: 2}
+    return costs.get(factory, 1)
+
+
 def _counts_by_api(clients: tuple[HttpClient | EvmRpcClient, ...]) -> Callable[[], Mapping[str, int]]:
     """Requests made so far per API name (clients of one API on several chains are added up)."""
     def counts() -> Mapping[str, int]:
@@ -157,6 +164,7 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
     adapters: dict[Chain, ChainAdapter] = {}
     clients: list[HttpClient | EvmRpcClient] = []
     workers: dict[Chain, int] = {}
+    costs: dict[Chain, int] = {}
     for chain in dict.fromkeys(chains):
         if (etl_path := parse_source(settings.chain_sources.get(chain.value, ""))) is not None:
             adapters[chain] = etl_adapter(chain, etl_path)  # bulk files (chains/etl): no HTTP client
@@ -166,6 +174,7 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
             adapters[chain], client = factory(chain, settings, session, archive)
             clients.append(client)
             workers[chain] = _fetch_workers(factory, settings, store)
+            costs[chain] = _history_cost(factory)
     mclient = MidgardClient(session, settings.midgard_url, rate=settings.midgard_rate, archive=archive,
                             timeout=settings.http_timeout)
     clients.append(mclient.http)
@@ -193,6 +202,7 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
                              label_versions=MappingProxyType(versions),
                              requests=lambda: sum(c.stats.requests for c in counted),
                              mixer_links=StoredMixerLinks(store.engine),
-                             request_counts=_counts_by_api(counted), fetch_workers=MappingProxyType(workers))
+                             request_counts=_counts_by_api(counted), fetch_workers=MappingProxyType(workers),
+                             history_cost=MappingProxyType(costs))
     return Wiring(store, services, bridge, index, prices, counted)
 

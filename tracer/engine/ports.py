@@ -36,6 +36,10 @@ class TraceRepository(Protocol):
         """One node's state, or None if the case never met it."""
         ...
 
+    def expansion_count(self, case_id: int) -> int:
+        """Expansions committed in the case so far (every node's count, re-expansions included)."""
+        ...
+
     def add_seed_node(self, case_id: int, node: Address, contributions: Sequence[Contribution]) -> None:
         """Store a seed's hop-0 taint and mark it pending (idempotent)."""
         ...
@@ -121,3 +125,6 @@ class TraceServices:
     fetch_workers: Mapping[Chain, int] = field(default_factory=lambda: MappingProxyType({}))
     """Per chain, the threads fetching histories ahead of the expansion loop (tracer.engine.prefetch); none: the
     loop reads each history itself."""
+    history_cost: Mapping[Chain, int] = field(default_factory=lambda: MappingProxyType({}))
+    """Per chain, the requests one address history costs on its source (Etherscan 3, TronGrid 2, Esplora 1;
+    missing: 1): the chains' shares of the loop's turns (tracer.engine.turns)."""

@@ -28,6 +28,7 @@ from tracer.engine.ports import ProgressEvent, TraceRepository
 from tracer.engine.prefetch import NO_PREFETCH, FetchedHistory, HistoryPrefetcher, fetch_history
 from tracer.engine.rates import ApiRates
 from tracer.engine.seeding import seed_contributions, stolen_assets, stolen_inflows
+from tracer.engine.turns import next_node
 from tracer.engine.utxo import expand_utxo
 from tracer.errors import AddressTooLarge, InvalidAnswer
 from tracer.model import Address, Category, Endpoint, EndpointStatus, Seed, StopReason, Transfer
@@ -84,8 +85,9 @@ class TraceEngine:
     def run(self) -> RunStats:
         """Expand pending nodes until none is left or the address budget is spent.
 
-        The loop is sequential and deterministic; only the histories it is about to read are fetched ahead, per
-        API, by :class:`~tracer.engine.prefetch.HistoryPrefetcher` (none when no chain has workers).
+        The loop is sequential and deterministic: best-first within a chain, chains in weighted turns
+        (:mod:`tracer.engine.turns`); only the histories it is about to read are fetched ahead, per API, by
+        :class:`~tracer.engine.prefetch.HistoryPrefetcher` (none when no chain has workers).
         """
         stats = RunStats()
         done = 0
@@ -93,6 +95,7 @@ class TraceEngine:
         self._prefetcher = HistoryPrefetcher(self.ctx.services.adapters, self.ctx.services.fetch_workers)
         self._not_read = {}
         rates = ApiRates(self.ctx.services.request_counts)
+        committed = self.repo.expansion_count(self.ctx.case_id)  # whose turn it is (tracer.engine.turns)
         completed = False
         try:
             while True:
@@ -101,7 +104,7 @@ class TraceEngine:
                     break
                 if self._prefetcher.active:
                     self._prefetch(pending, done)
-                node, hop, _priority = pending[0]
+                node, hop, _priority = next_node(pending, committed, self.ctx.services.history_cost)
                 state = self.repo.node(self.ctx.case_id, node)
                 incoming = self.repo.incoming(self.ctx.case_id, node)
                 expansions = state.expansions if state else 0
@@ -115,6 +118,7 @@ class TraceEngine:
                 self._prefetcher.drop(node, self.ctx.final_block(node.chain))  # fetched ahead, then not read
                 self._commit(node, hop, exp)
                 self.clusters.add(exp.links)
+                committed += 1
                 done += 1
                 stats.nodes_expanded += 1
                 if self.progress is not None:
