@@ -9,7 +9,7 @@ Cannot-link pairs (e.g. two different labelled VASPs) are never joined; a refuse
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -32,6 +32,26 @@ class RefusedMerge:
     reason: str  # "cannot_link" | "max_cluster_size" | "entity_conflict" | "growth"
 
 
+def merge_path(adjacency: Mapping[str, Sequence[MergeStep]], start: str, goal: str) -> list[MergeStep]:
+    """The shortest chain of merges joining ``start`` to ``goal`` (breadth-first over the merges touching each
+    address), in order from ``start``; empty when they are not joined (or are the same address)."""
+    back: dict[str, tuple[str, MergeStep] | None] = {start: None}
+    queue = deque([start])
+    while queue and goal not in back:
+        node = queue.popleft()
+        for step in adjacency.get(node, ()):
+            nxt = step.b if step.a == node else step.a
+            if nxt not in back:
+                back[nxt] = (node, step)
+                queue.append(nxt)
+    steps: list[MergeStep] = []
+    node = goal
+    while (prev := back.get(node)) is not None:
+        node, step = prev
+        steps.append(step)
+    return steps[::-1]
+
+
 Guard = Callable[[str, str], str | None]
 """Called with the two roots before a merge; returns a refusal reason or None to allow."""
 
@@ -45,7 +65,7 @@ class UnionFind:
         self._smallest: dict[str, str] = {}  # root -> smallest member (stable cluster id)
         self._cannot: dict[str, set[str]] = defaultdict(set)
         self._steps: list[MergeStep] = []
-        self._adjacent: dict[str, list[int]] = defaultdict(list)  # address -> indexes into _steps
+        self._adjacent: dict[str, list[MergeStep]] = defaultdict(list)  # address -> the accepted merges touching it
 
     def add(self, x: str) -> None:
         """Make ``x`` known as a singleton (no-op if present)."""
@@ -108,8 +128,8 @@ class UnionFind:
         self._parent[rb] = ra
         self._members[ra] |= self._members.pop(rb)
         self._smallest[ra] = min(self._smallest[ra], self._smallest.pop(rb))
-        self._adjacent[step.a].append(len(self._steps))
-        self._adjacent[step.b].append(len(self._steps))
+        self._adjacent[step.a].append(step)
+        self._adjacent[step.b].append(step)
         self._steps.append(step)
         return None
 
@@ -127,24 +147,7 @@ class UnionFind:
         """The chain of merges connecting ``a`` to ``b`` (None if they are not in one set)."""
         if a not in self or b not in self or self.find(a) != self.find(b):
             return None
-        prev: dict[str, tuple[str, int] | None] = {a: None}
-        queue = deque([a])
-        while queue:
-            node = queue.popleft()
-            if node == b:
-                break
-            for i in self._adjacent.get(node, ()):
-                s = self._steps[i]
-                nxt = s.b if s.a == node else s.a
-                if nxt not in prev:
-                    prev[nxt] = (node, i)
-                    queue.append(nxt)
-        chain: list[MergeStep] = []
-        node = b
-        while (back := prev[node]) is not None:
-            node, i = back
-            chain.append(self._steps[i])
-        return chain[::-1]
+        return merge_path(self._adjacent, a, b)
 
     @classmethod
     def from_steps(cls, steps: Iterable[MergeStep]) -> UnionFind:

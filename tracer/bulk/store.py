@@ -7,7 +7,7 @@ transactions that joined the two addresses.
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, func, insert, select
 
 from db.models import BulkClusterMergeRow, BulkClusterRow
+from heuristics.clustering.union_find import MergeStep, merge_path
 from tracer.model import Chain
 
 BATCH = 10_000
@@ -54,17 +55,6 @@ def import_clusters(engine: Engine, result_dir: Path, chain: Chain = Chain.BITCO
     return ImportCounts(len(members), len({c for _, c in members}), len(merges))
 
 
-@dataclass(frozen=True, slots=True)
-class MergeStepRow:
-    """One merge on the path between two members."""
-
-    a: str
-    b: str
-    heuristic: str
-    tx_hash: str
-    confidence: float
-
-
 class BulkClusterTable:
     """Read side of the imported clusters (cached per cluster; the table does not change during a trace)."""
 
@@ -88,33 +78,18 @@ class BulkClusterTable:
             return tuple(conn.execute(select(BulkClusterRow.address).where(
                 BulkClusterRow.chain == chain.value, BulkClusterRow.cluster == cluster)).scalars())
 
-    def _adjacency_of(self, chain: Chain, cluster: str) -> dict[str, list[MergeStepRow]]:
-        adjacency: dict[str, list[MergeStepRow]] = defaultdict(list)
+    def _adjacency_of(self, chain: Chain, cluster: str) -> dict[str, list[MergeStep]]:
+        adjacency: dict[str, list[MergeStep]] = defaultdict(list)
         with self.engine.connect() as conn:
             m = BulkClusterMergeRow
             for a, b, heuristic, tx_hash, confidence in conn.execute(
                     select(m.a, m.b, m.heuristic, m.tx_hash, m.confidence).where(
                         m.chain == chain.value, m.cluster == cluster)):
-                step = MergeStepRow(a, b, heuristic, tx_hash, confidence)
+                step = MergeStep(a, b, heuristic, tx_hash, confidence)
                 adjacency[a].append(step)
                 adjacency[b].append(step)
         return adjacency
 
-    def path(self, chain: Chain, cluster: str, start: str, goal: str) -> list[MergeStepRow]:
+    def path(self, chain: Chain, cluster: str, start: str, goal: str) -> list[MergeStep]:
         """The shortest chain of merges joining ``start`` to ``goal`` inside ``cluster`` (BFS over the merges)."""
-        adjacency = self._adjacency(chain, cluster)
-        back: dict[str, tuple[str, MergeStepRow] | None] = {start: None}
-        queue = deque([start])
-        while queue and goal not in back:
-            node = queue.popleft()
-            for step in adjacency.get(node, ()):
-                nxt = step.b if step.a == node else step.a
-                if nxt not in back:
-                    back[nxt] = (node, step)
-                    queue.append(nxt)
-        steps: list[MergeStepRow] = []
-        node = goal
-        while (prev := back.get(node)) is not None:
-            node, step = prev
-            steps.append(step)
-        return steps[::-1]
+        return merge_path(self._adjacency(chain, cluster), start, goal)
