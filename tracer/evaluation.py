@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from tracer.model import Chain
+
 FIXED_USD: Mapping[str, Decimal] = {"ETH": Decimal(2650), "stETH": Decimal(2646), "BTC": Decimal(95500),
                                     "USDT": Decimal(1), "TRX": Decimal("0.24")}
 DECIMALS: Mapping[str, int] = {"ETH": 18, "stETH": 18, "BTC": 8, "USDT": 6, "TRX": 6}
@@ -304,12 +306,6 @@ def _link_scores(doc: Mapping[str, Any], truth: Mapping[str, Any]) -> tuple[
             {k: Ratio(*v) for k, v in heuristic.items()})
 
 
-# The fewest calls each public dialect needs to read one address's whole history (docs/public-apis.md): Etherscan
-# keeps normal, internal and token transfers behind three actions; TronGrid keeps TRX/TRC-10 and TRC-20 behind two
-# routes; Esplora returns a (first) page of whole transactions in one. Unknown chains: one call.
-HISTORY_CALLS = {"ethereum": 3, "tron": 2, "bitcoin": 1}
-
-
 def request_floor(truth: Mapping[str, Any]) -> int:
     """What a tracer that knew the answer would still have to ask: the tip of each chain it reads (to pin the
     case's final block), every launderer address's history at its dialect's minimum, and one indexer lookup per
@@ -318,7 +314,7 @@ def request_floor(truth: Mapping[str, Any]) -> int:
     launderers = [(chain, address) for chain, address in truth["launderer"]]
     chains = {chain for chain, _ in launderers}
     bridges = sum(1 for p in truth["cross_chain"] if p["kind"] == "bridge")
-    return len(chains) + sum(HISTORY_CALLS.get(chain, 1) for chain, _ in launderers) + bridges
+    return len(chains) + sum(Chain(chain).public_history_requests for chain, _ in launderers) + bridges
 
 
 def score_world(doc: Mapping[str, Any], truth: Mapping[str, Any], requests: int = 0, phase: int = 1) -> WorldScore:

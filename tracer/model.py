@@ -46,6 +46,15 @@ class Chain(str, Enum):
         return self is Chain.BITCOIN
 
     @property
+    def public_history_requests(self) -> int:
+        """The fewest calls the chain's public API dialect needs for one address's whole history
+        (docs/public-apis.md): Etherscan keeps normal, internal and token transfers behind three actions; TronGrid
+        keeps TRX/TRC-10 and TRC-20 behind two routes; Esplora returns a (first) page of whole transactions in one."""
+        if self.is_evm:
+            return 3
+        return 2 if self is Chain.TRON else 1
+
+    @property
     def native(self) -> Asset:
         """The chain's native coin as an :class:`Asset`."""
         symbol, decimals = NATIVE_COINS[self]
@@ -390,7 +399,7 @@ class StopReason(str, Enum):
     BELOW_MIN_VALUE = "below_min_value"
     HOP_LIMIT = "hop_limit"
     ADDRESS_BUDGET = "address_budget"
-    KEEPS_RECEIVING = "keeps_receiving"  # re-expanded MAX_EXPANSIONS_PER_NODE times and taint still arrives
+    KEEPS_RECEIVING = "keeps_receiving"  # re-expanded past its cap (runner._expansion_cap) and taint still arrives
     FROZEN = "frozen"
     UNRESOLVED = "unresolved"
     FEES = "fees"

@@ -134,13 +134,6 @@ def _fetch_workers(factory: AdapterFactory, settings: Settings, store: Store) ->
     return workers.get(factory, settings.workers_etherscan if factory is _etherscan else 0)
 
 
-def _history_cost(factory: AdapterFactory) -> int:
-    """Requests one address history costs on the factory's API: Etherscan's txlist, txlistinternal and tokentx;
-    TronGrid's TRX and TRC-20 lists; one Esplora page (the same per-address costs as the request floor)."""
-    costs: dict[AdapterFactory, int] = {_etherscan: 3, _trongrid: 2}
-    return costs.get(factory, 1)
-
-
 def _counts_by_api(clients: tuple[HttpClient | EvmRpcClient, ...]) -> Callable[[], Mapping[str, int]]:
     """Requests made so far per API name (clients of one API on several chains are added up)."""
     def counts() -> Mapping[str, int]:
@@ -174,7 +167,8 @@ def build(settings: Settings, store: Store, chains: Iterable[Chain] = DEFAULT_CH
             adapters[chain], client = factory(chain, settings, session, archive)
             clients.append(client)
             workers[chain] = _fetch_workers(factory, settings, store)
-            costs[chain] = _history_cost(factory)
+            # the public dialects' cost of one history; an own node or files: one call or none, 1 turn weight
+            costs[chain] = chain.public_history_requests if factory is ADAPTER_FACTORIES.get(chain) else 1
     mclient = MidgardClient(session, settings.midgard_url, rate=settings.midgard_rate, archive=archive,
                             timeout=settings.http_timeout)
     clients.append(mclient.http)
