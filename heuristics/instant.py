@@ -173,6 +173,39 @@ def consistent_quote_payout(deposit: Transfer, payouts: Sequence[Transfer], depo
                               delay=best.delay, score=best.score, rank=1, candidates=len(ours))
 
 
+def settle_payouts(ours: Sequence[Transfer], payouts: Sequence[Transfer], deposits: Sequence[Transfer],
+                   terms: MatchTerms, min_confidence: float = 0.0) -> dict[str, InstantPayoutMatch]:
+    """The payouts of our orders ``ours`` (earliest first), by deposit id: :func:`unique_payout` or else
+    :func:`consistent_quote_payout` for each, repeated until nothing new is singled out.
+
+    An order is settled by one payout, so a deposit already linked is no longer a rival for the other payouts: a
+    later order whose payout an earlier, linked order also fitted is unique both ways once that order is settled
+    (and an earlier order may be singled out only after a later one is, hence the passes to a fixed point). A
+    linked payout leaves the unique-match candidates of the rest, and is never linked twice; the quote's matching
+    keeps it, with its order. Matches under ``min_confidence`` are not links.
+    """
+    matched: dict[str, InstantPayoutMatch] = {}
+    progress = True
+    while progress:
+        progress = False
+        for deposit in ours:
+            if deposit.id in matched:
+                continue
+            taken = {m.payout.id for m in matched.values()}
+            free = [p for p in payouts if p.id not in taken]
+            rivals = [d for d in deposits if d.id not in matched]
+            # The quote's one-to-one matching keeps every order and every payout: without a settled order's own
+            # payout, the settled order would seem free to take ours.
+            best = (unique_payout(deposit, free, rivals, terms)
+                    or consistent_quote_payout(deposit, payouts, deposits, terms))
+            if best is not None and best.payout.id in taken:
+                best = None
+            if best is not None and best.confidence >= min_confidence:
+                matched[deposit.id] = best
+                progress = True
+    return matched
+
+
 def _max_matching(edges: set[tuple[str, str]]) -> int:
     """Size of a maximum one-to-one matching of deposits to payouts (Kuhn's augmenting paths; small graphs)."""
     adjacent: dict[str, list[str]] = {}

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from heuristics.instant import MatchTerms, consistent_quote_payout, unique_payout
+from heuristics.instant import MatchTerms, consistent_quote_payout, settle_payouts, unique_payout
 from tests.heuristics.test_instant import DEPOSIT, T0, TRON_USDT, leg
 from tracer.model import Asset, Transfer
 
@@ -66,3 +66,48 @@ def test_a_look_alike_rival_that_can_take_another_payout_leaves_ours_forced() ->
     assert found is not None and found.payout == payouts[1]
     # Without the stranger's own payout either deposit could have been paid by ours: nothing is linked.
     assert consistent_quote_payout(DEPOSIT, payouts[1:], [twin, DEPOSIT, third], TERMS) is None
+
+
+def test_an_order_settled_by_its_own_payout_is_no_longer_a_rival() -> None:
+    # Large-world miss (seed 0): two of our orders an hour apart, 100 and 100.05 ETH. The first is singled out by
+    # the quote its neighbours share; the second's payout fits only it -- and the first order, by amount and
+    # time. Counting the settled first order as a rival left the second unresolved.
+    strangers = [order(7, 98_000, -100), order(8, 102_500, -90)]
+    later = order(9, 100_050, 60)
+    payouts = [payout_for(1, strangers[0], -85), payout_for(2, strangers[1], -75), payout_for(3, DEPOSIT, 15),
+               payout_for(4, later, 75)]
+    everyone = [*strangers, DEPOSIT, later]
+    assert unique_payout(later, payouts[3:], everyone, TERMS) is None  # the first order fits its payout too
+    assert consistent_quote_payout(later, payouts[3:], everyone, TERMS) is None  # no neighbours share its quote
+
+    settled = settle_payouts([DEPOSIT, later], payouts, everyone, TERMS)
+    assert {d: m.payout for d, m in settled.items()} == {DEPOSIT.id: payouts[2], later.id: payouts[3]}
+    assert settled[DEPOSIT.id].rule == "instant.consistent_quote"
+    assert settled[later.id].rule == "instant.amount_time"
+
+
+def test_settling_needs_a_link_first_two_open_orders_stay_open() -> None:
+    # Nothing singles either order out: the earlier fits both payouts, the later one's payout fits both orders.
+    # Neither is settled, so neither stops being the other's rival -- no link on time order alone.
+    later = order(9, 100_050, 60)
+    payouts = [payout_for(3, DEPOSIT, 15), payout_for(4, later, 75)]
+    assert settle_payouts([DEPOSIT, later], payouts, [DEPOSIT, later], TERMS) == {}
+
+
+def test_a_settled_orders_payout_still_counts_when_the_quote_is_matched() -> None:
+    # Large-world miss (seed 0): a stranger's order equal to our first, ours an hour later 0.08 % larger. Our first
+    # order is singled out by the quote and its payout taken; matching the second at the quote without that payout
+    # let the settled first order "take" the second's payout, so nothing was forced. Every order and every payout
+    # of the window stay in the quote's one-to-one matching; only a linked payout cannot be linked twice.
+    stranger = order(7, 100_000, -10)
+    ours_first = order(8, 100_000, 0)
+    ours_second = order(9, 100_080, 67)
+    others = [order(10, 101_000, 55), order(11, 102_000, 86)]
+    payouts = [payout_for(1, stranger, -3), payout_for(2, ours_first, 19), payout_for(3, ours_second, 81),
+               payout_for(4, others[0], 62), payout_for(5, others[1], 110)]
+    everyone = [stranger, ours_first, ours_second, *others]
+    free = [p for p in payouts if p != payouts[1]]
+    assert consistent_quote_payout(ours_second, free, everyone, TERMS) is None  # the settled order's payout gone
+
+    settled = settle_payouts([ours_first, ours_second], payouts, everyone, TERMS)
+    assert {d: m.payout for d, m in settled.items()} == {ours_first.id: payouts[1], ours_second.id: payouts[2]}

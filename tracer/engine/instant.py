@@ -14,7 +14,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from db.records import Contribution, Expansion
-from heuristics.instant import MatchTerms, consistent_quote_payout, unique_payout
+from heuristics.instant import MatchTerms, settle_payouts
 from tracer.engine.context import TraceContext
 from tracer.errors import ChainError
 from tracer.model import Address, Asset, Category, Evidence, Link, LinkKind, StopReason, Transfer
@@ -26,6 +26,7 @@ DAILY_PRICE_SLACK = 0.10  # a daily close can sit 10 % from the price the servic
 FEE_BAND = (-DAILY_PRICE_SLACK, 0.03 + DAILY_PRICE_SLACK)  # instant swappers charge ~0.5-3 % (heuristics.instant)
 MAX_WALLET_TRANSFERS = 5_000
 INFERRED = "inferred:"
+UNIQUE_RULE = "instant.amount_time"  # heuristics.instant.unique_payout's rule
 
 
 def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence[Contribution], service: str,
@@ -33,7 +34,9 @@ def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence
     """Add inferred contributions for payouts matched to the tainted deposits at ``node``.
 
     A payout is linked only when the match is unique both ways (heuristics.instant.unique_payout): the deposit
-    fits exactly one payout and no other customer's deposit at ``node`` fits that payout. A service shared with
+    fits exactly one payout and no other customer's deposit at ``node`` fits that payout -- an order already
+    settled by another payout no longer counts (heuristics.instant.settle_payouts) -- or when the service's quote
+    singles it out (consistent_quote_payout). A service shared with
     other users' near-equal orders minutes apart gives no link -- the proven trace ends dark at the deposit, and
     when payouts that could settle it exist its endpoint says the payout is ``unresolved``.
     """
@@ -55,19 +58,25 @@ def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence
     for c in tainted:
         by_deposit[c.transfer.id].append(c)
     deposits = _deposits(ctx, node, exp) or [cs[0].transfer for cs in by_deposit.values()]
-    taken: set[str] = set()
     terms = MatchTerms(_rates(ctx), fee_band=FEE_BAND, service=service)
-    for parts in sorted(by_deposit.values(), key=lambda cs: (cs[0].transfer.timestamp, cs[0].transfer.id)):
+    pending = sorted(by_deposit.values(), key=lambda cs: (cs[0].transfer.timestamp, cs[0].transfer.id))
+    matched = settle_payouts([cs[0].transfer for cs in pending], payouts, deposits, terms, MIN_MATCH_CONFIDENCE)
+    for parts in pending:
         deposit = parts[0].transfer
-        free = [p for p in payouts if p.id not in taken]
-        best = unique_payout(deposit, free, deposits, terms) or consistent_quote_payout(deposit, free, deposits, terms)
-        if best is None or best.confidence < MIN_MATCH_CONFIDENCE:
-            _mark_unresolved(exp, parts, service, len(terms.candidates(deposit, free)))
+        best = matched.get(deposit.id)
+        if best is None:
+            taken = {m.payout.id for m in matched.values()}
+            _mark_unresolved(exp, parts, service, len(terms.candidates(deposit, [p for p in payouts
+                                                                                   if p.id not in taken])))
             continue
         payout = best.payout
-        taken.add(payout.id)
-        evidence = Evidence(best.evidence.evidence_class, best.evidence.rule, best.confidence,
-                            {**dict(best.evidence.facts), "deposit": deposit.tx_hash, "payout": payout.tx_hash})
+        facts = {**dict(best.evidence.facts), "deposit": deposit.tx_hash, "payout": payout.tx_hash}
+        if best.rule == UNIQUE_RULE:  # unique only once these orders were settled: name them, a link rests on them
+            settled = sorted(d.tx_hash for d in deposits
+                             if d.id != deposit.id and d.id in matched and terms.candidates(d, [payout]))
+            if settled:
+                facts["settled_rivals"] = ",".join(settled)
+        evidence = Evidence(best.evidence.evidence_class, best.evidence.rule, best.confidence, facts)
         exp.transfers.append(payout)
         for c in parts:  # every origin the deposit carried continues on the one payout, pro rata
             origin = INFERRED + c.origin

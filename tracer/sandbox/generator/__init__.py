@@ -66,6 +66,7 @@ def _drain_layer1(ctx: Ctx, layer1: list[str]) -> tuple[list[Payout], list[Payou
             variants.waves_drain(ctx, addr, ts)
         else:
             ethereum.drain_simple(ctx, addr, role, n)
+    variants.own_twins(ctx, [order for _balance, order in exch_orders])
     tornado.others(ctx, pool)
     if ctx.has("crowded"):
         variants.crowd_pools(ctx, pool)

@@ -130,6 +130,19 @@ def is_twin(ours: InstantOrder, rival: InstantOrder) -> bool:
             and rival.t_pay >= ours.ts and ours.t_pay >= rival.ts)
 
 
+def own_twins(ctx: Ctx, orders: list[InstantOrder]) -> None:
+    """Our own orders that are twins of each other (:func:`is_twin`): a large drain splits into near-equal orders
+    minutes apart, and swapping their payouts explains the chain data equally well. Both payouts are ours, but
+    which deposit each settled is not public: each crossing is ambiguous in the truth, like a stranger's twin."""
+    for n, first in enumerate(orders):
+        for second in orders[n + 1:]:
+            if is_twin(first, second):
+                ctx.truth.ambiguous_crossings.append(
+                    AmbiguousCrossing(first.deposit_tx, first.payout_tx, second.deposit_tx, second.payout_tx))
+                ctx.truth.ambiguous_crossings.append(
+                    AmbiguousCrossing(second.deposit_tx, second.payout_tx, first.deposit_tx, first.payout_tx))
+
+
 def airdrop(ctx: Ctx) -> list[Token]:
     """A worthless token airdropped to the exploiter (and 30 strangers); the exploiter forwards it to a
     layer-1 wallet, so a tracer that counts it as stolen follows it. It is not stolen: the victim never had it."""
