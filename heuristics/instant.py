@@ -143,11 +143,18 @@ MIN_QUOTE_SUPPORT = 2  # other customers' settled orders that must share the quo
 def consistent_quote_payout(deposit: Transfer, payouts: Sequence[Transfer], deposits: Sequence[Transfer],
                             terms: MatchTerms) -> InstantPayoutMatch | None:
     """Tell near-equal orders apart by the quote: a service prices orders minutes apart at one rate, so the true
-    settlements of the window's deposits imply the same fee. A payout of ``deposit`` is returned (E4
-    "instant.consistent_quote") when it is the only candidate whose implied fee is shared, within
-    QUOTE_TOLERANCE, by at least MIN_QUOTE_SUPPORT other deposits, and every one-to-one settlement of the window's
-    deposits at that quote pairs ``deposit`` with it (a rival that could take it must take another payout).
-    None when the quote does not single one payout out (rates that moved, look-alike orders)."""
+    settlements of the window's deposits imply the same fee. Each candidate payout of ``deposit`` implies a fee;
+    at that fee (within QUOTE_TOLERANCE) the window's orders settle one-to-one in at most N ways, N the size of a
+    maximum matching. The service's quote is the fee that explains the most orders: a payout is returned (E4
+    "instant.consistent_quote") when its fee alone explains the most, at least MIN_QUOTE_SUPPORT other deposits
+    share it, and every one-to-one settlement at it pairs ``deposit`` with it (a rival that could take it must
+    take another payout). None when the quote does not single one payout out (rates that moved, look-alike
+    orders, two fees explaining as many orders).
+
+    Why the most orders and not any consistent fee: orders whose sizes step evenly (1,059, 1,080, 1,091, 1,101
+    ETH) also line up one step shifted, at a fee off the quote, with two or three orders; the true quote explains
+    all of them (large world, seed 1).
+    """
     def fits(d: Transfer) -> list[InstantPayoutMatch]:
         # one reference rate for the whole window (our deposit's day): orders either side of midnight were
         # priced at one market, not at two daily closes
@@ -156,18 +163,27 @@ def consistent_quote_payout(deposit: Transfer, payouts: Sequence[Transfer], depo
     ours = fits(deposit)
     near = [d for d in deposits if d.id != deposit.id and abs(d.timestamp - deposit.timestamp) <= terms.window]
     pairs = [(d.id, m) for d in [deposit, *near] for m in (ours if d.id == deposit.id else fits(d))]
-    chosen: list[InstantPayoutMatch] = []
+    scored: list[tuple[int, bool, InstantPayoutMatch]] = []  # (orders explained at its fee, singled out, match)
     for mine in ours:
         fee = Fraction(mine.fee_fraction)
         edges = {(d, m.payout.id) for d, m in pairs if abs(Fraction(m.fee_fraction) - fee) <= QUOTE_TOLERANCE}
         support = {d for d, _p in edges} - {deposit.id}
-        if len(support) >= MIN_QUOTE_SUPPORT and _forced(edges, (deposit.id, mine.payout.id)):
-            chosen.append(mine)
+        singled = len(support) >= MIN_QUOTE_SUPPORT and _forced(edges, (deposit.id, mine.payout.id))
+        scored.append((_max_matching(edges), singled, mine))
+    explained = max((n for n, _s, _m in scored), default=0)
+    chosen = [m for n, singled, m in scored if singled and n == explained]
     if len(chosen) != 1:
         return None
     best = chosen[0]
+    # candidates at the same fee (within the tolerance) are one quote, told apart by the forcing; another fee
+    # explaining as many orders is another quote as good as this one
+    fee = Fraction(best.fee_fraction)
+    runner_up = max((n for n, _s, m in scored if abs(Fraction(m.fee_fraction) - fee) > QUOTE_TOLERANCE), default=0)
+    if runner_up >= explained:
+        return None
     evidence = make_evidence(EvidenceClass.E4, "instant.consistent_quote", best.confidence * len(ours),
-                             best.evidence.facts, candidates=len(ours))
+                             best.evidence.facts, candidates=len(ours), quote_orders=explained,
+                             next_quote_orders=runner_up)
     return InstantPayoutMatch(evidence=evidence, deposit=best.deposit, payout=best.payout,
                               expected_amount=best.expected_amount, fee_fraction=best.fee_fraction,
                               delay=best.delay, score=best.score, rank=1, candidates=len(ours))

@@ -111,3 +111,22 @@ def test_a_settled_orders_payout_still_counts_when_the_quote_is_matched() -> Non
 
     settled = settle_payouts([ours_first, ours_second], payouts, everyone, TERMS)
     assert {d: m.payout for d, m in settled.items()} == {ours_first.id: payouts[1], ours_second.id: payouts[2]}
+
+
+def test_the_fee_that_explains_the_most_orders_is_the_quote() -> None:
+    # Large-world miss (seed 1, amounts as there): orders stepping by about 1 % also line up one step shifted --
+    # ours into the next stranger's payout, that stranger's into the next -- at a fee 1 % off the quote, with
+    # three orders. Both fees singled a payout out, so nothing was linked. The true quote settles all six.
+    wide = MatchTerms(rates, fee_band=(-0.10, 0.13))  # the engine's band: daily closes sit up to 10 % off
+    first, ours, second = order(7, 1_059_004, -11.4), order(8, 1_080_616, 0), order(9, 1_091_423, 4)
+    ours_later, third, fourth = order(10, 1_079_506, 24), order(11, 1_101_096, 34.6), order(12, 1_090_301, 34.8)
+    everyone = [first, ours, second, ours_later, third, fourth]
+    payouts = [payout_for(n, d, minutes) for n, (d, minutes) in enumerate(
+        zip(everyone, (-1.3, 6.1, 9.1, 33.1, 46.6, 47.8), strict=True), start=1)]
+
+    found = consistent_quote_payout(ours, payouts, everyone, wide)
+    assert found is not None and found.payout == payouts[1]
+    assert (found.evidence.facts["quote_orders"], found.evidence.facts["next_quote_orders"]) == ("6", "3")
+    settled = settle_payouts([ours, ours_later], payouts, everyone, wide)
+    assert {d: m.payout for d, m in settled.items()} == {ours.id: payouts[1], ours_later.id: payouts[3]}
+
