@@ -102,6 +102,7 @@ def share_services(ctx: Ctx, launderer_thor: list[tuple[int, int]],
         e.balance[user] += amount + WEI
         e.genesis[user] += amount + WEI
         thorchain.swap(ctx, user, ts + ctx.rng.randint(-900, 900), amount, launderer=False)
+    rivals: list[InstantOrder] = []
     for value, ours in launderer_exch:
         for _ in range(2):
             t = ours.ts + ctx.rng.randint(-1_200, 1_200)
@@ -111,7 +112,10 @@ def share_services(ctx: Ctx, launderer_thor: list[tuple[int, int]],
             t_pay = t + ctx.rng.randint(5, 25) * 60
             dest = ctx.ids.tron()
             pay = ctx.tron.trc20(t_pay, a["exch_tron"], USDT_TRC20, a["exch_tron"], dest, usdt)
-            rival = InstantOrder(t, deposit.hash, amount, pay.txid, t_pay, dest, usdt)
+            rivals.append(InstantOrder(t, deposit.hash, amount, pay.txid, t_pay, dest, usdt))
+    # a rival drawn beside one of our orders can be the twin of another (orders minutes apart): check them all
+    for _value, ours in launderer_exch:
+        for rival in rivals:
             if is_twin(ours, rival):
                 ctx.truth.ambiguous_crossings.append(
                     AmbiguousCrossing(ours.deposit_tx, ours.payout_tx, rival.deposit_tx, rival.payout_tx))
