@@ -12,7 +12,7 @@ otherwise, so one of many always scores lower than a unique match. Treat every m
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -212,14 +212,29 @@ def settle_payouts(ours: Sequence[Transfer], payouts: Sequence[Transfer], deposi
             rivals = [d for d in deposits if d.id not in matched]
             # The quote's one-to-one matching keeps every order and every payout: without a settled order's own
             # payout, the settled order would seem free to take ours.
-            best = (unique_payout(deposit, free, rivals, terms)
-                    or consistent_quote_payout(deposit, payouts, deposits, terms))
+            best = unique_payout(deposit, free, rivals, terms)
+            if best is not None:
+                best = _resting_on(best, [matched[d.id] for d in deposits if d.id in matched
+                                          and d.id != deposit.id and terms.candidates(d, [best.payout])])
+            else:
+                best = consistent_quote_payout(deposit, payouts, deposits, terms)
             if best is not None and best.payout.id in taken:
                 best = None
             if best is not None and best.confidence >= min_confidence:
                 matched[deposit.id] = best
                 progress = True
     return matched
+
+
+def _resting_on(match: InstantPayoutMatch, settled: Sequence[InstantPayoutMatch]) -> InstantPayoutMatch:
+    """A unique match that is unique only because ``settled`` orders were linked first: it names them (fact
+    ``settled_rivals``) and is no surer than the least sure of those links."""
+    if not settled:
+        return match
+    confidence = min(match.confidence, *(m.confidence for m in settled))
+    evidence = make_evidence(match.evidence.evidence_class, match.rule, confidence, match.evidence.facts,
+                             settled_rivals=",".join(sorted(m.deposit.tx_hash for m in settled)))
+    return replace(match, evidence=evidence)
 
 
 def _max_matching(edges: set[tuple[str, str]]) -> int:

@@ -83,7 +83,12 @@ def test_an_order_settled_by_its_own_payout_is_no_longer_a_rival() -> None:
     settled = settle_payouts([DEPOSIT, later], payouts, everyone, TERMS)
     assert {d: m.payout for d, m in settled.items()} == {DEPOSIT.id: payouts[2], later.id: payouts[3]}
     assert settled[DEPOSIT.id].rule == "instant.consistent_quote"
-    assert settled[later.id].rule == "instant.amount_time"
+    second = settled[later.id]
+    assert second.rule == "instant.amount_time"
+    # the link rests on the first: it names it and is no surer than it
+    assert second.evidence.facts["settled_rivals"] == DEPOSIT.tx_hash
+    assert second.confidence == min(settled[DEPOSIT.id].confidence,
+                                    unique_payout(later, payouts[3:], [later], TERMS).confidence)  # type: ignore[union-attr]
 
 
 def test_settling_needs_a_link_first_two_open_orders_stay_open() -> None:

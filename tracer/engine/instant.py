@@ -26,7 +26,6 @@ DAILY_PRICE_SLACK = 0.10  # a daily close can sit 10 % from the price the servic
 FEE_BAND = (-DAILY_PRICE_SLACK, 0.03 + DAILY_PRICE_SLACK)  # instant swappers charge ~0.5-3 % (heuristics.instant)
 MAX_WALLET_TRANSFERS = 5_000
 INFERRED = "inferred:"
-UNIQUE_RULE = "instant.amount_time"  # heuristics.instant.unique_payout's rule
 
 
 def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence[Contribution], service: str,
@@ -70,13 +69,8 @@ def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence
                                                                                    if p.id not in taken])))
             continue
         payout = best.payout
-        facts = {**dict(best.evidence.facts), "deposit": deposit.tx_hash, "payout": payout.tx_hash}
-        if best.rule == UNIQUE_RULE:  # unique only once these orders were settled: name them, a link rests on them
-            settled = sorted(d.tx_hash for d in deposits
-                             if d.id != deposit.id and d.id in matched and terms.candidates(d, [payout]))
-            if settled:
-                facts["settled_rivals"] = ",".join(settled)
-        evidence = Evidence(best.evidence.evidence_class, best.evidence.rule, best.confidence, facts)
+        evidence = Evidence(best.evidence.evidence_class, best.evidence.rule, best.confidence,
+                            {**dict(best.evidence.facts), "deposit": deposit.tx_hash, "payout": payout.tx_hash})
         exp.transfers.append(payout)
         for c in parts:  # every origin the deposit carried continues on the one payout, pro rata
             origin = INFERRED + c.origin
