@@ -201,27 +201,26 @@ def settle_payouts(ours: Sequence[Transfer], payouts: Sequence[Transfer], deposi
     keeps it, with its order. Matches under ``min_confidence`` are not links.
     """
     matched: dict[str, InstantPayoutMatch] = {}
+    taken: set[str] = set()
     progress = True
     while progress:
         progress = False
         for deposit in ours:
             if deposit.id in matched:
                 continue
-            taken = {m.payout.id for m in matched.values()}
             free = [p for p in payouts if p.id not in taken]
             rivals = [d for d in deposits if d.id not in matched]
-            # The quote's one-to-one matching keeps every order and every payout: without a settled order's own
-            # payout, the settled order would seem free to take ours.
             best = unique_payout(deposit, free, rivals, terms)
             if best is not None:
                 best = _resting_on(best, [matched[d.id] for d in deposits if d.id in matched
                                           and d.id != deposit.id and terms.candidates(d, [best.payout])])
             else:
+                # The quote's one-to-one matching keeps every order and every payout: without a settled order's
+                # own payout, the settled order would seem free to take ours.
                 best = consistent_quote_payout(deposit, payouts, deposits, terms)
-            if best is not None and best.payout.id in taken:
-                best = None
-            if best is not None and best.confidence >= min_confidence:
+            if best is not None and best.payout.id not in taken and best.confidence >= min_confidence:
                 matched[deposit.id] = best
+                taken.add(best.payout.id)
                 progress = True
     return matched
 

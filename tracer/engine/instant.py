@@ -35,9 +35,9 @@ def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence
     A payout is linked only when the match is unique both ways (heuristics.instant.unique_payout): the deposit
     fits exactly one payout and no other customer's deposit at ``node`` fits that payout -- an order already
     settled by another payout no longer counts (heuristics.instant.settle_payouts) -- or when the service's quote
-    singles it out (consistent_quote_payout). A service shared with
-    other users' near-equal orders minutes apart gives no link -- the proven trace ends dark at the deposit, and
-    when payouts that could settle it exist its endpoint says the payout is ``unresolved``.
+    singles it out (consistent_quote_payout). A service shared with other users' near-equal orders minutes apart
+    gives no link -- the proven trace ends dark at the deposit, and when payouts that could settle it exist its
+    endpoint says the payout is ``unresolved``.
     """
     if ctx.wallets is None:
         return
@@ -60,13 +60,13 @@ def match_instant(ctx: TraceContext, node: Address, hop: int, incoming: Sequence
     terms = MatchTerms(_rates(ctx), fee_band=FEE_BAND, service=service)
     pending = sorted(by_deposit.values(), key=lambda cs: (cs[0].transfer.timestamp, cs[0].transfer.id))
     matched = settle_payouts([cs[0].transfer for cs in pending], payouts, deposits, terms, MIN_MATCH_CONFIDENCE)
+    taken = {m.payout.id for m in matched.values()}
+    free = [p for p in payouts if p.id not in taken]
     for parts in pending:
         deposit = parts[0].transfer
         best = matched.get(deposit.id)
         if best is None:
-            taken = {m.payout.id for m in matched.values()}
-            _mark_unresolved(exp, parts, service, len(terms.candidates(deposit, [p for p in payouts
-                                                                                   if p.id not in taken])))
+            _mark_unresolved(exp, parts, service, len(terms.candidates(deposit, free)))
             continue
         payout = best.payout
         evidence = Evidence(best.evidence.evidence_class, best.evidence.rule, best.confidence,

@@ -116,9 +116,7 @@ def share_services(ctx: Ctx, launderer_thor: list[tuple[int, int]],
     # a rival drawn beside one of our orders can be the twin of another (orders minutes apart): check them all
     for _value, ours in launderer_exch:
         for rival in rivals:
-            if is_twin(ours, rival):
-                ctx.truth.ambiguous_crossings.append(
-                    AmbiguousCrossing(ours.deposit_tx, ours.payout_tx, rival.deposit_tx, rival.payout_tx))
+            _record_twin(ctx, ours, rival)
 
 
 QUOTE_PRECISION = 1_000  # a service's quote moves by ~0.1 % between orders minutes apart: finer is not evidence
@@ -140,11 +138,15 @@ def own_twins(ctx: Ctx, orders: list[InstantOrder]) -> None:
     which deposit each settled is not public: each crossing is ambiguous in the truth, like a stranger's twin."""
     for n, first in enumerate(orders):
         for second in orders[n + 1:]:
-            if is_twin(first, second):
-                ctx.truth.ambiguous_crossings.append(
-                    AmbiguousCrossing(first.deposit_tx, first.payout_tx, second.deposit_tx, second.payout_tx))
-                ctx.truth.ambiguous_crossings.append(
-                    AmbiguousCrossing(second.deposit_tx, second.payout_tx, first.deposit_tx, first.payout_tx))
+            _record_twin(ctx, first, second)
+            _record_twin(ctx, second, first)
+
+
+def _record_twin(ctx: Ctx, ours: InstantOrder, other: InstantOrder) -> None:
+    """Our crossing is ambiguous in the truth when ``other`` is its twin."""
+    if is_twin(ours, other):
+        ctx.truth.ambiguous_crossings.append(
+            AmbiguousCrossing(ours.deposit_tx, ours.payout_tx, other.deposit_tx, other.payout_tx))
 
 
 def airdrop(ctx: Ctx) -> list[Token]:
